@@ -1,0 +1,84 @@
+//! Every AWS Backup call the provider makes goes through [`BackupApi`]; [`sdk::SdkBackup`] is the
+//! real implementation, and tests may supply their own.
+
+pub mod sdk;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+pub type Tags = BTreeMap<String, String>;
+
+/// An error answered by AWS (or the transport), reduced to what the provider needs.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{operation}: {code}: {message}")]
+pub struct AwsError {
+    pub operation: &'static str,
+    /// The exception name, e.g. `ResourceNotFoundException`; `DispatchFailure` etc. for transport errors.
+    pub code: String,
+    pub message: String,
+}
+
+impl AwsError {
+    pub fn new(operation: &'static str, code: &str, message: impl Into<String>) -> Self {
+        AwsError {
+            operation,
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.is("ResourceNotFoundException")
+    }
+}
+
+/// A backup vault as DescribeBackupVault reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vault {
+    pub name: String,
+    pub arn: String,
+    pub encryption_key_arn: Option<String>,
+    /// RFC 3339.
+    pub creation_date: Option<String>,
+    pub recovery_points: i64,
+    pub locked: bool,
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    /// RFC 3339; set for compliance-mode locks.
+    pub lock_date: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVault {
+    pub name: String,
+    pub encryption_key_arn: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultCreated {
+    pub arn: String,
+    pub creation_date: Option<String>,
+}
+
+/// The AWS Backup operations the provider uses.
+#[async_trait]
+pub trait BackupApi: Send + Sync {
+    async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError>;
+    /// `None` when the vault does not exist (AWS answers AccessDenied or NotFound).
+    async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;
+    async fn delete_vault(&self, name: &str) -> Result<(), AwsError>;
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
+
+    /// ARNs of every recovery point in the vault.
+    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError>;
+    async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<(), AwsError>;
+}

@@ -1,0 +1,190 @@
+//! [`BackupApi`] on top of aws-sdk-backup.
+
+use async_trait::async_trait;
+use aws_sdk_backup::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_backup::Client;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
+
+use super::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated};
+
+pub struct SdkBackup {
+    client: Client,
+}
+
+impl SdkBackup {
+    pub fn new(client: Client) -> Self {
+        SdkBackup { client }
+    }
+}
+
+fn aws_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = match &err {
+        SdkError::ServiceError(e) => (
+            e.err().code().unwrap_or("Unknown").to_string(),
+            e.err().message().unwrap_or_default().to_string(),
+        ),
+        SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
+        SdkError::DispatchFailure(e) => ("DispatchFailure".into(), format!("{e:?}")),
+        SdkError::ResponseError(e) => ("ResponseError".into(), format!("{e:?}")),
+        other => ("Unknown".into(), other.to_string()),
+    };
+    let message = if message.is_empty() {
+        aws_sdk_backup::error::DisplayErrorContext(&err).to_string()
+    } else {
+        message
+    };
+    AwsError {
+        operation,
+        code,
+        message,
+    }
+}
+
+pub fn rfc3339(d: &DateTime) -> String {
+    d.fmt(Format::DateTime).unwrap_or_default()
+}
+
+#[async_trait]
+impl BackupApi for SdkBackup {
+    async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
+        let out = self
+            .client
+            .create_backup_vault()
+            .backup_vault_name(&input.name)
+            .set_encryption_key_arn(input.encryption_key_arn)
+            .set_backup_vault_tags(
+                (!input.tags.is_empty()).then(|| input.tags.into_iter().collect()),
+            )
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateBackupVault", e))?;
+        Ok(VaultCreated {
+            arn: out.backup_vault_arn.unwrap_or_default(),
+            creation_date: out.creation_date.as_ref().map(rfc3339),
+        })
+    }
+
+    async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
+        let out = match self
+            .client
+            .describe_backup_vault()
+            .backup_vault_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = aws_error("DescribeBackupVault", e);
+                // AWS answers AccessDenied for a vault that does not exist.
+                if err.is_not_found() || err.is("AccessDeniedException") {
+                    return Ok(None);
+                }
+                return Err(err);
+            }
+        };
+        Ok(Some(Vault {
+            name: out.backup_vault_name.unwrap_or_else(|| name.to_string()),
+            arn: out.backup_vault_arn.unwrap_or_default(),
+            encryption_key_arn: out.encryption_key_arn,
+            creation_date: out.creation_date.as_ref().map(rfc3339),
+            recovery_points: out.number_of_recovery_points,
+            locked: out.locked.unwrap_or(false),
+            min_retention_days: out.min_retention_days,
+            max_retention_days: out.max_retention_days,
+            lock_date: out.lock_date.as_ref().map(rfc3339),
+        }))
+    }
+
+    async fn delete_vault(&self, name: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_backup_vault()
+            .backup_vault_name(name)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBackupVault", e))?;
+        Ok(())
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
+        let mut tags = Tags::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_tags()
+                .resource_arn(arn)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("ListTags", e))?;
+            tags.extend(out.tags.unwrap_or_default());
+            token = out.next_token;
+            if token.is_none() {
+                return Ok(tags);
+            }
+        }
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| aws_error("TagResource", e))?;
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.client
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_key_list(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws_error("UntagResource", e))?;
+        Ok(())
+    }
+
+    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
+        let mut arns = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_recovery_points_by_backup_vault()
+                .backup_vault_name(vault)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("ListRecoveryPointsByBackupVault", e))?;
+            arns.extend(
+                out.recovery_points
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|rp| rp.recovery_point_arn),
+            );
+            token = out.next_token;
+            if token.is_none() {
+                return Ok(arns);
+            }
+        }
+    }
+
+    async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_recovery_point()
+            .backup_vault_name(vault)
+            .recovery_point_arn(arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteRecoveryPoint", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,84 @@
+//! The plugin binary the Pulumi engine launches: prints its port, then serves gRPC.
+
+use std::io::Write;
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use awsbackup::logging::{connect_engine, EngineLogLayer};
+use awsbackup::provider::Provider;
+use awsbackup::server;
+
+/// The engine passes `[--logtostderr] [-v=N] [--tracing <endpoint>] <engine address>`.
+fn engine_address(args: &[String]) -> Option<String> {
+    let mut positional = Vec::new();
+    let mut iter = args.iter().skip(1);
+    while let Some(a) = iter.next() {
+        if a == "--tracing" {
+            iter.next();
+        } else if !a.starts_with('-') {
+            positional.push(a.clone());
+        }
+    }
+    positional.pop()
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let listener = server::bind().await?;
+    let port = listener.local_addr()?.port();
+    {
+        // The first stdout line is the port, and nothing may come before it.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{port}")?;
+        out.flush()?;
+    }
+
+    // stderr is only shown by the engine with --logflow/--debug; RUST_LOG tunes it.
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
+    tracing_subscriber::registry()
+        .with(EngineLogLayer)
+        .with(stderr)
+        .init();
+
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(address) = engine_address(&args) {
+        connect_engine(&address);
+    }
+    server::serve(listener, Provider::new(), shutdown_signal()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine_address;
+
+    #[test]
+    fn engine_address_is_the_last_positional_argument() {
+        let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            engine_address(&args("p 127.0.0.1:1234")).as_deref(),
+            Some("127.0.0.1:1234")
+        );
+        assert_eq!(
+            engine_address(&args(
+                "p --logtostderr -v=9 --tracing http://t:1 127.0.0.1:99"
+            ))
+            .as_deref(),
+            Some("127.0.0.1:99")
+        );
+        assert_eq!(engine_address(&args("p")), None);
+    }
+}

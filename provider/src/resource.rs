@@ -1,0 +1,574 @@
+//! The typed resource model. A resource file implements [`Resource`] for its own Args/State
+//! types; [`Erased`] adapts it to the JSON property maps the protocol glue deals in.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::aws::{AwsError, BackupApi};
+use crate::config::ProviderConfig;
+use crate::naming::{self, Autonaming, NameRule};
+use crate::value::{is_unknown, Marks, Path, UNKNOWN};
+
+/// Marks inputs whose `name` the provider generated, so a replacement may pick a new one.
+pub const AUTONAMED_KEY: &str = "__autonamed";
+
+/// A Check failure: the property path and the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub property: String,
+    pub reason: String,
+}
+
+/// What Check learns about the inputs besides their values.
+pub struct CheckContext<'a> {
+    pub urn: &'a str,
+    pub config: &'a ProviderConfig,
+    /// Where the new inputs are unknown (preview only); typed values have these fields absent.
+    pub marks: &'a Marks,
+    failures: Vec<Failure>,
+    warnings: Vec<String>,
+}
+
+impl<'a> CheckContext<'a> {
+    pub fn new(urn: &'a str, config: &'a ProviderConfig, marks: &'a Marks) -> Self {
+        CheckContext {
+            urn,
+            config,
+            marks,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn fail(&mut self, property: impl ToString, reason: impl Into<String>) {
+        self.failures.push(Failure {
+            property: property.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// A warning shown in the preview; the inputs are still accepted.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    pub fn is_unknown(&self, path: &str) -> bool {
+        Path::parse(path)
+            .is_some_and(|p| self.marks.is_unknown(&p) || self.marks.has_unknown_under(path))
+    }
+
+    pub fn into_parts(self) -> (Vec<Failure>, Vec<String>) {
+        (self.failures, self.warnings)
+    }
+}
+
+/// How a resource operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// Nothing was changed (or the change is unknown): the engine keeps its previous state.
+    #[error("{0}")]
+    Failed(String),
+    /// The resource exists in `state` but a later step failed; the engine records it so nothing
+    /// leaks, and retries with an Update on the next `up`.
+    #[error("{reason}")]
+    Partial {
+        id: String,
+        state: Value,
+        reason: String,
+    },
+}
+
+impl From<AwsError> for OpError {
+    fn from(e: AwsError) -> Self {
+        OpError::Failed(e.to_string())
+    }
+}
+
+impl OpError {
+    pub fn partial(id: &str, state: &impl Serialize, reason: impl ToString) -> Self {
+        OpError::Partial {
+            id: id.to_string(),
+            state: serde_json::to_value(state).unwrap_or_default(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// What a resource operation can use.
+pub struct Context {
+    pub urn: String,
+    pub config: Arc<ProviderConfig>,
+    pub api: Arc<dyn BackupApi>,
+}
+
+/// Inputs and outputs of a resource as AWS reports them.
+pub struct ReadResult<A, S> {
+    pub inputs: A,
+    pub state: S,
+}
+
+/// A Pulumi resource type. Args are the inputs, State the outputs (normally Args plus computed
+/// fields). Optional Args fields that are unknown at preview are `None`.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    type Args: Serialize + DeserializeOwned + JsonSchema + Send + Sync;
+    type State: Serialize + DeserializeOwned + JsonSchema + Send + Sync;
+
+    /// The type token, e.g. `awsbackup:index:Vault`.
+    const TOKEN: &'static str;
+    /// Inputs the user must set (checked unless unknown).
+    const REQUIRED_INPUTS: &'static [&'static str] = &[];
+    /// Inputs whose change replaces the resource.
+    const REPLACE_ON_CHANGES: &'static [&'static str] = &[];
+    /// The physical-name input and its rule, when the resource is autonamed.
+    const NAME: Option<NameRule> = None;
+    /// Outputs that an in-place update changes (unknown in an update preview).
+    const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &[];
+
+    /// Validates inputs whose values are known; may fill in defaults.
+    fn check(&self, ctx: &mut CheckContext, args: &mut Self::Args);
+
+    /// Lets a resource drop differences that mean nothing (e.g. an omitted optional input AWS
+    /// fills in). Both values are plain input maps.
+    fn normalize_for_diff(&self, _old_inputs: &mut Value, _new_inputs: &mut Value) {}
+
+    async fn create(
+        &self,
+        ctx: &Context,
+        args: Self::Args,
+    ) -> Result<(String, Self::State), OpError>;
+
+    /// Reads the live resource; `old` holds the previous inputs on refresh and is `None` on import.
+    /// Returns `None` when the resource no longer exists.
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: Option<Self::Args>,
+    ) -> Result<Option<ReadResult<Self::Args, Self::State>>, OpError>;
+
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: Self::State,
+        news: Self::Args,
+    ) -> Result<Self::State, OpError>;
+
+    /// Deletes the resource; succeeds when it is already gone.
+    async fn delete(&self, ctx: &Context, id: &str, state: Self::State) -> Result<(), OpError>;
+}
+
+/// One property difference, keyed by its path in [`DiffOutcome::detailed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffKind {
+    Add,
+    Delete,
+    Update,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiffOutcome {
+    /// Path → (kind, replaces).
+    pub detailed: BTreeMap<String, (DiffKind, bool)>,
+    pub replaces: Vec<String>,
+    pub changed_keys: Vec<String>,
+    pub delete_before_replace: bool,
+}
+
+/// Everything the protocol glue needs from a resource, on JSON values.
+#[async_trait]
+pub trait DynResource: Send + Sync {
+    fn token(&self) -> &'static str;
+    /// (inputs schema, outputs schema) as JSON Schema objects.
+    fn schemas(&self) -> (Value, Value);
+    fn secret_outputs(&self) -> &BTreeSet<String>;
+    fn replace_on_changes(&self) -> &'static [&'static str];
+    fn required_inputs(&self) -> &'static [&'static str];
+    fn name_field(&self) -> Option<&'static str>;
+    fn check(&self, req: CheckInput<'_>) -> CheckResult;
+    fn diff(&self, old_inputs: &Value, news: &Value, ignore_changes: &[String]) -> DiffOutcome;
+    /// Outputs for a preview of a create (`old` None) or an update.
+    fn preview(&self, news: &Value, old: Option<&Value>) -> Value;
+    async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError>;
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old_inputs: Option<Value>,
+    ) -> Result<Option<(Value, Value)>, OpError>;
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: Value,
+        news: Value,
+    ) -> Result<Value, OpError>;
+    async fn delete(&self, ctx: &Context, id: &str, olds: Value) -> Result<(), OpError>;
+}
+
+pub struct CheckInput<'a> {
+    pub urn: &'a str,
+    pub name: &'a str,
+    pub config: &'a ProviderConfig,
+    /// Old inputs (plain), empty on create.
+    pub olds: &'a Value,
+    /// New inputs (plain), and where they had unknowns.
+    pub news: Value,
+    pub marks: &'a Marks,
+    pub random_seed: &'a [u8],
+    pub autonaming: Option<Autonaming>,
+}
+
+pub struct CheckResult {
+    /// Checked inputs (plain); unknown fields are put back by the caller.
+    pub inputs: Value,
+    pub failures: Vec<Failure>,
+    pub warnings: Vec<String>,
+}
+
+/// Adapts a typed [`Resource`] to [`DynResource`].
+pub struct Erased<R: Resource> {
+    resource: R,
+    input_schema: Value,
+    output_schema: Value,
+    secret_outputs: BTreeSet<String>,
+}
+
+impl<R: Resource> Erased<R> {
+    pub fn new(resource: R) -> Self {
+        let input_schema = schema_of::<R::Args>();
+        let output_schema = schema_of::<R::State>();
+        let secret_outputs = output_schema["properties"]
+            .as_object()
+            .map(|props| {
+                props
+                    .iter()
+                    .filter(|(_, p)| p["secret"] == Value::Bool(true))
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Erased {
+            resource,
+            input_schema,
+            output_schema,
+            secret_outputs,
+        }
+    }
+
+    fn computed_outputs(&self) -> impl Iterator<Item = &String> {
+        let inputs = &self.input_schema["properties"];
+        self.output_schema["properties"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .filter(move |k| inputs.get(k.as_str()).is_none())
+    }
+}
+
+/// JSON Schema of a type, with `$ref`s resolved by the schema module later.
+pub fn schema_of<T: JsonSchema>() -> Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+}
+
+/// Decodes a typed value, naming the property path on failure.
+pub fn decode<T: DeserializeOwned>(v: Value) -> Result<T, Failure> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let reason = inner
+            .split(" at line ")
+            .next()
+            .unwrap_or(&inner)
+            .to_string();
+        Failure {
+            property: if path == "." { String::new() } else { path },
+            reason,
+        }
+    })
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+/// Removes engine-internal keys (`__*`) from a property map.
+fn without_internal(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("__"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn internal_keys(v: &Value) -> Map<String, Value> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.starts_with("__"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl<R: Resource> DynResource for Erased<R> {
+    fn token(&self) -> &'static str {
+        R::TOKEN
+    }
+
+    fn schemas(&self) -> (Value, Value) {
+        (self.input_schema.clone(), self.output_schema.clone())
+    }
+
+    fn secret_outputs(&self) -> &BTreeSet<String> {
+        &self.secret_outputs
+    }
+
+    fn replace_on_changes(&self) -> &'static [&'static str] {
+        R::REPLACE_ON_CHANGES
+    }
+
+    fn required_inputs(&self) -> &'static [&'static str] {
+        R::REQUIRED_INPUTS
+    }
+
+    fn name_field(&self) -> Option<&'static str> {
+        R::NAME.as_ref().map(|n| n.field)
+    }
+
+    fn check(&self, req: CheckInput<'_>) -> CheckResult {
+        let mut failures = Vec::new();
+        let mut news = without_internal(&req.news);
+        let mut internal = Map::new();
+
+        // Unknown properties are typos: name them.
+        if let (Some(given), Some(known)) = (
+            news.as_object(),
+            self.input_schema["properties"].as_object(),
+        ) {
+            for key in given.keys().filter(|k| !known.contains_key(*k)) {
+                let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                failures.push(Failure {
+                    property: key.clone(),
+                    reason: format!(
+                        "unknown property; {} accepts: {}",
+                        R::TOKEN,
+                        names.join(", ")
+                    ),
+                });
+            }
+        }
+        if let Some(obj) = news.as_object_mut() {
+            obj.retain(|k, _| self.input_schema["properties"].get(k.as_str()).is_some());
+        }
+
+        if let Some(rule) = &R::NAME {
+            match naming::resolve_name(
+                rule,
+                &news,
+                req.olds,
+                req.marks,
+                req.name,
+                req.random_seed,
+                req.autonaming.as_ref(),
+            ) {
+                Ok(Some(resolved)) => {
+                    news[rule.field] = Value::String(resolved.name);
+                    if resolved.autonamed {
+                        internal.insert(AUTONAMED_KEY.into(), Value::Bool(true));
+                    }
+                }
+                Ok(None) => {}
+                Err(reason) => failures.push(Failure {
+                    property: rule.field.into(),
+                    reason,
+                }),
+            }
+        }
+
+        for field in R::REQUIRED_INPUTS {
+            let absent = news.get(*field).is_none_or(Value::is_null);
+            if absent && !req.marks.has_unknown_under(field) {
+                failures.push(Failure {
+                    property: (*field).into(),
+                    reason: "is required".into(),
+                });
+            }
+        }
+
+        let mut args: R::Args = match decode(news.clone()) {
+            Ok(args) => args,
+            Err(f) => {
+                failures.push(f);
+                return CheckResult {
+                    inputs: news,
+                    failures,
+                    warnings: Vec::new(),
+                };
+            }
+        };
+        let mut ctx = CheckContext::new(req.urn, req.config, req.marks);
+        self.resource.check(&mut ctx, &mut args);
+        let (more, warnings) = ctx.into_parts();
+        failures.extend(more);
+
+        let mut inputs = encode(&args);
+        if let Some(obj) = inputs.as_object_mut() {
+            obj.extend(internal);
+        }
+        CheckResult {
+            inputs,
+            failures,
+            warnings,
+        }
+    }
+
+    fn diff(&self, old_inputs: &Value, news: &Value, ignore_changes: &[String]) -> DiffOutcome {
+        let mut old = without_internal(old_inputs);
+        let mut new = without_internal(news);
+        for path in ignore_changes.iter().filter_map(|p| Path::parse(p)) {
+            match path.get(&old).cloned() {
+                Some(v) => {
+                    path.set(&mut new, v);
+                }
+                None => {
+                    path.remove(&mut new);
+                }
+            }
+        }
+        self.resource.normalize_for_diff(&mut old, &mut new);
+
+        let mut outcome = DiffOutcome::default();
+        diff_values(&Path::root(), Some(&old), Some(&new), &mut |path, kind| {
+            let top = path.top().unwrap_or_default().to_string();
+            let replaces = R::REPLACE_ON_CHANGES.contains(&top.as_str());
+            outcome.detailed.insert(path.to_string(), (kind, replaces));
+            if !outcome.changed_keys.contains(&top) {
+                outcome.changed_keys.push(top.clone());
+            }
+            if replaces && !outcome.replaces.contains(&top) {
+                outcome.replaces.push(top);
+            }
+        });
+        if let Some(rule) = &R::NAME {
+            // A name that stays the same must be freed before the replacement can take it,
+            // unless the provider chose it and will choose a new one for the replacement.
+            let same_name =
+                old.get(rule.field).is_some() && old.get(rule.field) == new.get(rule.field);
+            let autonamed = news.get(AUTONAMED_KEY) == Some(&Value::Bool(true));
+            outcome.delete_before_replace = !outcome.replaces.is_empty() && same_name && !autonamed;
+        }
+        outcome
+    }
+
+    fn preview(&self, news: &Value, old: Option<&Value>) -> Value {
+        let mut out = without_internal(news);
+        for key in self.computed_outputs() {
+            let keep = old
+                .and_then(|o| o.get(key))
+                .filter(|_| !R::OUTPUTS_CHANGED_BY_UPDATE.contains(&key.as_str()));
+            out[key.as_str()] = keep
+                .cloned()
+                .unwrap_or_else(|| Value::String(UNKNOWN.into()));
+        }
+        out
+    }
+
+    async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError> {
+        let args: R::Args = decode(without_internal(&news)).map_err(invalid_inputs)?;
+        let (id, state) = self.resource.create(ctx, args).await?;
+        Ok((id, encode(&state)))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old_inputs: Option<Value>,
+    ) -> Result<Option<(Value, Value)>, OpError> {
+        let internal = old_inputs.as_ref().map(internal_keys).unwrap_or_default();
+        let old = match old_inputs {
+            Some(v) => Some(decode::<R::Args>(without_internal(&v)).map_err(invalid_inputs)?),
+            None => None,
+        };
+        let Some(found) = self.resource.read(ctx, id, old).await? else {
+            return Ok(None);
+        };
+        let mut inputs = encode(&found.inputs);
+        if let Some(obj) = inputs.as_object_mut() {
+            obj.extend(internal);
+        }
+        Ok(Some((inputs, encode(&found.state))))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        olds: Value,
+        news: Value,
+    ) -> Result<Value, OpError> {
+        let old: R::State = decode(without_internal(&olds)).map_err(invalid_state)?;
+        let args: R::Args = decode(without_internal(&news)).map_err(invalid_inputs)?;
+        Ok(encode(&self.resource.update(ctx, id, old, args).await?))
+    }
+
+    async fn delete(&self, ctx: &Context, id: &str, olds: Value) -> Result<(), OpError> {
+        let old: R::State = decode(without_internal(&olds)).map_err(invalid_state)?;
+        self.resource.delete(ctx, id, old).await
+    }
+}
+
+fn invalid_inputs(f: Failure) -> OpError {
+    OpError::Failed(format!("invalid inputs: {}: {}", f.property, f.reason))
+}
+
+fn invalid_state(f: Failure) -> OpError {
+    OpError::Failed(format!(
+        "invalid state in the stack: {}: {}",
+        f.property, f.reason
+    ))
+}
+
+/// Reports differences between two JSON values, descending into objects. Arrays are compared
+/// whole; an unknown new value is always a change.
+pub fn diff_values(
+    path: &Path,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    report: &mut dyn FnMut(Path, DiffKind),
+) {
+    let old = old.filter(|v| !v.is_null());
+    let new = new.filter(|v| !v.is_null());
+    match (old, new) {
+        (None, None) => {}
+        (None, Some(_)) => report(path.clone(), DiffKind::Add),
+        (Some(_), None) => report(path.clone(), DiffKind::Delete),
+        (Some(_), Some(n)) if is_unknown(n) => report(path.clone(), DiffKind::Update),
+        (Some(Value::Object(o)), Some(Value::Object(n))) => {
+            let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+            for k in keys {
+                diff_values(&path.key(k), o.get(k), n.get(k), report);
+            }
+        }
+        (Some(o), Some(n)) => {
+            if o != n {
+                report(path.clone(), DiffKind::Update);
+            }
+        }
+    }
+}

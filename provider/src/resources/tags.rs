@@ -1,0 +1,78 @@
+//! Tag rules and tag reconciliation shared by the taggable resources (vaults and plans).
+
+use crate::aws::{AwsError, BackupApi, Tags};
+use crate::resource::CheckContext;
+
+const MAX_TAGS: usize = 50;
+const MAX_KEY_LEN: usize = 128;
+const MAX_VALUE_LEN: usize = 256;
+
+/// Merges the provider's defaultTags under the resource's tags and checks AWS's tag limits.
+pub fn check(ctx: &mut CheckContext, tags: &mut Option<Tags>) {
+    if let Some(defaults) = ctx.config.default_tags.clone().filter(|d| !d.is_empty()) {
+        let mut merged = defaults;
+        merged.extend(tags.take().unwrap_or_default());
+        *tags = Some(merged);
+    }
+    let Some(tags) = tags else { return };
+    if tags.len() > MAX_TAGS && !ctx.is_unknown("tags") {
+        ctx.fail(
+            "tags",
+            format!(
+                "at most {MAX_TAGS} tags are allowed per resource, got {}",
+                tags.len()
+            ),
+        );
+    }
+    for (key, value) in tags.iter() {
+        let path = crate::value::Path::root().key("tags").key(key);
+        let key_len = key.chars().count();
+        if key_len == 0 || key_len > MAX_KEY_LEN {
+            ctx.fail(
+                &path,
+                format!("tag keys must be 1 to {MAX_KEY_LEN} characters long, got {key_len}"),
+            );
+        }
+        if key.to_ascii_lowercase().starts_with("aws:") {
+            ctx.fail(&path, "tag keys starting with 'aws:' are reserved for AWS");
+        }
+        let value_len = value.chars().count();
+        if value_len > MAX_VALUE_LEN {
+            ctx.fail(
+                &path,
+                format!(
+                    "tag values may be at most {MAX_VALUE_LEN} characters long, got {value_len}"
+                ),
+            );
+        }
+    }
+}
+
+/// Makes the resource's tags on AWS equal `desired` (AWS's own `aws:` tags are left alone).
+pub async fn reconcile(api: &dyn BackupApi, arn: &str, desired: &Tags) -> Result<(), AwsError> {
+    let current = api.list_tags(arn).await?;
+    let stale: Vec<String> = current
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    if !stale.is_empty() {
+        api.untag_resource(arn, &stale).await?;
+    }
+    let changed: Tags = desired
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        api.tag_resource(arn, &changed).await?;
+    }
+    Ok(())
+}
+
+/// The user-visible tags of a resource: AWS's own `aws:` tags are not managed.
+pub fn managed(tags: Tags) -> Tags {
+    tags.into_iter()
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .collect()
+}

@@ -1,0 +1,314 @@
+//! `awsbackup:index:Vault`: a backup vault, the container that holds recovery points.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault};
+use crate::naming::NameRule;
+use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resources::tags;
+
+/// A backup vault: the container that stores and organises recovery points. The id is the vault
+/// name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultArgs {
+    /// The vault name: 2 to 50 letters, digits, hyphens and underscores, unique per account and
+    /// region. Autonamed `<resource name>-<7 random chars>` when omitted. Changing it replaces the
+    /// vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The ARN of the KMS key that encrypts the vault's recovery points. When omitted AWS uses its
+    /// `aws/backup` key, and the provider accepts whichever key the vault has. AWS cannot change
+    /// the key of a vault: changing it replaces the vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_key_arn: Option<String>,
+    /// Tags for the vault; the provider's `defaultTags` are merged under them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
+    /// When true, deleting the vault first deletes every recovery point in it and waits until the
+    /// vault is empty. Default false: deleting a vault that holds recovery points fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub force_destroy: Option<bool>,
+}
+
+/// The state of a backup vault.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultState {
+    #[serde(flatten)]
+    pub args: VaultArgs,
+    /// The vault's ARN.
+    pub arn: String,
+    /// How many recovery points the vault holds.
+    pub recovery_points: i64,
+    /// When the vault was created (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<String>,
+    /// Whether a vault lock protects the vault.
+    pub locked: bool,
+    /// When a compliance-mode lock became (or becomes) immutable (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_date: Option<String>,
+}
+
+pub const VAULT_NAME: NameRule = NameRule {
+    field: "name",
+    min_len: 2,
+    max_len: 50,
+    allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    allowed_text: "letters, digits, hyphens (-) and underscores (_)",
+};
+
+/// How long a force-destroy waits for AWS to report the vault empty.
+const EMPTY_WAIT: Duration = Duration::from_secs(600);
+
+pub struct Vault;
+
+fn kms_key_arn() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+            .expect("valid regex")
+    })
+}
+
+fn state_from(vault: &AwsVault, args: VaultArgs, tags: Option<Tags>) -> VaultState {
+    VaultState {
+        args: VaultArgs {
+            name: Some(vault.name.clone()),
+            encryption_key_arn: vault.encryption_key_arn.clone().or(args.encryption_key_arn),
+            tags,
+            force_destroy: args.force_destroy,
+        },
+        arn: vault.arn.clone(),
+        recovery_points: vault.recovery_points,
+        creation_date: vault.creation_date.clone(),
+        locked: vault.locked,
+        lock_date: vault.lock_date.clone(),
+    }
+}
+
+#[async_trait]
+impl Resource for Vault {
+    type Args = VaultArgs;
+    type State = VaultState;
+
+    const TOKEN: &'static str = "awsbackup:index:Vault";
+    const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "encryptionKeyArn"];
+    const NAME: Option<NameRule> = Some(VAULT_NAME);
+
+    fn check(&self, ctx: &mut CheckContext, args: &mut VaultArgs) {
+        if let Some(name) = &args.name {
+            if let Err(rule) = VAULT_NAME.validate(name) {
+                ctx.fail("name", format!("a backup vault name {rule}"));
+            }
+        }
+        if let Some(arn) = &args.encryption_key_arn {
+            if !kms_key_arn().is_match(arn) {
+                let hint = if arn.contains(":alias/") || arn.starts_with("alias/") {
+                    " (a key alias is not accepted: use the key's ARN)"
+                } else {
+                    ""
+                };
+                ctx.fail(
+                    "encryptionKeyArn",
+                    format!("must be a KMS key ARN like arn:aws:kms:<region>:<account-id>:key/<key-id>{hint}; got '{arn}'"),
+                );
+            }
+        }
+        tags::check(ctx, &mut args.tags);
+    }
+
+    fn normalize_for_diff(&self, old: &mut Value, new: &mut Value) {
+        // An omitted key means "whatever AWS chose" (its aws/backup key): not a change.
+        if new.get("encryptionKeyArn").is_none() {
+            if let Some(o) = old.as_object_mut() {
+                o.remove("encryptionKeyArn");
+            }
+        }
+        for side in [old, new] {
+            if side.get("forceDestroy").is_none() {
+                side["forceDestroy"] = Value::Bool(false);
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &Context,
+        args: VaultArgs,
+    ) -> Result<(String, VaultState), OpError> {
+        let name = args
+            .name
+            .clone()
+            .ok_or_else(|| OpError::Failed("name is missing".into()))?;
+        let created = ctx
+            .api
+            .create_vault(CreateVault {
+                name: name.clone(),
+                encryption_key_arn: args.encryption_key_arn.clone(),
+                tags: args.tags.clone().unwrap_or_default(),
+            })
+            .await
+            .map_err(|e| {
+                if e.is("AlreadyExistsException") {
+                    OpError::Failed(format!(
+                        "a backup vault named '{name}' already exists in this account and region; \
+                         adopt it with `pulumi import {} <resource name> {name}` or choose another name",
+                        Self::TOKEN
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        tracing::info!(vault = %name, "created backup vault");
+        // From here on the vault exists: any failure must still hand it to the engine.
+        let fallback = VaultState {
+            args: args.clone(),
+            arn: created.arn.clone(),
+            creation_date: created.creation_date.clone(),
+            ..Default::default()
+        };
+        match ctx.api.describe_vault(&name).await {
+            Ok(Some(vault)) => Ok((name, state_from(&vault, args.clone(), args.tags))),
+            Ok(None) => Err(OpError::partial(
+                &name,
+                &fallback,
+                "the new vault could not be read back",
+            )),
+            Err(e) => Err(OpError::partial(
+                &name,
+                &fallback,
+                format!("reading the new vault failed: {e}"),
+            )),
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: Option<VaultArgs>,
+    ) -> Result<Option<ReadResult<VaultArgs, VaultState>>, OpError> {
+        let Some(vault) = ctx.api.describe_vault(id).await? else {
+            return Ok(None);
+        };
+        let live_tags = tags::managed(ctx.api.list_tags(&vault.arn).await?);
+        let old = old.unwrap_or_default();
+        let tags = (!live_tags.is_empty() || old.tags.is_some()).then_some(live_tags);
+        let inputs = VaultArgs {
+            name: Some(vault.name.clone()),
+            // Only an explicitly chosen key is an input; AWS's default is not.
+            encryption_key_arn: old
+                .encryption_key_arn
+                .as_ref()
+                .and(vault.encryption_key_arn.clone()),
+            tags: tags.clone(),
+            force_destroy: old.force_destroy,
+        };
+        let state = state_from(&vault, inputs.clone(), tags);
+        Ok(Some(ReadResult { inputs, state }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: VaultState,
+        news: VaultArgs,
+    ) -> Result<VaultState, OpError> {
+        if news.tags != old.args.tags {
+            tags::reconcile(
+                ctx.api.as_ref(),
+                &old.arn,
+                &news.tags.clone().unwrap_or_default(),
+            )
+            .await?;
+        }
+        let vault = ctx.api.describe_vault(id).await?.ok_or_else(|| {
+            OpError::Failed(format!(
+                "backup vault '{id}' no longer exists; run `pulumi refresh`"
+            ))
+        })?;
+        Ok(state_from(&vault, news.clone(), news.tags))
+    }
+
+    async fn delete(&self, ctx: &Context, id: &str, state: VaultState) -> Result<(), OpError> {
+        let force = state.args.force_destroy.unwrap_or(false);
+        if force {
+            empty_vault(ctx.api.as_ref(), id).await?;
+        }
+        let deadline = tokio::time::Instant::now() + EMPTY_WAIT;
+        loop {
+            match ctx.api.delete_vault(id).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_not_found() || e.is("AccessDeniedException") => return Ok(()),
+                // Right after its recovery points are deleted a vault can still report them.
+                Err(e) if force && e.is("InvalidRequestException") && tokio::time::Instant::now() < deadline => {
+                    tracing::debug!(vault = %id, error = %e, "vault not empty yet; retrying delete");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) if e.is("InvalidRequestException") && !force => {
+                    return Err(OpError::Failed(format!(
+                        "backup vault '{id}' cannot be deleted: {}. Set `forceDestroy: true` to delete its \
+                         recovery points with it, or delete them first",
+                        e.message
+                    )))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// Deletes every recovery point and waits until AWS reports the vault empty.
+async fn empty_vault(api: &dyn BackupApi, vault: &str) -> Result<(), OpError> {
+    let deadline = tokio::time::Instant::now() + EMPTY_WAIT;
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let points = match api.list_recovery_points(vault).await {
+            Ok(points) => points,
+            Err(e) if e.is_not_found() || e.is("AccessDeniedException") => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let listed = points.len();
+        let mut errors = Vec::new();
+        for arn in &points {
+            match api.delete_recovery_point(vault, arn).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => errors.push(format!("{arn}: {}", e.message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(OpError::Failed(format!(
+                "forceDestroy could not delete {} of {listed} recovery points in '{vault}': {}",
+                errors.len(),
+                errors.join("; ")
+            )));
+        }
+        let remaining = match api.describe_vault(vault).await? {
+            Some(v) => v.recovery_points,
+            None => return Ok(()),
+        };
+        if listed == 0 && remaining == 0 {
+            tracing::info!(vault = %vault, "vault is empty");
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(OpError::Failed(format!(
+                "forceDestroy: '{vault}' still reports {remaining} recovery points after {}s",
+                EMPTY_WAIT.as_secs()
+            )));
+        }
+        tracing::debug!(vault = %vault, listed, remaining, "waiting for the vault to empty");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}

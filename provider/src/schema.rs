@@ -1,0 +1,247 @@
+//! The Pulumi package schema, derived from the resources' Rust types (through their JSON Schema).
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::config::ProviderConfig;
+use crate::resource::{schema_of, DynResource};
+
+pub const PACKAGE: &str = "awsbackup";
+
+/// Builds the package schema for the given resources.
+pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
+    let mut types = Map::new();
+    let config_schema = schema_of::<ProviderConfig>();
+    let config_props = properties(&config_schema, &config_schema, &mut types, &[]);
+
+    let mut resource_specs = Map::new();
+    for r in resources {
+        let (inputs, outputs) = r.schemas();
+        let replace = r.replace_on_changes();
+        let input_props = properties(&inputs, &inputs, &mut types, replace);
+        let output_props = properties(&outputs, &outputs, &mut types, replace);
+        let mut required: Vec<Value> = outputs["required"].as_array().cloned().unwrap_or_default();
+        if let Some(name) = r.name_field() {
+            required.push(Value::from(name));
+        }
+        required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        required.dedup();
+        resource_specs.insert(
+            r.token().to_string(),
+            json!({
+                "description": inputs["description"],
+                "inputProperties": input_props,
+                "requiredInputs": r.required_inputs(),
+                "properties": output_props,
+                "required": required,
+            }),
+        );
+    }
+
+    json!({
+        "name": PACKAGE,
+        "displayName": "AWS Backup",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "Manage AWS Backup vaults, vault locks, backup plans and backup selections, \
+                        validated at preview time.",
+        "keywords": ["pulumi", "aws", "backup", "category/cloud", "kind/native"],
+        "license": "Apache-2.0",
+        "meta": {"moduleFormat": "(.*)"},
+        "config": {"variables": config_props, "defaults": []},
+        "provider": {
+            "description": "The provider type for the awsbackup package.",
+            "inputProperties": config_props,
+        },
+        "types": types,
+        "resources": resource_specs,
+        "language": {
+            "nodejs": {"packageName": "@awsbackup/pulumi", "respectSchemaVersion": true},
+            "python": {"packageName": "pulumi_awsbackup", "respectSchemaVersion": true},
+        },
+    })
+}
+
+/// Converts the `properties` of a JSON Schema object into Pulumi property specs.
+fn properties(
+    schema: &Value,
+    root: &Value,
+    types: &mut Map<String, Value>,
+    replace: &[&str],
+) -> Value {
+    let mut out = Map::new();
+    for (name, prop) in schema["properties"].as_object().into_iter().flatten() {
+        let mut spec = type_spec(prop, root, types);
+        if let Some(d) = prop.get("description") {
+            spec.insert("description".into(), d.clone());
+        }
+        if prop.get("secret") == Some(&Value::Bool(true)) {
+            spec.insert("secret".into(), Value::Bool(true));
+        }
+        if replace.contains(&name.as_str()) {
+            spec.insert("replaceOnChanges".into(), Value::Bool(true));
+            spec.insert("willReplaceOnChanges".into(), Value::Bool(true));
+        }
+        out.insert(name.clone(), Value::Object(spec));
+    }
+    Value::Object(out)
+}
+
+/// A JSON Schema type (possibly nullable, possibly a `$ref`) as a Pulumi type spec.
+fn type_spec(prop: &Value, root: &Value, types: &mut Map<String, Value>) -> Map<String, Value> {
+    if let Some(r) = prop.get("$ref").and_then(Value::as_str) {
+        return reference(r, root, types);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(options) = prop.get(key).and_then(Value::as_array) {
+            let non_null: Vec<&Value> = options.iter().filter(|o| o["type"] != "null").collect();
+            if let [only] = non_null.as_slice() {
+                return type_spec(only, root, types);
+            }
+        }
+    }
+    let ty = match &prop["type"] {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string")
+            .to_string(),
+        _ => "string".into(),
+    };
+    let mut spec = Map::new();
+    match ty.as_str() {
+        "object" => {
+            spec.insert("type".into(), "object".into());
+            let items = prop
+                .get("additionalProperties")
+                .filter(|v| v.is_object())
+                .map(|v| Value::Object(type_spec(v, root, types)))
+                .unwrap_or_else(|| json!({"type": "string"}));
+            spec.insert("additionalProperties".into(), items);
+        }
+        "array" => {
+            spec.insert("type".into(), "array".into());
+            let items = prop
+                .get("items")
+                .map(|v| Value::Object(type_spec(v, root, types)))
+                .unwrap_or_else(|| json!({"type": "string"}));
+            spec.insert("items".into(), items);
+        }
+        other => {
+            spec.insert("type".into(), other.into());
+        }
+    }
+    spec
+}
+
+/// A `$ref` to a definition becomes a reference to a named object type of the package.
+fn reference(r: &str, root: &Value, types: &mut Map<String, Value>) -> Map<String, Value> {
+    let name = r.rsplit('/').next().unwrap_or(r);
+    let token = format!("{PACKAGE}:index:{name}");
+    if !types.contains_key(&token) {
+        types.insert(token.clone(), Value::Null); // placeholder against recursion
+        let def = &root["$defs"][name];
+        let props = properties(def, root, types, &[]);
+        let required = def["required"].clone();
+        types.insert(
+            token.clone(),
+            json!({
+                "type": "object",
+                "description": def["description"],
+                "properties": props,
+                "required": if required.is_null() { json!([]) } else { required },
+            }),
+        );
+    }
+    let mut spec = Map::new();
+    spec.insert("$ref".into(), Value::String(format!("#/types/{token}")));
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Value {
+        package_schema(&crate::resources::all())
+    }
+
+    #[test]
+    fn every_resource_property_and_type_has_a_description() {
+        let s = schema();
+        let mut missing = Vec::new();
+        for (token, spec) in s["resources"].as_object().unwrap() {
+            if !spec["description"].is_string() {
+                missing.push(token.clone());
+            }
+            for section in ["inputProperties", "properties"] {
+                for (name, p) in spec[section].as_object().unwrap() {
+                    if !p["description"].is_string() {
+                        missing.push(format!("{token}.{section}.{name}"));
+                    }
+                }
+            }
+        }
+        for (token, spec) in s["types"].as_object().unwrap() {
+            for (name, p) in spec["properties"].as_object().unwrap() {
+                if !p["description"].is_string() {
+                    missing.push(format!("{token}.{name}"));
+                }
+            }
+        }
+        for (name, p) in s["config"]["variables"].as_object().unwrap() {
+            if !p["description"].is_string() {
+                missing.push(format!("config.{name}"));
+            }
+        }
+        assert!(missing.is_empty(), "without a description: {missing:?}");
+    }
+
+    #[test]
+    fn vault_schema_has_the_public_api() {
+        let s = schema();
+        let vault = &s["resources"]["awsbackup:index:Vault"];
+        for input in ["name", "encryptionKeyArn", "tags", "forceDestroy"] {
+            assert!(vault["inputProperties"][input].is_object(), "input {input}");
+        }
+        for output in [
+            "arn",
+            "recoveryPoints",
+            "creationDate",
+            "locked",
+            "lockDate",
+            "name",
+        ] {
+            assert!(vault["properties"][output].is_object(), "output {output}");
+        }
+        assert_eq!(
+            vault["inputProperties"]["encryptionKeyArn"]["replaceOnChanges"],
+            true
+        );
+        assert_eq!(vault["inputProperties"]["tags"]["type"], "object");
+        assert!(vault["required"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("arn")));
+        assert_eq!(s["config"]["variables"]["secretKey"]["secret"], true);
+        assert_eq!(s["config"]["variables"]["token"]["secret"], true);
+        assert_eq!(
+            s["config"]["variables"]["assumeRole"]["$ref"],
+            "#/types/awsbackup:index:AssumeRole"
+        );
+        assert_eq!(s["version"], env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn checked_in_schema_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/schema.json");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        let fresh = serde_json::to_string_pretty(&schema()).unwrap() + "\n";
+        assert!(
+            on_disk == fresh,
+            "schema/schema.json is stale: run `make schema`"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Fault injection (`POST /_local/faults`) and call statistics (`GET /_local/stats`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::clock::Timestamp;
+
+/// Fault rates for one operation (or `*`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpFaults {
+    #[serde(default)]
+    pub throttle_rate: f64,
+    #[serde(default)]
+    pub server_error_rate: f64,
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub drop_rate: f64,
+}
+
+/// The body of `POST /_local/faults`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultRequest {
+    #[serde(default)]
+    pub operations: HashMap<String, OpFaults>,
+    #[serde(default)]
+    pub iam_propagation_seconds: f64,
+    /// Optional RNG seed, for reproducible fault sequences.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+impl FaultRequest {
+    pub fn check(&self) -> Result<(), String> {
+        for (op, f) in &self.operations {
+            for (name, rate) in [
+                ("throttleRate", f.throttle_rate),
+                ("serverErrorRate", f.server_error_rate),
+                ("dropRate", f.drop_rate),
+            ] {
+                if !(0.0..=1.0).contains(&rate) {
+                    return Err(format!("{op}.{name} must be within [0, 1]"));
+                }
+            }
+        }
+        if !(self.iam_propagation_seconds >= 0.0) {
+            return Err("iamPropagationSeconds must be >= 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Drop,
+    Throttle,
+    ServerError,
+    IamPropagation,
+}
+
+impl Fault {
+    fn label(self) -> &'static str {
+        match self {
+            Fault::Drop => "drop",
+            Fault::Throttle => "throttle",
+            Fault::ServerError => "serverError",
+            Fault::IamPropagation => "iamPropagation",
+        }
+    }
+}
+
+pub struct Decision {
+    pub latency_ms: u64,
+    pub fault: Option<Fault>,
+}
+
+/// Current fault settings plus the call/fault counters.
+pub struct Faults {
+    operations: HashMap<String, OpFaults>,
+    /// CreateBackupSelection fails with "cannot be assumed" until this time.
+    iam_ready_at: Option<Timestamp>,
+    rng: StdRng,
+    calls: BTreeMap<String, u64>,
+    injected: BTreeMap<String, u64>,
+    by_kind: BTreeMap<&'static str, u64>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            operations: HashMap::new(),
+            iam_ready_at: None,
+            rng: StdRng::from_os_rng(),
+            calls: BTreeMap::new(),
+            injected: BTreeMap::new(),
+            by_kind: BTreeMap::new(),
+        }
+    }
+}
+
+impl Faults {
+    /// Replaces the settings (counters are kept; `/_local/reset` clears them).
+    pub fn configure(&mut self, req: FaultRequest, now: Timestamp) {
+        self.operations = req.operations;
+        self.iam_ready_at =
+            (req.iam_propagation_seconds > 0.0).then(|| now + req.iam_propagation_seconds);
+        if let Some(seed) = req.seed {
+            self.rng = StdRng::seed_from_u64(seed);
+        }
+    }
+
+    /// Counts a call to `op` and decides whether to inject a fault into it.
+    pub fn decide(&mut self, op: &str, now: Timestamp) -> Decision {
+        *self.calls.entry(op.to_string()).or_default() += 1;
+        let cfg = self
+            .operations
+            .get(op)
+            .or_else(|| self.operations.get("*"))
+            .copied()
+            .unwrap_or_default();
+        // One roll split into consecutive bands, so each rate is the share of calls.
+        let roll: f64 = self.rng.random();
+        let mut fault = if roll < cfg.drop_rate {
+            Some(Fault::Drop)
+        } else if roll < cfg.drop_rate + cfg.throttle_rate {
+            Some(Fault::Throttle)
+        } else if roll < cfg.drop_rate + cfg.throttle_rate + cfg.server_error_rate {
+            Some(Fault::ServerError)
+        } else {
+            None
+        };
+        if fault.is_none()
+            && op == "CreateBackupSelection"
+            && self.iam_ready_at.is_some_and(|t| now < t)
+        {
+            fault = Some(Fault::IamPropagation);
+        }
+        if let Some(f) = fault {
+            *self.injected.entry(op.to_string()).or_default() += 1;
+            *self.by_kind.entry(f.label()).or_default() += 1;
+        }
+        Decision {
+            latency_ms: cfg.latency_ms,
+            fault,
+        }
+    }
+
+    pub fn stats(&self) -> Value {
+        json!({
+            "calls": self.calls,
+            "faults": self.injected,
+            "faultsByKind": self.by_kind,
+        })
+    }
+}

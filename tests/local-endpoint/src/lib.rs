@@ -1,0 +1,1 @@
+//! Local AWS Backup endpoint (see issue 3).

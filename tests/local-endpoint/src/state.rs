@@ -1,0 +1,188 @@
+//! In-memory data model. State is kept per (account, region); everything an
+//! operation needs is reachable from [`RegionState`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::clock::{Timestamp, DAY};
+use crate::validate::LifecycleDays;
+
+pub type Tags = BTreeMap<String, String>;
+
+/// All AWS Backup state, keyed by (account id, region).
+#[derive(Debug, Default)]
+pub struct Store {
+    regions: HashMap<(String, String), RegionState>,
+}
+
+impl Store {
+    pub fn region(&mut self, account: &str, region: &str) -> &mut RegionState {
+        self.regions
+            .entry((account.to_string(), region.to_string()))
+            .or_insert_with(|| RegionState::new(account, region))
+    }
+}
+
+#[derive(Debug)]
+pub struct RegionState {
+    pub account: String,
+    pub region: String,
+    pub vaults: Vec<Vault>,
+    pub plans: Vec<Plan>,
+    /// StartBackupJob answers by idempotency token.
+    pub jobs_by_token: HashMap<String, Value>,
+    /// ARN of this region's AWS-managed `aws/backup` KMS key (default vault key).
+    pub default_key_arn: String,
+}
+
+impl RegionState {
+    fn new(account: &str, region: &str) -> Self {
+        RegionState {
+            account: account.to_string(),
+            region: region.to_string(),
+            vaults: Vec::new(),
+            plans: Vec::new(),
+            jobs_by_token: HashMap::new(),
+            default_key_arn: format!(
+                "arn:aws:kms:{region}:{account}:key/{}",
+                uuid::Uuid::new_v4()
+            ),
+        }
+    }
+
+    /// `arn:aws:backup:<region>:<account>:<resource>`.
+    pub fn arn(&self, resource: &str) -> String {
+        format!("arn:aws:backup:{}:{}:{resource}", self.region, self.account)
+    }
+
+    pub fn vault(&self, name: &str) -> Option<&Vault> {
+        self.vaults.iter().find(|v| v.name == name)
+    }
+
+    pub fn vault_mut(&mut self, name: &str) -> Option<&mut Vault> {
+        self.vaults.iter_mut().find(|v| v.name == name)
+    }
+
+    /// A plan that exists and is not deleted.
+    pub fn live_plan(&self, id: &str) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.id == id && p.deletion.is_none())
+    }
+
+    pub fn live_plan_mut(&mut self, id: &str) -> Option<&mut Plan> {
+        self.plans
+            .iter_mut()
+            .find(|p| p.id == id && p.deletion.is_none())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Vault {
+    pub name: String,
+    pub arn: String,
+    pub creation: Timestamp,
+    pub creator_request_id: Option<String>,
+    pub encryption_key_arn: String,
+    /// True when the caller supplied `EncryptionKeyArn`.
+    pub customer_key: bool,
+    pub tags: Tags,
+    pub lock: Option<VaultLock>,
+    pub access_policy: Option<String>,
+    pub notifications: Option<Notifications>,
+    pub recovery_points: Vec<RecoveryPoint>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct VaultLock {
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    /// Set for compliance mode (`ChangeableForDays` given): after this date the
+    /// lock is immutable.
+    pub lock_date: Option<Timestamp>,
+}
+
+impl VaultLock {
+    /// True once a compliance lock has passed its lock date.
+    pub fn is_immutable(&self, now: Timestamp) -> bool {
+        self.lock_date.is_some_and(|d| now >= d)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Notifications {
+    pub sns_topic_arn: String,
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecoveryPoint {
+    pub arn: String,
+    pub job_id: String,
+    pub resource_arn: String,
+    pub resource_type: String,
+    pub iam_role_arn: String,
+    pub creation: Timestamp,
+    pub lifecycle: Option<Value>,
+    pub days: Option<LifecycleDays>,
+    pub tags: Tags,
+}
+
+impl RecoveryPoint {
+    /// When the point moves to cold storage, per its lifecycle.
+    pub fn cold_at(&self) -> Option<Timestamp> {
+        let c = self.days?.cold.filter(|d| *d > 0)?;
+        Some(self.creation + c as f64 * DAY)
+    }
+
+    /// When the point's retention ends (`None`: kept forever).
+    pub fn delete_at(&self) -> Option<Timestamp> {
+        let d = self.days?.delete.filter(|d| *d > 0)?;
+        Some(self.creation + d as f64 * DAY)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub id: String,
+    pub arn: String,
+    pub creator_request_id: Option<String>,
+    /// Oldest first; the last one is current.
+    pub versions: Vec<PlanVersion>,
+    pub deletion: Option<Timestamp>,
+    pub selections: Vec<Selection>,
+    pub tags: Tags,
+}
+
+impl Plan {
+    pub fn current(&self) -> &PlanVersion {
+        self.versions.last().expect("a plan has at least one version")
+    }
+
+    pub fn name(&self) -> &str {
+        &self.current().name
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanVersion {
+    pub version_id: String,
+    pub creation: Timestamp,
+    pub name: String,
+    /// The `BackupPlan` member of GetBackupPlan (defaults filled, RuleIds set).
+    pub document: Value,
+    /// `AdvancedBackupSettings`, answered at the top level of plan outputs.
+    pub advanced_settings: Option<Value>,
+    /// Set on the version that was current when the plan was deleted.
+    pub deletion: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub id: String,
+    pub name: String,
+    pub iam_role_arn: String,
+    pub creation: Timestamp,
+    pub creator_request_id: Option<String>,
+    /// The `BackupSelection` member of GetBackupSelection.
+    pub document: Value,
+}
