@@ -65,7 +65,7 @@ pub const VAULT_NAME: NameRule = NameRule {
     allowed_text: "letters, digits, hyphens (-) and underscores (_)",
 };
 
-/// How long a force-destroy waits for AWS to report the vault empty.
+/// How long a force-destroy keeps trying to empty and delete the vault.
 const EMPTY_WAIT: Duration = Duration::from_secs(600);
 
 pub struct Vault;
@@ -241,74 +241,58 @@ impl Resource for Vault {
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultState) -> Result<(), OpError> {
         let force = state.args.force_destroy.unwrap_or(false);
-        if force {
-            empty_vault(ctx.api.as_ref(), id).await?;
-        }
         let deadline = tokio::time::Instant::now() + EMPTY_WAIT;
+        let mut delay = Duration::from_millis(250);
         loop {
-            match ctx.api.delete_vault(id).await {
+            let err = match ctx.api.delete_vault(id).await {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_not_found() || e.is("AccessDeniedException") => return Ok(()),
-                // Right after its recovery points are deleted a vault can still report them.
-                Err(e) if force && e.is("InvalidRequestException") && tokio::time::Instant::now() < deadline => {
-                    tracing::debug!(vault = %id, error = %e, "vault not empty yet; retrying delete");
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                }
-                Err(e) if e.is("InvalidRequestException") && !force => {
-                    return Err(OpError::Failed(format!(
-                        "backup vault '{id}' cannot be deleted: {}. Set `forceDestroy: true` to delete its \
-                         recovery points with it, or delete them first",
-                        e.message
-                    )))
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => e,
+            };
+            if !err.is("InvalidRequestException") {
+                return Err(err.into());
             }
+            if !force {
+                return Err(OpError::Failed(format!(
+                    "backup vault '{id}' cannot be deleted: {}. Set `forceDestroy: true` to delete its \
+                     recovery points with it, or delete them first",
+                    err.message
+                )));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(OpError::Failed(format!(
+                    "forceDestroy: '{id}' still cannot be deleted after {}s: {}",
+                    EMPTY_WAIT.as_secs(),
+                    err.message
+                )));
+            }
+            // Not empty, or AWS has not caught up with deletions yet: delete what is listed, retry.
+            delete_recovery_points(ctx.api.as_ref(), id).await?;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
 }
 
-/// Deletes every recovery point and waits until AWS reports the vault empty.
-async fn empty_vault(api: &dyn BackupApi, vault: &str) -> Result<(), OpError> {
-    let deadline = tokio::time::Instant::now() + EMPTY_WAIT;
-    let mut delay = Duration::from_millis(250);
-    loop {
-        let points = match api.list_recovery_points(vault).await {
-            Ok(points) => points,
-            Err(e) if e.is_not_found() || e.is("AccessDeniedException") => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        let listed = points.len();
-        let mut errors = Vec::new();
-        for arn in &points {
-            match api.delete_recovery_point(vault, arn).await {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => errors.push(format!("{arn}: {}", e.message)),
-            }
+/// Deletes every recovery point listed in the vault, naming the ones that could not be deleted.
+async fn delete_recovery_points(api: &dyn BackupApi, vault: &str) -> Result<(), OpError> {
+    let points = api.list_recovery_points(vault).await?;
+    let mut errors = Vec::new();
+    for arn in &points {
+        match api.delete_recovery_point(vault, arn).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => errors.push(format!("{arn}: {}", e.message)),
         }
-        if !errors.is_empty() {
-            return Err(OpError::Failed(format!(
-                "forceDestroy could not delete {} of {listed} recovery points in '{vault}': {}",
-                errors.len(),
-                errors.join("; ")
-            )));
-        }
-        let remaining = match api.describe_vault(vault).await? {
-            Some(v) => v.recovery_points,
-            None => return Ok(()),
-        };
-        if listed == 0 && remaining == 0 {
-            tracing::info!(vault = %vault, "vault is empty");
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(OpError::Failed(format!(
-                "forceDestroy: '{vault}' still reports {remaining} recovery points after {}s",
-                EMPTY_WAIT.as_secs()
-            )));
-        }
-        tracing::debug!(vault = %vault, listed, remaining, "waiting for the vault to empty");
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
     }
+    if !errors.is_empty() {
+        return Err(OpError::Failed(format!(
+            "forceDestroy could not delete {} of {} recovery points in '{vault}': {}",
+            errors.len(),
+            points.len(),
+            errors.join("; ")
+        )));
+    }
+    tracing::info!(vault = %vault, deleted = points.len(), "deleted recovery points");
+    Ok(())
 }

@@ -1,0 +1,54 @@
+# awsbackup: Pulumi resource provider for AWS Backup.
+# `make demo` and `make test` work on a fresh machine: missing tools are installed into
+# git-ignored folders (.tools for the Pulumi CLI, .venv for moto).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+MOTO_VERSION := 5.2.5
+VENV := .venv
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+# moto with the project's routing fix (tests/moto/moto_server.py explains it).
+export MOTO_SERVER := $(CURDIR)/tests/moto/moto-server
+
+.PHONY: build release schema tools pulumi moto lint test demo bench clean
+
+## build: the provider plugin, the schema generator and the local endpoint (debug)
+build:
+	$(CARGO) build --workspace --bins
+
+## release: optimised binaries (used by the benchmark)
+release:
+	$(CARGO) build --release --workspace --bins
+
+## schema: regenerate schema/schema.json from the Rust types
+schema:
+	$(CARGO) run --quiet -p pulumi-resource-awsbackup --bin awsbackup-schema > schema/schema.json
+
+## tools: the pinned Pulumi CLI + YAML language host, and moto
+tools: pulumi moto
+
+pulumi:
+	scripts/build-pulumi.sh
+
+moto: $(VENV)/.moto-$(MOTO_VERSION)
+
+$(VENV)/.moto-$(MOTO_VERSION):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "moto[server]==$(MOTO_VERSION)"
+	touch $@
+
+## lint: rustfmt and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## test: everything (unit, gRPC, local endpoint, end-to-end with the real Pulumi CLI)
+test: tools build lint
+	$(CARGO) test --workspace
+
+## demo: a full stack on the local endpoint through preview, up, drift, refresh and destroy
+demo: tools build
+	scripts/demo.sh
+
+clean:
+	$(CARGO) clean

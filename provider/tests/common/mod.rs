@@ -1,0 +1,269 @@
+//! Shared pieces of the provider's gRPC tests: an in-process fake of the AWS trait and a
+//! provider served on a local port.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use awsbackup::aws::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated};
+use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
+use awsbackup::provider::Provider;
+use awsbackup::value;
+use prost_types::Struct;
+use serde_json::Value;
+use tonic::transport::Channel;
+
+/// An in-memory AWS Backup with scripted failures and call counting.
+#[derive(Default)]
+pub struct FakeBackup {
+    state: Mutex<FakeState>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    vaults: BTreeMap<String, Vault>,
+    tags: BTreeMap<String, Tags>,
+    points: BTreeMap<String, Vec<String>>,
+    calls: Vec<String>,
+    failures: HashMap<String, VecDeque<AwsError>>,
+    latency: HashMap<String, Duration>,
+    /// How many more times DeleteBackupVault refuses after the vault is empty (AWS lags).
+    stale_refusals: u32,
+}
+
+impl FakeBackup {
+    pub fn new() -> Arc<Self> {
+        Arc::new(FakeBackup::default())
+    }
+
+    /// The next call of `operation` fails with `code`.
+    pub fn fail_next(&self, operation: &str, code: &str) {
+        let op: &'static str = Box::leak(operation.to_string().into_boxed_str());
+        self.state
+            .lock()
+            .unwrap()
+            .failures
+            .entry(operation.into())
+            .or_default()
+            .push_back(AwsError::new(op, code, "injected by the test"));
+    }
+
+    pub fn delay(&self, operation: &str, by: Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .latency
+            .insert(operation.into(), by);
+    }
+
+    pub fn stale_refusals(&self, times: u32) {
+        self.state.lock().unwrap().stale_refusals = times;
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    pub fn vault(&self, name: &str) -> Option<Vault> {
+        self.state.lock().unwrap().vaults.get(name).cloned()
+    }
+
+    pub fn tags_of(&self, name: &str) -> Tags {
+        let s = self.state.lock().unwrap();
+        s.vaults
+            .get(name)
+            .and_then(|v| s.tags.get(&v.arn).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn set_tags(&self, name: &str, tags: Tags) {
+        let mut s = self.state.lock().unwrap();
+        let arn = s.vaults[name].arn.clone();
+        s.tags.insert(arn, tags);
+    }
+
+    pub fn remove_vault(&self, name: &str) {
+        self.state.lock().unwrap().vaults.remove(name);
+    }
+
+    pub fn add_vault(&self, name: &str, key: Option<&str>) {
+        let mut s = self.state.lock().unwrap();
+        s.vaults
+            .insert(name.into(), vault(name, key.map(String::from)));
+    }
+
+    pub fn add_recovery_points(&self, vault: &str, n: usize) {
+        let mut s = self.state.lock().unwrap();
+        let points = s.points.entry(vault.into()).or_default();
+        for i in 0..n {
+            points.push(format!(
+                "arn:aws:backup:us-east-1:123456789012:recovery-point:{vault}-{i}"
+            ));
+        }
+        let count = points.len() as i64;
+        s.vaults.get_mut(vault).unwrap().recovery_points = count;
+    }
+
+    async fn enter(&self, operation: &str) -> Result<(), AwsError> {
+        let (failure, latency) = {
+            let mut s = self.state.lock().unwrap();
+            s.calls.push(operation.into());
+            let failure = s.failures.get_mut(operation).and_then(VecDeque::pop_front);
+            (failure, s.latency.get(operation).copied())
+        };
+        if let Some(d) = latency {
+            tokio::time::sleep(d).await;
+        }
+        failure.map_or(Ok(()), Err)
+    }
+}
+
+fn vault(name: &str, key: Option<String>) -> Vault {
+    Vault {
+        name: name.into(),
+        arn: format!("arn:aws:backup:us-east-1:123456789012:backup-vault:{name}"),
+        encryption_key_arn: Some(key.unwrap_or_else(|| {
+            "arn:aws:kms:us-east-1:123456789012:key/00000000-aws-backup-default".into()
+        })),
+        creation_date: Some("2026-11-26T10:00:00Z".into()),
+        ..Default::default()
+    }
+}
+
+#[async_trait]
+impl BackupApi for FakeBackup {
+    async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
+        self.enter("CreateBackupVault").await?;
+        let mut s = self.state.lock().unwrap();
+        if s.vaults.contains_key(&input.name) {
+            return Err(AwsError::new(
+                "CreateBackupVault",
+                "AlreadyExistsException",
+                "exists",
+            ));
+        }
+        let v = vault(&input.name, input.encryption_key_arn);
+        s.tags.insert(v.arn.clone(), input.tags);
+        let out = VaultCreated {
+            arn: v.arn.clone(),
+            creation_date: v.creation_date.clone(),
+        };
+        s.vaults.insert(input.name, v);
+        Ok(out)
+    }
+
+    async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
+        self.enter("DescribeBackupVault").await?;
+        Ok(self.state.lock().unwrap().vaults.get(name).cloned())
+    }
+
+    async fn delete_vault(&self, name: &str) -> Result<(), AwsError> {
+        self.enter("DeleteBackupVault").await?;
+        let mut s = self.state.lock().unwrap();
+        let lagging = s.stale_refusals > 0 && s.vaults.contains_key(name);
+        if lagging {
+            s.stale_refusals -= 1;
+        }
+        if lagging || s.points.get(name).is_some_and(|p| !p.is_empty()) {
+            return Err(AwsError::new(
+                "DeleteBackupVault",
+                "InvalidRequestException",
+                "Backup vault cannot be deleted because it contains recovery points.",
+            ));
+        }
+        match s.vaults.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(AwsError::new(
+                "DeleteBackupVault",
+                "ResourceNotFoundException",
+                name,
+            )),
+        }
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
+        self.enter("ListTags").await?;
+        Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .tags
+            .get(arn)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.enter("TagResource").await?;
+        let mut s = self.state.lock().unwrap();
+        s.tags.entry(arn.into()).or_default().extend(tags.clone());
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.enter("UntagResource").await?;
+        let mut s = self.state.lock().unwrap();
+        if let Some(t) = s.tags.get_mut(arn) {
+            for k in keys {
+                t.remove(k);
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
+        self.enter("ListRecoveryPointsByBackupVault").await?;
+        Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .points
+            .get(vault)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<(), AwsError> {
+        self.enter("DeleteRecoveryPoint").await?;
+        let mut s = self.state.lock().unwrap();
+        if let Some(points) = s.points.get_mut(vault) {
+            points.retain(|p| p != arn);
+            let n = points.len() as i64;
+            if let Some(v) = s.vaults.get_mut(vault) {
+                v.recovery_points = n;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serves a provider backed by `api` on a local port and returns a client for it.
+pub async fn serve(api: Arc<dyn BackupApi>) -> ResourceProviderClient<Channel> {
+    let listener = awsbackup::server::bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(awsbackup::server::serve(
+        listener,
+        Provider::with_api(api),
+        std::future::pending(),
+    ));
+    ResourceProviderClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap()
+}
+
+pub fn to_struct(v: Value) -> Option<Struct> {
+    Some(value::to_struct(&v))
+}
+
+pub fn from_struct(s: &Option<Struct>) -> Value {
+    s.as_ref().map(value::from_struct).unwrap_or(Value::Null)
+}
+
+pub const VAULT: &str = "awsbackup:index:Vault";
+
+pub fn urn(name: &str) -> String {
+    format!("urn:pulumi:test::proj::{VAULT}::{name}")
+}

@@ -1,0 +1,768 @@
+//! Every rpc of the provider over real gRPC, with the AWS trait backed by an in-process fake.
+
+mod common;
+
+use std::time::Duration;
+
+use awsbackup::proto::google_rpc;
+use awsbackup::proto::pulumirpc as rpc;
+use awsbackup::value::{secret, UNKNOWN};
+use common::*;
+use prost::Message;
+use serde_json::{json, Value};
+use tonic::Code;
+
+fn check_req(name: &str, olds: Value, news: Value, seed: u8) -> rpc::CheckRequest {
+    rpc::CheckRequest {
+        urn: urn(name),
+        olds: to_struct(olds),
+        news: to_struct(news),
+        random_seed: vec![seed; 32],
+        name: name.into(),
+        r#type: VAULT.into(),
+        ..Default::default()
+    }
+}
+
+fn diff_req(old_inputs: Value, news: Value) -> rpc::DiffRequest {
+    rpc::DiffRequest {
+        id: "v".into(),
+        urn: urn("v"),
+        olds: to_struct(old_inputs.clone()),
+        news: to_struct(news),
+        old_inputs: to_struct(old_inputs),
+        r#type: VAULT.into(),
+        ..Default::default()
+    }
+}
+
+fn create_req(props: Value, preview: bool) -> rpc::CreateRequest {
+    rpc::CreateRequest {
+        urn: urn("v"),
+        properties: to_struct(props),
+        preview,
+        r#type: VAULT.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn handshake_plugin_info_and_schema() {
+    let mut client = serve(FakeBackup::new()).await;
+    let hs = client
+        .handshake(rpc::ProviderHandshakeRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(hs.accept_secrets && hs.supports_autonaming_configuration);
+    let info = client.get_plugin_info(()).await.unwrap().into_inner();
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let schema = client
+        .get_schema(rpc::GetSchemaRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let schema: Value = serde_json::from_str(&schema.schema).unwrap();
+    assert_eq!(schema["version"], env!("CARGO_PKG_VERSION"));
+    assert!(schema["resources"][VAULT]["inputProperties"]["forceDestroy"].is_object());
+}
+
+#[tokio::test]
+async fn unimplemented_rpcs_say_so() {
+    let mut client = serve(FakeBackup::new()).await;
+    let err = client
+        .invoke(rpc::InvokeRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unimplemented);
+}
+
+#[tokio::test]
+async fn check_config_types_strings_keeps_secrets_and_names_typos() {
+    let mut client = serve(FakeBackup::new()).await;
+    let resp = client
+        .check_config(rpc::CheckRequest {
+            urn: "urn:pulumi:test::proj::pulumi:providers:awsbackup::default".into(),
+            news: to_struct(json!({
+                "region": "eu-west-1",
+                "maxRetries": "7",
+                "secretKey": "s3cr3t",
+                "token": secret(json!("tok")),
+                "defaultTags": "{\"team\":\"backup\"}",
+                "version": "0.1.0",
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+    let inputs = from_struct(&resp.inputs);
+    assert_eq!(inputs["maxRetries"], 7);
+    assert_eq!(inputs["defaultTags"]["team"], "backup");
+    assert_eq!(inputs["secretKey"], secret(json!("s3cr3t")));
+    assert_eq!(inputs["token"], secret(json!("tok")));
+    assert_eq!(inputs["version"], "0.1.0");
+
+    let resp = client
+        .check_config(rpc::CheckRequest {
+            news: to_struct(json!({"regoin": "eu-west-1", "maxRetries": "many"})),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let props: Vec<&str> = resp.failures.iter().map(|f| f.property.as_str()).collect();
+    assert!(props.contains(&"regoin"), "{props:?}");
+    assert!(props.contains(&"maxRetries"), "{props:?}");
+}
+
+#[tokio::test]
+async fn diff_config_and_configure_make_no_aws_calls() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let same = client
+        .diff_config(diff_req(
+            json!({"region": "us-east-1"}),
+            json!({"region": "us-east-1"}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        same.changes,
+        rpc::diff_response::DiffChanges::DiffNone as i32
+    );
+    let changed = client
+        .diff_config(diff_req(
+            json!({"region": "us-east-1"}),
+            json!({"region": "eu-west-1"}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        changed.changes,
+        rpc::diff_response::DiffChanges::DiffSome as i32
+    );
+    assert_eq!(changed.diffs, vec!["region"]);
+    client
+        .configure(rpc::ConfigureRequest {
+            args: to_struct(
+                json!({"region": "eu-west-1", "secretKey": secret(json!("x")), "maxRetries": "2"}),
+            ),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn check_autonames_from_the_seed_and_keeps_the_name_on_update() {
+    let mut client = serve(FakeBackup::new()).await;
+    let first = client
+        .check(check_req("daily", json!({}), json!({}), 1))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = client
+        .check(check_req("daily", json!({}), json!({}), 1))
+        .await
+        .unwrap()
+        .into_inner();
+    let other = client
+        .check(check_req("daily", json!({}), json!({}), 2))
+        .await
+        .unwrap()
+        .into_inner();
+    let name = from_struct(&first.inputs)["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(regex_like_autoname(&name, "daily"), "{name}");
+    assert_eq!(from_struct(&again.inputs)["name"], name.as_str());
+    assert_ne!(from_struct(&other.inputs)["name"], name.as_str());
+
+    // On update the old generated name is kept whatever the seed.
+    let olds = from_struct(&first.inputs);
+    let update = client
+        .check(check_req("daily", olds, json!({}), 9))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(from_struct(&update.inputs)["name"], name.as_str());
+}
+
+fn regex_like_autoname(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(&format!("{prefix}-")).is_some_and(|s| {
+        s.len() == 7
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    })
+}
+
+#[tokio::test]
+async fn check_honours_engine_autonaming() {
+    let mut client = serve(FakeBackup::new()).await;
+    let mut req = check_req("daily", json!({}), json!({}), 1);
+    req.autonaming = Some(rpc::check_request::AutonamingOptions {
+        proposed_name: "prod-daily".into(),
+        mode: rpc::check_request::autonaming_options::Mode::Enforce as i32,
+    });
+    let resp = client.check(req.clone()).await.unwrap().into_inner();
+    assert_eq!(from_struct(&resp.inputs)["name"], "prod-daily");
+    req.autonaming = Some(rpc::check_request::AutonamingOptions {
+        proposed_name: String::new(),
+        mode: rpc::check_request::autonaming_options::Mode::Disable as i32,
+    });
+    let resp = client.check(req).await.unwrap().into_inner();
+    assert_eq!(resp.failures[0].property, "name");
+    assert!(resp.failures[0].reason.contains("autonaming is disabled"));
+}
+
+#[tokio::test]
+async fn check_names_the_property_and_rule() {
+    let mut client = serve(FakeBackup::new()).await;
+    let cases = [
+        (json!({"name": "bad.name"}), "name", "'.'"),
+        (json!({"name": "a"}), "name", "2 to 50"),
+        (json!({"name": "a".repeat(51)}), "name", "2 to 50"),
+        (
+            json!({"encryptionKeyArn": "my-key"}),
+            "encryptionKeyArn",
+            "KMS key ARN",
+        ),
+        (
+            json!({"encryptionKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/backup"}),
+            "encryptionKeyArn",
+            "alias",
+        ),
+        (json!({"tags": {"k".repeat(129): "v"}}), "tags", "128"),
+        (
+            json!({"tags": {"aws:owner": "v"}}),
+            "tags[\"aws:owner\"]",
+            "reserved",
+        ),
+        (
+            json!({"forceDestroy": "yes"}),
+            "forceDestroy",
+            "invalid type",
+        ),
+        (json!({"nmae": "typo"}), "nmae", "unknown property"),
+    ];
+    for (news, property, rule) in cases {
+        let resp = client
+            .check(check_req("v", json!({}), news.clone(), 1))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            resp.failures
+                .iter()
+                .any(|f| f.property.starts_with(property) && f.reason.contains(rule)),
+            "{news}: expected a failure on {property} mentioning {rule:?}, got {:?}",
+            resp.failures
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_keeps_secrets_and_unknowns_and_skips_unknown_values() {
+    let mut client = serve(FakeBackup::new()).await;
+    let news = json!({"name": UNKNOWN, "tags": {"owner": secret(json!("alice")), "cost": UNKNOWN}});
+    let resp = client
+        .check(check_req("v", json!({}), news, 1))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+    let inputs = from_struct(&resp.inputs);
+    assert_eq!(inputs["name"], UNKNOWN);
+    assert_eq!(inputs["tags"]["owner"], secret(json!("alice")));
+    assert_eq!(inputs["tags"]["cost"], UNKNOWN);
+}
+
+#[tokio::test]
+async fn diff_reports_detail_replacements_and_nothing_when_equal() {
+    let mut client = serve(FakeBackup::new()).await;
+    use rpc::diff_response::DiffChanges;
+    use rpc::property_diff::Kind;
+    let base = json!({"name": "v1", "tags": {"env": "dev"}});
+
+    let none = client
+        .diff(diff_req(base.clone(), base.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(none.changes, DiffChanges::DiffNone as i32);
+
+    let tags = client
+        .diff(diff_req(
+            base.clone(),
+            json!({"name": "v1", "tags": {"env": "prod", "team": "x"}}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tags.changes, DiffChanges::DiffSome as i32);
+    assert!(tags.replaces.is_empty());
+    assert_eq!(tags.detailed_diff["tags.env"].kind, Kind::Update as i32);
+    assert_eq!(tags.detailed_diff["tags.team"].kind, Kind::Add as i32);
+    assert_eq!(tags.diffs, vec!["tags"]);
+
+    let renamed = client
+        .diff(diff_req(
+            base.clone(),
+            json!({"name": "v2", "tags": {"env": "dev"}}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(renamed.replaces, vec!["name"]);
+    assert_eq!(
+        renamed.detailed_diff["name"].kind,
+        Kind::UpdateReplace as i32
+    );
+    assert!(
+        !renamed.delete_before_replace,
+        "a new name does not collide"
+    );
+
+    let key = "arn:aws:kms:us-east-1:123456789012:key/abc";
+    let rekeyed = client
+        .diff(diff_req(
+            base.clone(),
+            json!({"name": "v1", "tags": {"env": "dev"}, "encryptionKeyArn": key}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rekeyed.replaces, vec!["encryptionKeyArn"]);
+    assert!(
+        rekeyed.delete_before_replace,
+        "a fixed name must be freed first"
+    );
+
+    let autonamed = client
+        .diff(diff_req(
+            json!({"name": "v-abc1234", "__autonamed": true}),
+            json!({"name": "v-abc1234", "__autonamed": true, "encryptionKeyArn": key}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !autonamed.delete_before_replace,
+        "an autonamed vault gets a new name instead"
+    );
+
+    // An omitted key accepts the key AWS chose; an unknown value is a change.
+    let omitted = client
+        .diff(diff_req(
+            json!({"name": "v1", "encryptionKeyArn": key}),
+            json!({"name": "v1"}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(omitted.changes, DiffChanges::DiffNone as i32);
+    let unknown = client
+        .diff(diff_req(
+            base.clone(),
+            json!({"name": UNKNOWN, "tags": {"env": "dev"}}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unknown.replaces, vec!["name"]);
+
+    let mut ignored = diff_req(base, json!({"name": "v1", "tags": {"env": "prod"}}));
+    ignored.ignore_changes = vec!["tags".into()];
+    let ignored = client.diff(ignored).await.unwrap().into_inner();
+    assert_eq!(ignored.changes, DiffChanges::DiffNone as i32);
+}
+
+#[tokio::test]
+async fn create_preview_returns_unknown_outputs_without_aws_calls() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let resp = client
+        .create(create_req(
+            json!({"name": "v1", "tags": {"k": UNKNOWN}}),
+            true,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let out = from_struct(&resp.properties);
+    assert_eq!(resp.id, "");
+    assert_eq!(out["name"], "v1");
+    assert_eq!(out["arn"], UNKNOWN);
+    assert_eq!(out["recoveryPoints"], UNKNOWN);
+    assert_eq!(out["tags"]["k"], UNKNOWN);
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn create_returns_outputs_with_secrets_still_wrapped() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let resp = client
+        .create(create_req(
+            json!({"name": "v1", "tags": {"owner": secret(json!("alice"))}}),
+            false,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resp.id, "v1");
+    let out = from_struct(&resp.properties);
+    assert_eq!(
+        out["arn"],
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:v1"
+    );
+    assert_eq!(out["tags"]["owner"], secret(json!("alice")));
+    assert_eq!(out["recoveryPoints"], 0);
+    assert_eq!(out["locked"], false);
+    assert_eq!(fake.tags_of("v1")["owner"], "alice");
+}
+
+#[tokio::test]
+async fn create_that_fails_after_the_vault_exists_reports_a_partial_failure() {
+    let fake = FakeBackup::new();
+    fake.fail_next("DescribeBackupVault", "ServiceUnavailableException");
+    let mut client = serve(fake.clone()).await;
+    let err = client
+        .create(create_req(
+            json!({"name": "v1", "tags": {"owner": secret(json!("alice"))}}),
+            false,
+        ))
+        .await
+        .unwrap_err();
+    assert!(fake.vault("v1").is_some(), "the vault was created");
+    let envelope = google_rpc::Status::decode(err.details()).expect("error details");
+    assert_eq!(
+        envelope.code,
+        err.code() as i32,
+        "inner and outer codes must match"
+    );
+    let any = &envelope.details[0];
+    assert_eq!(
+        any.type_url,
+        "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+    );
+    let detail = rpc::ErrorResourceInitFailed::decode(any.value.as_slice()).unwrap();
+    assert_eq!(detail.id, "v1");
+    let props = from_struct(&detail.properties);
+    assert_eq!(
+        props["arn"],
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:v1"
+    );
+    assert_eq!(props["tags"]["owner"], secret(json!("alice")));
+    assert!(detail.reasons[0].contains("ServiceUnavailableException"));
+}
+
+#[tokio::test]
+async fn create_of_an_existing_name_explains_how_to_import() {
+    let fake = FakeBackup::new();
+    fake.add_vault("taken", None);
+    let mut client = serve(fake).await;
+    let err = client
+        .create(create_req(json!({"name": "taken"}), false))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("pulumi import awsbackup:index:Vault"),
+        "{}",
+        err.message()
+    );
+}
+
+fn read_req(id: &str, props: Option<Value>, inputs: Option<Value>) -> rpc::ReadRequest {
+    rpc::ReadRequest {
+        id: id.into(),
+        urn: urn("v"),
+        properties: props.and_then(to_struct),
+        inputs: inputs.and_then(to_struct),
+        r#type: VAULT.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn read_refresh_sees_drift_and_disappearance() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let created = client
+        .create(create_req(
+            json!({"name": "v1", "tags": {"env": "dev", "owner": secret(json!("alice"))}}),
+            false,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let state = from_struct(&created.properties);
+    let inputs = json!({"name": "v1", "tags": {"env": "dev", "owner": secret(json!("alice"))}, "__autonamed": false});
+    fake.set_tags(
+        "v1",
+        [
+            ("env".into(), "prod".into()),
+            ("owner".into(), "alice".into()),
+        ]
+        .into(),
+    );
+
+    let read = client
+        .read(read_req("v1", Some(state.clone()), Some(inputs.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.id, "v1");
+    let new_inputs = from_struct(&read.inputs);
+    assert_eq!(new_inputs["tags"]["env"], "prod");
+    assert_eq!(
+        new_inputs["tags"]["owner"],
+        secret(json!("alice")),
+        "secrets stay secret on refresh"
+    );
+    assert_eq!(
+        new_inputs["__autonamed"], false,
+        "internal markers are carried over"
+    );
+    assert!(
+        new_inputs.get("encryptionKeyArn").is_none(),
+        "AWS's default key is not an input"
+    );
+    assert_eq!(
+        from_struct(&read.properties)["tags"]["owner"],
+        secret(json!("alice"))
+    );
+
+    fake.remove_vault("v1");
+    let gone = client
+        .read(read_req("v1", Some(state), Some(inputs)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(gone.id, "");
+    assert!(gone.properties.is_none() && gone.inputs.is_none());
+}
+
+#[tokio::test]
+async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
+    let fake = FakeBackup::new();
+    fake.add_vault(
+        "existing",
+        Some("arn:aws:kms:us-east-1:123456789012:key/k1"),
+    );
+    fake.set_tags("existing", [("team".into(), "data".into())].into());
+    let mut client = serve(fake).await;
+    let read = client
+        .read(read_req("existing", None, None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.id, "existing");
+    let inputs = from_struct(&read.inputs);
+    assert_eq!(
+        inputs,
+        json!({"name": "existing", "tags": {"team": "data"}})
+    );
+    let props = from_struct(&read.properties);
+    assert_eq!(
+        props["encryptionKeyArn"],
+        "arn:aws:kms:us-east-1:123456789012:key/k1"
+    );
+    assert_eq!(
+        props["arn"],
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:existing"
+    );
+
+    let missing = rpc::ReadRequest {
+        id: "nope".into(),
+        ..read_req("nope", None, None)
+    };
+    let mut client2 = serve(FakeBackup::new()).await;
+    let resp = client2.read(missing).await.unwrap().into_inner();
+    assert!(
+        resp.properties.is_none(),
+        "an import of a missing vault finds nothing"
+    );
+}
+
+#[tokio::test]
+async fn update_reconciles_tags_and_preview_changes_nothing() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let created = client
+        .create(create_req(
+            json!({"name": "v1", "tags": {"a": "1", "b": "2"}}),
+            false,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let olds = from_struct(&created.properties);
+    let news = json!({"name": "v1", "tags": {"a": "1", "c": "3"}, "forceDestroy": true});
+    let calls_before = fake.calls().len();
+    let preview = client
+        .update(rpc::UpdateRequest {
+            id: "v1".into(),
+            urn: urn("v"),
+            olds: to_struct(olds.clone()),
+            news: to_struct(news.clone()),
+            preview: true,
+            r#type: VAULT.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        fake.calls().len(),
+        calls_before,
+        "a preview makes no AWS call"
+    );
+    let out = from_struct(&preview.properties);
+    assert_eq!(out["arn"], olds["arn"], "the ARN stays through an update");
+
+    let updated = client
+        .update(rpc::UpdateRequest {
+            id: "v1".into(),
+            urn: urn("v"),
+            olds: to_struct(olds),
+            news: to_struct(news),
+            r#type: VAULT.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let out = from_struct(&updated.properties);
+    assert_eq!(out["forceDestroy"], true);
+    assert_eq!(
+        fake.tags_of("v1"),
+        [("a".into(), "1".into()), ("c".into(), "3".into())].into()
+    );
+}
+
+fn delete_req(id: &str, force: bool) -> rpc::DeleteRequest {
+    rpc::DeleteRequest {
+        id: id.into(),
+        urn: urn("v"),
+        properties: to_struct(json!({
+            "name": id, "arn": format!("arn:aws:backup:us-east-1:123456789012:backup-vault:{id}"),
+            "recoveryPoints": 0, "locked": false, "forceDestroy": force,
+        })),
+        r#type: VAULT.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn delete_of_a_missing_vault_succeeds() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    client.delete(delete_req("gone", false)).await.unwrap();
+    assert_eq!(fake.calls(), vec!["DeleteBackupVault"]);
+}
+
+#[tokio::test]
+async fn force_destroy_of_an_empty_vault_lists_nothing() {
+    let fake = FakeBackup::new();
+    fake.add_vault("empty", None);
+    let mut client = serve(fake.clone()).await;
+    client.delete(delete_req("empty", true)).await.unwrap();
+    assert_eq!(
+        fake.calls(),
+        vec!["DeleteBackupVault"],
+        "one call for an empty vault"
+    );
+}
+
+#[tokio::test]
+async fn delete_refuses_a_non_empty_vault_without_force_destroy() {
+    let fake = FakeBackup::new();
+    fake.add_vault("full", None);
+    fake.add_recovery_points("full", 3);
+    let mut client = serve(fake.clone()).await;
+    let err = client.delete(delete_req("full", false)).await.unwrap_err();
+    assert!(err.message().contains("forceDestroy"), "{}", err.message());
+    assert!(fake.vault("full").is_some());
+}
+
+#[tokio::test]
+async fn force_destroy_empties_the_vault_and_waits_until_aws_agrees() {
+    let fake = FakeBackup::new();
+    fake.add_vault("full", None);
+    fake.add_recovery_points("full", 3);
+    // AWS keeps refusing the delete for a while after the last point is gone.
+    fake.stale_refusals(3);
+    let mut client = serve(fake.clone()).await;
+    client.delete(delete_req("full", true)).await.unwrap();
+    assert!(fake.vault("full").is_none());
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "DeleteRecoveryPoint").count(),
+        3
+    );
+    assert_eq!(
+        calls.iter().filter(|c| *c == "DeleteBackupVault").count(),
+        4,
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn force_destroy_reports_recovery_points_it_could_not_delete() {
+    let fake = FakeBackup::new();
+    fake.add_vault("locked", None);
+    fake.add_recovery_points("locked", 2);
+    fake.fail_next("DeleteRecoveryPoint", "InvalidRequestException");
+    let mut client = serve(fake.clone()).await;
+    let err = client.delete(delete_req("locked", true)).await.unwrap_err();
+    assert!(
+        err.message().contains("could not delete 1 of 2"),
+        "{}",
+        err.message()
+    );
+    assert!(
+        fake.vault("locked").is_some(),
+        "the vault is kept when its points are not all gone"
+    );
+}
+
+#[tokio::test]
+async fn custom_timeouts_are_honoured() {
+    let fake = FakeBackup::new();
+    fake.delay("CreateBackupVault", Duration::from_secs(5));
+    let mut client = serve(fake).await;
+    let mut req = create_req(json!({"name": "slow"}), false);
+    req.timeout = 0.2;
+    let started = std::time::Instant::now();
+    let err = client.create(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::DeadlineExceeded);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn cancel_stops_operations_in_flight() {
+    let fake = FakeBackup::new();
+    fake.delay("CreateBackupVault", Duration::from_secs(30));
+    let client = serve(fake).await;
+    let mut creating = client.clone();
+    let pending = tokio::spawn(async move {
+        creating
+            .create(create_req(json!({"name": "slow"}), false))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client.clone().cancel(()).await.unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(5), pending)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.unwrap_err().code(), Code::Cancelled);
+}
