@@ -50,5 +50,9 @@ test: tools build lint
 demo: tools build
 	scripts/demo.sh
 
+## bench: start-up time, memory and call latency of the release plugin (measured, not asserted)
+bench: release
+	$(CARGO) bench -p pulumi-resource-awsbackup --bench plugin
+
 clean:
 	$(CARGO) clean

@@ -24,6 +24,9 @@ fn engine_address(args: &[String]) -> Option<String> {
     positional.pop()
 }
 
+/// How long in-flight calls may run after SIGINT/SIGTERM (the engine kills after 5 s).
+const GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
@@ -57,7 +60,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(address) = engine_address(&args) {
         connect_engine(&address);
     }
-    server::serve(listener, Provider::new(), shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut serving = tokio::spawn(server::serve(listener, Provider::new(), async {
+        let _ = stopped.await;
+    }));
+    tokio::select! {
+        result = &mut serving => return Ok(result??),
+        _ = shutdown_signal() => {}
+    }
+    // Finish what is in flight, but do not wait on idle connections the engine keeps open.
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(GRACE, serving).await;
     Ok(())
 }
 

@@ -1,0 +1,136 @@
+//! The plugin binary as the engine launches it: the port line, the engine address from the
+//! command line, log forwarding to Engine.Log with the resource URN, and a clean exit on SIGINT.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use awsbackup::proto::pulumirpc::engine_server::{Engine, EngineServer};
+use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
+use awsbackup::proto::pulumirpc::{self as rpc, LogRequest, LogSeverity};
+use common::{to_struct, urn, VAULT};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Clone, Default)]
+struct FakeEngine {
+    logs: Arc<Mutex<Vec<LogRequest>>>,
+}
+
+#[tonic::async_trait]
+impl Engine for FakeEngine {
+    async fn log(&self, request: tonic::Request<LogRequest>) -> Result<tonic::Response<()>, tonic::Status> {
+        self.logs.lock().unwrap().push(request.into_inner());
+        Ok(tonic::Response::new(()))
+    }
+}
+
+/// An "AWS" that answers every request as AWS answers Describe of a missing vault.
+async fn missing_vault_endpoint() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = sock.read(&mut buf).await;
+                let body = r#"{"__type":"AccessDeniedException","Message":"Insufficient privileges to perform this action."}"#;
+                let resp = format!(
+                    "HTTP/1.1 403 Forbidden\r\nx-amzn-errortype: AccessDeniedException\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
+    let engine = FakeEngine::default();
+    let engine_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let engine_addr = engine_listener.local_addr().unwrap();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(EngineServer::new(engine.clone()))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(engine_listener)),
+    );
+
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-awsbackup"))
+        .args(["--logtostderr", "-v=9", &engine_addr.to_string()])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is the port, got {line:?}"));
+    eprintln!("port line after {:?}", started.elapsed());
+
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
+    client.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
+    client
+        .configure(rpc::ConfigureRequest {
+            args: to_struct(json!({
+                "endpoint": missing_vault_endpoint().await,
+                "region": "us-east-1",
+                "accessKey": "AKIDEXAMPLE",
+                "secretKey": "launch-test-secret",
+                "maxRetries": 0,
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let read = client
+        .read(rpc::ReadRequest {
+            id: "gone-vault".into(),
+            urn: urn("gone"),
+            properties: to_struct(json!({"name": "gone-vault", "arn": "x", "recoveryPoints": 0, "locked": false})),
+            inputs: to_struct(json!({"name": "gone-vault"})),
+            r#type: VAULT.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.id, "", "AccessDenied on Describe means the vault is gone");
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let log = loop {
+        let found = engine.logs.lock().unwrap().iter().find(|l| l.message.contains("no longer exists")).cloned();
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "no log reached the engine: {:?}", engine.logs.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(log.urn, urn("gone"));
+    assert_eq!(log.severity, LogSeverity::Info as i32);
+    let all = engine.logs.lock().unwrap().clone();
+    assert!(
+        all.iter().all(|l| !l.message.contains("launch-test-secret")),
+        "a secret reached the logs: {all:?}"
+    );
+
+    // The engine sends Cancel, then SIGINT.
+    client.cancel(()).await.unwrap();
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the plugin did not exit within 5s of SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+}
