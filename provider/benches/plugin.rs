@@ -15,7 +15,11 @@ const CALLS: usize = 2_000;
 
 fn plugin_path() -> String {
     std::env::var("AWSBACKUP_PLUGIN").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/pulumi-resource-awsbackup").into()
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/release/pulumi-resource-awsbackup"
+        )
+        .into()
     })
 }
 
@@ -28,7 +32,9 @@ fn spawn() -> (Child, u16, Duration) {
         .spawn()
         .expect("run `make release` first");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let elapsed = started.elapsed();
     (child, line.trim().parse().expect("port line"), elapsed)
 }
@@ -57,7 +63,9 @@ fn stats(mut samples: Vec<Duration>) -> String {
 #[tokio::main]
 async fn main() {
     println!("plugin: {}", plugin_path());
-    let size = std::fs::metadata(plugin_path()).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(plugin_path())
+        .map(|m| m.len())
+        .unwrap_or(0);
     println!("binary size: {:.1} MiB", size as f64 / 1048576.0);
 
     let mut starts = Vec::new();
@@ -71,16 +79,26 @@ async fn main() {
 
     let (mut child, port, _) = spawn();
     let pid = child.id();
-    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
-    client.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    client
+        .handshake(rpc::ProviderHandshakeRequest::default())
+        .await
+        .unwrap();
     println!("RSS after handshake: {} KiB", rss_kib(pid, "VmRSS:"));
 
     let t = Instant::now();
-    client.get_schema(rpc::GetSchemaRequest::default()).await.unwrap();
+    client
+        .get_schema(rpc::GetSchemaRequest::default())
+        .await
+        .unwrap();
     println!("GetSchema (first call): {:?}", t.elapsed());
 
     let urn = "urn:pulumi:bench::proj::awsbackup:index:Vault::v";
-    let news = value::to_struct(&json!({"tags": {"team": "platform", "env": "prod"}, "forceDestroy": true}));
+    let news = value::to_struct(
+        &json!({"tags": {"team": "platform", "env": "prod"}, "forceDestroy": true}),
+    );
     let mut checks = Vec::with_capacity(CALLS);
     for i in 0..CALLS {
         let t = Instant::now();

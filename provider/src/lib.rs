@@ -10,4 +10,5 @@ pub mod resource;
 pub mod resources;
 pub mod schema;
 pub mod server;
+pub mod time;
 pub mod value;

@@ -438,12 +438,12 @@ impl ResourceProvider for Provider {
             req.old_inputs.as_ref()
         };
         let (old, _) = with_unknowns(old);
+        let (olds, _) = with_unknowns(req.olds.as_ref());
         let (new, _) = with_unknowns(req.news.as_ref());
-        Ok(Response::new(diff_response(res.diff(
-            &old,
-            &new,
-            &req.ignore_changes,
-        ))))
+        let outcome = res
+            .diff(&olds, &old, &new, &req.ignore_changes)
+            .map_err(Status::failed_precondition)?;
+        Ok(Response::new(diff_response(outcome)))
     }
 
     async fn create(

@@ -29,6 +29,8 @@ pub struct Failure {
 pub struct CheckContext<'a> {
     pub urn: &'a str,
     pub config: &'a ProviderConfig,
+    /// The previous inputs (plain), empty on create.
+    pub olds: &'a Value,
     /// Where the new inputs are unknown (preview only); typed values have these fields absent.
     pub marks: &'a Marks,
     failures: Vec<Failure>,
@@ -36,10 +38,16 @@ pub struct CheckContext<'a> {
 }
 
 impl<'a> CheckContext<'a> {
-    pub fn new(urn: &'a str, config: &'a ProviderConfig, marks: &'a Marks) -> Self {
+    pub fn new(
+        urn: &'a str,
+        config: &'a ProviderConfig,
+        olds: &'a Value,
+        marks: &'a Marks,
+    ) -> Self {
         CheckContext {
             urn,
             config,
+            olds,
             marks,
             failures: Vec::new(),
             warnings: Vec::new(),
@@ -135,8 +143,20 @@ pub trait Resource: Send + Sync + 'static {
     fn check(&self, ctx: &mut CheckContext, args: &mut Self::Args);
 
     /// Lets a resource drop differences that mean nothing (e.g. an omitted optional input AWS
-    /// fills in). Both values are plain input maps.
-    fn normalize_for_diff(&self, _old_inputs: &mut Value, _new_inputs: &mut Value) {}
+    /// fills in). `old_state` holds the previous outputs; the inputs are plain maps.
+    fn normalize_for_diff(
+        &self,
+        _old_state: &Value,
+        _old_inputs: &mut Value,
+        _new_inputs: &mut Value,
+    ) {
+    }
+
+    /// Refuses, with the reason, a change AWS would refuse anyway (checked at every Diff, so at
+    /// preview). `changed` lists the changed top-level inputs.
+    fn refuse_change(&self, _old_state: &Value, _changed: &[String]) -> Option<String> {
+        None
+    }
 
     async fn create(
         &self,
@@ -193,7 +213,14 @@ pub trait DynResource: Send + Sync {
     fn required_inputs(&self) -> &'static [&'static str];
     fn name_field(&self) -> Option<&'static str>;
     fn check(&self, req: CheckInput<'_>) -> CheckResult;
-    fn diff(&self, old_inputs: &Value, news: &Value, ignore_changes: &[String]) -> DiffOutcome;
+    /// Differences between old and new inputs; an error when the change cannot be made.
+    fn diff(
+        &self,
+        olds: &Value,
+        old_inputs: &Value,
+        news: &Value,
+        ignore_changes: &[String],
+    ) -> Result<DiffOutcome, String>;
     /// Outputs for a preview of a create (`old` None) or an update.
     fn preview(&self, news: &Value, old: Option<&Value>) -> Value;
     async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError>;
@@ -421,7 +448,7 @@ impl<R: Resource> DynResource for Erased<R> {
                 };
             }
         };
-        let mut ctx = CheckContext::new(req.urn, req.config, req.marks);
+        let mut ctx = CheckContext::new(req.urn, req.config, req.olds, req.marks);
         self.resource.check(&mut ctx, &mut args);
         let (more, warnings) = ctx.into_parts();
         failures.extend(more);
@@ -437,7 +464,13 @@ impl<R: Resource> DynResource for Erased<R> {
         }
     }
 
-    fn diff(&self, old_inputs: &Value, news: &Value, ignore_changes: &[String]) -> DiffOutcome {
+    fn diff(
+        &self,
+        olds: &Value,
+        old_inputs: &Value,
+        news: &Value,
+        ignore_changes: &[String],
+    ) -> Result<DiffOutcome, String> {
         let mut old = without_internal(old_inputs);
         let mut new = without_internal(news);
         for path in ignore_changes.iter().filter_map(|p| Path::parse(p)) {
@@ -450,7 +483,7 @@ impl<R: Resource> DynResource for Erased<R> {
                 }
             }
         }
-        self.resource.normalize_for_diff(&mut old, &mut new);
+        self.resource.normalize_for_diff(olds, &mut old, &mut new);
 
         let mut outcome = DiffOutcome::default();
         diff_values(&Path::root(), Some(&old), Some(&new), &mut |path, kind| {
@@ -472,7 +505,12 @@ impl<R: Resource> DynResource for Erased<R> {
             let autonamed = news.get(AUTONAMED_KEY) == Some(&Value::Bool(true));
             outcome.delete_before_replace = !outcome.replaces.is_empty() && same_name && !autonamed;
         }
-        outcome
+        if !outcome.changed_keys.is_empty() {
+            if let Some(reason) = self.resource.refuse_change(olds, &outcome.changed_keys) {
+                return Err(reason);
+            }
+        }
+        Ok(outcome)
     }
 
     fn preview(&self, news: &Value, old: Option<&Value>) -> Value {

@@ -22,7 +22,10 @@ struct FakeEngine {
 
 #[tonic::async_trait]
 impl Engine for FakeEngine {
-    async fn log(&self, request: tonic::Request<LogRequest>) -> Result<tonic::Response<()>, tonic::Status> {
+    async fn log(
+        &self,
+        request: tonic::Request<LogRequest>,
+    ) -> Result<tonic::Response<()>, tonic::Status> {
         self.logs.lock().unwrap().push(request.into_inner());
         Ok(tonic::Response::new(()))
     }
@@ -34,7 +37,9 @@ async fn missing_vault_endpoint() -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 64 * 1024];
                 let _ = sock.read(&mut buf).await;
@@ -58,7 +63,9 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(EngineServer::new(engine.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(engine_listener)),
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(
+                engine_listener,
+            )),
     );
 
     let started = Instant::now();
@@ -72,11 +79,19 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is the port, got {line:?}"));
+    let port: u16 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("first stdout line is the port, got {line:?}"));
     eprintln!("port line after {:?}", started.elapsed());
 
-    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
-    client.handshake(rpc::ProviderHandshakeRequest::default()).await.unwrap();
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    client
+        .handshake(rpc::ProviderHandshakeRequest::default())
+        .await
+        .unwrap();
     client
         .configure(rpc::ConfigureRequest {
             args: to_struct(json!({
@@ -94,7 +109,9 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
         .read(rpc::ReadRequest {
             id: "gone-vault".into(),
             urn: urn("gone"),
-            properties: to_struct(json!({"name": "gone-vault", "arn": "x", "recoveryPoints": 0, "locked": false})),
+            properties: to_struct(
+                json!({"name": "gone-vault", "arn": "x", "recoveryPoints": 0, "locked": false}),
+            ),
             inputs: to_struct(json!({"name": "gone-vault"})),
             r#type: VAULT.into(),
             ..Default::default()
@@ -102,34 +119,54 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(read.id, "", "AccessDenied on Describe means the vault is gone");
+    assert_eq!(
+        read.id, "",
+        "AccessDenied on Describe means the vault is gone"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(5);
     let log = loop {
-        let found = engine.logs.lock().unwrap().iter().find(|l| l.message.contains("no longer exists")).cloned();
+        let found = engine
+            .logs
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.message.contains("no longer exists"))
+            .cloned();
         if let Some(l) = found {
             break l;
         }
-        assert!(Instant::now() < deadline, "no log reached the engine: {:?}", engine.logs.lock().unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "no log reached the engine: {:?}",
+            engine.logs.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(log.urn, urn("gone"));
     assert_eq!(log.severity, LogSeverity::Info as i32);
     let all = engine.logs.lock().unwrap().clone();
     assert!(
-        all.iter().all(|l| !l.message.contains("launch-test-secret")),
+        all.iter()
+            .all(|l| !l.message.contains("launch-test-secret")),
         "a secret reached the logs: {all:?}"
     );
 
     // The engine sends Cancel, then SIGINT.
     client.cancel(()).await.unwrap();
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the plugin did not exit within 5s of SIGINT");
+        assert!(
+            Instant::now() < deadline,
+            "the plugin did not exit within 5s of SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "exit status {status:?}");

@@ -66,6 +66,15 @@ pub struct VaultCreated {
     pub creation_date: Option<String>,
 }
 
+/// A vault lock as PutBackupVaultLockConfiguration takes it. `changeable_for_days` set means
+/// compliance mode; AWS never returns it (only the lock date it computes).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultLockConfig {
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    pub changeable_for_days: Option<i64>,
+}
+
 /// The AWS Backup operations the provider uses.
 #[async_trait]
 pub trait BackupApi: Send + Sync {
@@ -73,6 +82,9 @@ pub trait BackupApi: Send + Sync {
     /// `None` when the vault does not exist (AWS answers AccessDenied or NotFound).
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;
     async fn delete_vault(&self, name: &str) -> Result<(), AwsError>;
+
+    async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;
+    async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

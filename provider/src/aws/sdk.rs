@@ -6,7 +6,7 @@ use aws_sdk_backup::Client;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use super::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated};
+use super::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated, VaultLockConfig};
 
 pub struct SdkBackup {
     client: Client,
@@ -107,6 +107,29 @@ impl BackupApi for SdkBackup {
             .send()
             .await
             .map_err(|e| aws_error("DeleteBackupVault", e))?;
+        Ok(())
+    }
+
+    async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError> {
+        self.client
+            .put_backup_vault_lock_configuration()
+            .backup_vault_name(vault)
+            .set_min_retention_days(lock.min_retention_days)
+            .set_max_retention_days(lock.max_retention_days)
+            .set_changeable_for_days(lock.changeable_for_days)
+            .send()
+            .await
+            .map_err(|e| aws_error("PutBackupVaultLockConfiguration", e))?;
+        Ok(())
+    }
+
+    async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_backup_vault_lock_configuration()
+            .backup_vault_name(vault)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBackupVaultLockConfiguration", e))?;
         Ok(())
     }
 

@@ -2,11 +2,15 @@
 
 pub mod tags;
 pub mod vault;
+pub mod vault_lock;
 
 use std::sync::Arc;
 
 use crate::resource::{DynResource, Erased};
 
 pub fn all() -> Vec<Arc<dyn DynResource>> {
-    vec![Arc::new(Erased::new(vault::Vault))]
+    vec![
+        Arc::new(Erased::new(vault::Vault)),
+        Arc::new(Erased::new(vault_lock::VaultLock)),
+    ]
 }

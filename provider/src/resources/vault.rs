@@ -125,7 +125,7 @@ impl Resource for Vault {
         tags::check(ctx, &mut args.tags);
     }
 
-    fn normalize_for_diff(&self, old: &mut Value, new: &mut Value) {
+    fn normalize_for_diff(&self, _old_state: &Value, old: &mut Value, new: &mut Value) {
         // An omitted key means "whatever AWS chose" (its aws/backup key): not a change.
         if new.get("encryptionKeyArn").is_none() {
             if let Some(o) = old.as_object_mut() {

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use awsbackup::aws::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated};
+use awsbackup::aws::{
+    AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated, VaultLockConfig,
+};
 use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
 use awsbackup::provider::Provider;
 use awsbackup::value;
@@ -85,6 +87,13 @@ impl FakeBackup {
         s.tags.insert(arn, tags);
     }
 
+    /// Moves a compliance lock's lock date into the past.
+    pub fn expire_lock(&self, name: &str) {
+        let mut s = self.state.lock().unwrap();
+        let v = s.vaults.get_mut(name).unwrap();
+        v.lock_date = Some("2026-01-01T00:00:00Z".into());
+    }
+
     pub fn remove_vault(&self, name: &str) {
         self.state.lock().unwrap().vaults.remove(name);
     }
@@ -119,6 +128,13 @@ impl FakeBackup {
         }
         failure.map_or(Ok(()), Err)
     }
+}
+
+fn immutable(v: &Vault) -> bool {
+    v.lock_date
+        .as_deref()
+        .and_then(awsbackup::time::parse)
+        .is_some_and(|d| d <= awsbackup::time::now())
 }
 
 fn vault(name: &str, key: Option<String>) -> Vault {
@@ -182,6 +198,56 @@ impl BackupApi for FakeBackup {
                 name,
             )),
         }
+    }
+
+    async fn put_vault_lock(&self, name: &str, lock: &VaultLockConfig) -> Result<(), AwsError> {
+        self.enter("PutBackupVaultLockConfiguration").await?;
+        let mut s = self.state.lock().unwrap();
+        let v = s.vaults.get_mut(name).ok_or_else(|| {
+            AwsError::new(
+                "PutBackupVaultLockConfiguration",
+                "ResourceNotFoundException",
+                name,
+            )
+        })?;
+        if immutable(v) {
+            return Err(AwsError::new(
+                "PutBackupVaultLockConfiguration",
+                "InvalidRequestException",
+                "Vault Lock configuration is immutable and cannot be modified",
+            ));
+        }
+        v.locked = true;
+        v.min_retention_days = lock.min_retention_days;
+        v.max_retention_days = lock.max_retention_days;
+        v.lock_date = lock
+            .changeable_for_days
+            .map(|d| awsbackup::time::rfc3339(awsbackup::time::now() + awsbackup::time::days(d)));
+        Ok(())
+    }
+
+    async fn delete_vault_lock(&self, name: &str) -> Result<(), AwsError> {
+        self.enter("DeleteBackupVaultLockConfiguration").await?;
+        let mut s = self.state.lock().unwrap();
+        let v = s.vaults.get_mut(name).ok_or_else(|| {
+            AwsError::new(
+                "DeleteBackupVaultLockConfiguration",
+                "ResourceNotFoundException",
+                name,
+            )
+        })?;
+        if immutable(v) {
+            return Err(AwsError::new(
+                "DeleteBackupVaultLockConfiguration",
+                "InvalidRequestException",
+                "Vault Lock configuration is immutable and cannot be deleted",
+            ));
+        }
+        v.locked = false;
+        v.min_retention_days = None;
+        v.max_retention_days = None;
+        v.lock_date = None;
+        Ok(())
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {

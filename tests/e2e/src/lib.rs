@@ -1,1 +1,887 @@
-//! Shared harness for the end-to-end tests.
+//! Shared harness for the end-to-end tests: the real Pulumi CLI (`<repo>/.tools/bin/pulumi`)
+//! drives the provider plugin built from this repository (`<repo>/target/debug`) against an AWS
+//! Backup endpoint, and the AWS SDK checks what really happened there.
+//!
+//! Everything here is endpoint-agnostic: a [`Stack`] and an [`Aws`] probe take an endpoint URL.
+//! [`Moto`] starts one such endpoint (moto_server, `make moto`).
+//!
+//! ```no_run
+//! use awsbackup_e2e::{Aws, Moto, Stack};
+//! let moto = Moto::start();
+//! let stack = Stack::from_example("vault", moto.endpoint());
+//! stack.up().success();
+//! let aws = Aws::for_moto(&moto);
+//! assert_eq!(aws.vault_names().len(), 2);
+//! ```
+//!
+//! Each [`Stack`] lives in its own temporary directory holding the project, the file state
+//! backend, `PULUMI_HOME` and `HOME`. Commands run with a cleared environment (only what the
+//! harness sets is passed on), so the developer's AWS profile, credentials or Pulumi login cannot
+//! leak in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs;
+use std::future::Future;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_backup::config::{BehaviorVersion, Credentials, Region};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The region every test stack and probe uses unless told otherwise.
+pub const REGION: &str = "us-east-1";
+/// The account moto reports in ARNs.
+pub const MOTO_ACCOUNT: &str = "123456789012";
+/// How long one Pulumi command may run before the harness kills it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+
+// ---------------------------------------------------------------------------------------------
+// Paths
+// ---------------------------------------------------------------------------------------------
+
+/// The repository root (two levels above this crate's manifest).
+pub fn repo_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .expect("tests/e2e has a repository root two levels up")
+        .to_path_buf()
+}
+
+/// `<repo>/.tools/bin`: the pinned Pulumi CLI and the YAML language host.
+pub fn tools_bin() -> PathBuf {
+    repo_root().join(".tools/bin")
+}
+
+/// The Pulumi CLI; panics with instructions when it has not been built.
+pub fn pulumi_bin() -> PathBuf {
+    let bin = tools_bin().join("pulumi");
+    let yaml = tools_bin().join("pulumi-language-yaml");
+    assert!(
+        bin.is_file() && yaml.is_file(),
+        "the pinned Pulumi CLI is missing ({} or {} not found): run `make tools` \
+         (or `make pulumi`) in {}",
+        bin.display(),
+        yaml.display(),
+        repo_root().display()
+    );
+    bin
+}
+
+/// The folder that holds `pulumi-resource-awsbackup`: `$AWSBACKUP_PROVIDER_DIR` or
+/// `<repo>/target/debug`. Panics with instructions when the plugin is missing, and warns when it
+/// is older than the provider's sources.
+pub fn provider_dir() -> PathBuf {
+    let dir = std::env::var_os("AWSBACKUP_PROVIDER_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug"));
+    let plugin = dir.join("pulumi-resource-awsbackup");
+    assert!(
+        plugin.is_file(),
+        "the provider plugin {} is missing: run `make build` (or `cargo build -p \
+         pulumi-resource-awsbackup`) first, or point AWSBACKUP_PROVIDER_DIR at the folder that \
+         holds it",
+        plugin.display()
+    );
+    warn_if_stale(&plugin);
+    dir
+}
+
+fn warn_if_stale(plugin: &Path) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let Some(built) = modified(plugin) else {
+        return;
+    };
+    let newest = newest_mtime(&repo_root().join("provider/src"));
+    if newest.is_some_and(|n| n > built) {
+        WARNED.call_once(|| {
+            eprintln!(
+                "warning: {} is older than provider/src; run `cargo build -p \
+                 pulumi-resource-awsbackup` to test the current sources",
+                plugin.display()
+            )
+        });
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    for entry in fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest_mtime(&path)
+        } else {
+            modified(&path)
+        };
+        newest = newest.max(t);
+    }
+    newest
+}
+
+/// The moto_server executable: `$MOTO_SERVER`, or `tests/moto/moto-server` (moto from `make moto`
+/// with the project's ListTags routing fix).
+pub fn moto_server_bin() -> PathBuf {
+    let bin = std::env::var_os("MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("tests/moto/moto-server"));
+    assert!(
+        bin.is_file(),
+        "moto_server is missing ({} not found): run `make moto` in {} (or set MOTO_SERVER)",
+        bin.display(),
+        repo_root().display()
+    );
+    bin
+}
+
+// ---------------------------------------------------------------------------------------------
+// moto
+// ---------------------------------------------------------------------------------------------
+
+/// A moto_server on a free 127.0.0.1 port, killed when dropped. Each test starts its own, so
+/// tests share no AWS state.
+pub struct Moto {
+    child: Child,
+    port: u16,
+    endpoint: String,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl Moto {
+    /// Starts moto_server and waits until it answers. Panics (with moto's log) when it cannot.
+    pub fn start() -> Moto {
+        let bin = moto_server_bin();
+        let mut last_error = String::new();
+        // A free port can be taken between the probe and moto's bind: try a few times.
+        for _ in 0..4 {
+            let dir = tempfile::Builder::new()
+                .prefix("awsbackup-moto-")
+                .tempdir()
+                .expect("create a temp dir for moto's log");
+            let port = free_port();
+            let log = dir.path().join("moto.log");
+            let log_file = fs::File::create(&log).expect("create moto's log file");
+            let child = Command::new(&bin)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone().expect("clone the log handle"))
+                .stderr(log_file)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e} (run `make moto`)", bin.display()));
+            let mut moto = Moto {
+                child,
+                port,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                log,
+                _dir: dir,
+            };
+            match moto.wait_ready(Duration::from_secs(30)) {
+                Ok(()) => return moto,
+                Err(e) => last_error = format!("{e}\n--- moto log ---\n{}", moto.log_text()),
+            }
+        }
+        panic!("moto_server did not start: {last_error}");
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("moto_server exited with {status}"));
+            }
+            // Checking moto's own banner (not just the port) makes sure that the process
+            // answering is ours and not another program that holds the port.
+            let banner = format!("127.0.0.1:{}", self.port);
+            if self.log_text().contains(&banner)
+                && TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "moto_server did not answer on port {} within {timeout:?}",
+                    self.port
+                ));
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The endpoint URL, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Everything moto printed so far (its request log).
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free local port")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command output
+// ---------------------------------------------------------------------------------------------
+
+/// What a Pulumi command did: its exit code and output. Displaying it shows everything, so
+/// `assert!(cond, "{out}")` puts the command's output in the failure message.
+#[derive(Clone, Debug)]
+pub struct CmdOutput {
+    pub command: String,
+    /// The exit code; `None` when the process was killed by a signal (or the timeout).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CmdOutput {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// stdout and stderr together.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics, with the output, unless the command exited 0.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert!(self.ok(), "expected success:\n{self}");
+        self
+    }
+
+    /// Panics, with the output, unless the command exited non-zero.
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "expected a non-zero exit status:\n{self}"
+        );
+        self
+    }
+
+    /// Panics, with the output, unless stdout or stderr contains `needle`.
+    #[track_caller]
+    pub fn contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.all().contains(needle),
+            "expected the output to contain {needle:?}:\n{self}"
+        );
+        self
+    }
+
+    /// Panics, with the output, if stdout or stderr contains `needle`.
+    #[track_caller]
+    pub fn lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.all().contains(needle),
+            "expected the output NOT to contain {needle:?}:\n{self}"
+        );
+        self
+    }
+
+    /// Panics, with the output, unless the regex matches stdout or stderr.
+    #[track_caller]
+    pub fn matches(&self, re: &str) -> &Self {
+        let regex = regex::Regex::new(re).expect("valid regex");
+        assert!(
+            regex.is_match(&self.all()),
+            "expected the output to match /{re}/:\n{self}"
+        );
+        self
+    }
+}
+
+impl fmt::Display for CmdOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self
+            .code
+            .map_or_else(|| "killed".to_string(), |c| c.to_string());
+        writeln!(f, "$ {}\n(exit status {code})", self.command)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout.trim_end())?;
+        write!(f, "--- stderr ---\n{}", self.stderr.trim_end())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulumi projects and stacks
+// ---------------------------------------------------------------------------------------------
+
+/// A `Pulumi.yaml` for the YAML runtime that loads the provider from [`provider_dir`]; `body` is
+/// the rest of the file (`resources:`, `outputs:`, `config:` ...).
+pub fn yaml_program(project: &str, body: &str) -> String {
+    format!(
+        "name: {project}\nruntime: yaml\nplugins:\n  providers:\n    - name: awsbackup\n      \
+         path: {}\n{body}",
+        provider_dir().display()
+    )
+}
+
+/// Rewrites the `path:` of every plugin in a Pulumi.yaml to [`provider_dir`].
+pub fn rewrite_plugin_paths(pulumi_yaml: &str) -> String {
+    let dir = provider_dir();
+    let mut in_plugins = false;
+    let mut rewritten = 0;
+    let mut out = String::new();
+    for line in pulumi_yaml.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 && !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            in_plugins = line.starts_with("plugins:");
+        }
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if in_plugins && trimmed.starts_with("path:") {
+            let prefix = &line[..line.len() - trimmed.len()];
+            out.push_str(&format!("{prefix}path: {}\n", dir.display()));
+            rewritten += 1;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(
+        rewritten > 0,
+        "no plugin path to rewrite in:\n{pulumi_yaml}"
+    );
+    out
+}
+
+/// A Pulumi project and its stack `dev`, in a temporary directory that also holds the state
+/// backend (`file://`), `PULUMI_HOME` and `HOME`. Removed when dropped.
+pub struct Stack {
+    dir: TempDir,
+    project: PathBuf,
+    env: BTreeMap<String, String>,
+    name: String,
+}
+
+impl Stack {
+    /// A stack for the program `pulumi_yaml` (full Pulumi.yaml text, e.g. from [`yaml_program`])
+    /// whose AWS calls go to `endpoint` (through `AWS_ENDPOINT_URL`).
+    pub fn new(pulumi_yaml: &str, endpoint: &str) -> Stack {
+        let dir = tempfile::Builder::new()
+            .prefix("awsbackup-e2e-")
+            .tempdir()
+            .expect("create a temp dir for the stack");
+        let project = dir.path().join("project");
+        let state = dir.path().join("state");
+        let home = dir.path().join("home");
+        let pulumi_home = dir.path().join("pulumi-home");
+        for d in [&project, &state, &home, &pulumi_home] {
+            fs::create_dir_all(d).expect("create stack folders");
+        }
+        let path = match std::env::var("PATH") {
+            Ok(p) if !p.is_empty() => format!("{}:{p}", tools_bin().display()),
+            _ => format!("{}:/usr/local/bin:/usr/bin:/bin", tools_bin().display()),
+        };
+        let mut env = BTreeMap::new();
+        let mut set = |k: &str, v: String| {
+            env.insert(k.to_string(), v);
+        };
+        set("PATH", path);
+        set("HOME", home.display().to_string());
+        set("PULUMI_HOME", pulumi_home.display().to_string());
+        set("PULUMI_BACKEND_URL", format!("file://{}", state.display()));
+        set("PULUMI_CONFIG_PASSPHRASE", String::new());
+        set("PULUMI_SKIP_UPDATE_CHECK", "true".into());
+        set("PULUMI_SKIP_CONFIRMATIONS", "true".into());
+        set("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true".into());
+        set("PULUMI_DISABLE_REGISTRY_RESOLVE", "true".into());
+        set("PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK", "true".into());
+        // AWS: static test credentials, and nothing from the developer's files.
+        set("AWS_ACCESS_KEY_ID", "test".into());
+        set("AWS_SECRET_ACCESS_KEY", "test".into());
+        set("AWS_REGION", REGION.into());
+        set("AWS_ENDPOINT_URL", endpoint.to_string());
+        set("AWS_EC2_METADATA_DISABLED", "true".into());
+        set(
+            "AWS_CONFIG_FILE",
+            home.join("no-aws-config").display().to_string(),
+        );
+        set(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.join("no-aws-credentials").display().to_string(),
+        );
+        if let Ok(tmp) = std::env::var("TMPDIR") {
+            set("TMPDIR", tmp);
+        }
+        let stack = Stack {
+            dir,
+            project,
+            env,
+            name: "dev".into(),
+        };
+        stack.write_program(pulumi_yaml);
+        stack.pulumi(&["stack", "init", &stack.name]).success();
+        stack
+    }
+
+    /// A stack for `sdk-examples/yaml/<example>` (every file copied, plugin path rewritten).
+    pub fn from_example(example: &str, endpoint: &str) -> Stack {
+        let src = repo_root().join("sdk-examples/yaml").join(example);
+        let yaml = fs::read_to_string(src.join("Pulumi.yaml"))
+            .unwrap_or_else(|e| panic!("read {}/Pulumi.yaml: {e}", src.display()));
+        let stack = Stack::new(&rewrite_plugin_paths(&yaml), endpoint);
+        for entry in fs::read_dir(&src).expect("list the example").flatten() {
+            let name = entry.file_name();
+            if entry.path().is_file()
+                && name != "Pulumi.yaml"
+                && !name.to_string_lossy().starts_with("Pulumi.")
+            {
+                fs::copy(entry.path(), stack.project.join(&name)).expect("copy an example file");
+            }
+        }
+        stack
+    }
+
+    /// Replaces the program (Pulumi.yaml) for the next command.
+    pub fn write_program(&self, pulumi_yaml: &str) {
+        fs::write(self.project.join("Pulumi.yaml"), pulumi_yaml).expect("write Pulumi.yaml");
+    }
+
+    /// The project folder.
+    pub fn project_dir(&self) -> &Path {
+        &self.project
+    }
+
+    /// The stack's temporary root (project, state, homes).
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sets an environment variable for the following commands.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.insert(key.into(), value.into());
+    }
+
+    /// Removes an environment variable for the following commands (e.g. `AWS_ENDPOINT_URL`, to
+    /// configure the endpoint through stack config instead).
+    pub fn remove_env(&mut self, key: &str) {
+        self.env.remove(key);
+    }
+
+    /// Runs `pulumi --non-interactive --color never <args>` in the project folder and returns
+    /// what it did, whatever its exit status.
+    pub fn pulumi(&self, args: &[&str]) -> CmdOutput {
+        let bin = pulumi_bin();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--non-interactive", "--color", "never"])
+            .args(args)
+            .current_dir(&self.project)
+            .env_clear()
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let command = format!("pulumi {}", args.join(" "));
+        run_with_timeout(cmd, command, COMMAND_TIMEOUT)
+    }
+
+    /// `pulumi preview`.
+    pub fn preview(&self) -> CmdOutput {
+        self.pulumi(&["preview"])
+    }
+
+    /// `pulumi preview --diff` (property-level diffs in the output).
+    pub fn preview_diff(&self) -> CmdOutput {
+        self.pulumi(&["preview", "--diff"])
+    }
+
+    /// `pulumi preview --expect-no-changes --diff`: fails when the program and the state differ.
+    pub fn preview_expect_no_changes(&self) -> CmdOutput {
+        self.pulumi(&["preview", "--expect-no-changes", "--diff"])
+    }
+
+    /// `pulumi up --yes --skip-preview`.
+    pub fn up(&self) -> CmdOutput {
+        self.pulumi(&["up", "--yes", "--skip-preview"])
+    }
+
+    /// `pulumi refresh --yes --skip-preview --diff`.
+    pub fn refresh(&self) -> CmdOutput {
+        self.pulumi(&["refresh", "--yes", "--skip-preview", "--diff"])
+    }
+
+    /// `pulumi destroy --yes --skip-preview`.
+    pub fn destroy(&self) -> CmdOutput {
+        self.pulumi(&["destroy", "--yes", "--skip-preview"])
+    }
+
+    /// `pulumi import <type> <name> <id> --yes --protect=false --generate-code=false`.
+    pub fn import(&self, token: &str, name: &str, id: &str) -> CmdOutput {
+        self.pulumi(&[
+            "import",
+            token,
+            name,
+            id,
+            "--yes",
+            "--protect=false",
+            "--generate-code=false",
+        ])
+    }
+
+    /// `pulumi config set <key> <value>`; panics on failure.
+    pub fn config_set(&self, key: &str, value: &str) {
+        self.pulumi(&["config", "set", key, value]).success();
+    }
+
+    /// `pulumi config set --secret <key> <value>`; panics on failure.
+    pub fn config_set_secret(&self, key: &str, value: &str) {
+        self.pulumi(&["config", "set", "--secret", key, value])
+            .success();
+    }
+
+    /// `pulumi stack output --json`, parsed; panics on failure.
+    pub fn outputs(&self) -> Value {
+        let out = self.pulumi(&["stack", "output", "--json"]).success();
+        parse_json(&out)
+    }
+
+    /// `pulumi stack export`, parsed; panics on failure.
+    pub fn export(&self) -> Export {
+        let out = self.pulumi(&["stack", "export"]).success();
+        Export {
+            raw: out.stdout.clone(),
+            json: parse_json(&out),
+        }
+    }
+
+    /// `urn:pulumi:dev::<project>::<token>::<name>`.
+    pub fn urn(&self, token: &str, name: &str) -> String {
+        let project = self.project_name();
+        format!("urn:pulumi:{}::{project}::{token}::{name}", self.name)
+    }
+
+    fn project_name(&self) -> String {
+        let yaml = fs::read_to_string(self.project.join("Pulumi.yaml")).unwrap_or_default();
+        yaml.lines()
+            .find_map(|l| l.strip_prefix("name:"))
+            .map(|n| n.trim().to_string())
+            .expect("Pulumi.yaml has a name")
+    }
+}
+
+fn parse_json(out: &CmdOutput) -> Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("the output is not JSON ({e}):\n{out}"))
+}
+
+fn run_with_timeout(mut cmd: Command, command: String, timeout: Duration) -> CmdOutput {
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `{command}`: {e}"));
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err_reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                timed_out = true;
+                break child.wait().ok();
+            }
+            Ok(None) => thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("waiting for `{command}` failed: {e}"),
+        }
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let mut stderr = err_reader.join().unwrap_or_default();
+    if timed_out {
+        stderr.push_str(&format!("\n[harness: killed after {timeout:?}]"));
+    }
+    CmdOutput {
+        command,
+        code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
+        stdout,
+        stderr,
+    }
+}
+
+/// A parsed `pulumi stack export`, with its raw text (to look for leaked plaintext).
+pub struct Export {
+    pub raw: String,
+    pub json: Value,
+}
+
+impl Export {
+    /// Every resource in the deployment.
+    pub fn resources(&self) -> Vec<&Value> {
+        self.json["deployment"]["resources"]
+            .as_array()
+            .map(|r| r.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The resource with this URN, if the state has it.
+    pub fn resource(&self, urn: &str) -> Option<&Value> {
+        self.resources().into_iter().find(|r| r["urn"] == urn)
+    }
+
+    /// The resources of one type (e.g. `awsbackup:index:Vault`).
+    pub fn of_type(&self, token: &str) -> Vec<&Value> {
+        self.resources()
+            .into_iter()
+            .filter(|r| r["type"] == token)
+            .collect()
+    }
+}
+
+impl fmt::Display for Export {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Pulumi's marker for a secret value in state (`{"4dabf18193072939515e22adb298388d": ...}`).
+pub const SECRET_SIG: &str = "4dabf18193072939515e22adb298388d";
+
+/// True when `v` is a secret envelope (with ciphertext, not plaintext) in a stack export.
+pub fn is_encrypted_secret(v: &Value) -> bool {
+    v.get(SECRET_SIG) == Some(&Value::String("1b47061264138c4ac30d75fd1eb44270".into()))
+        && v.get("ciphertext").is_some_and(Value::is_string)
+        && v.get("plaintext").is_none()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The AWS side
+// ---------------------------------------------------------------------------------------------
+
+/// An AWS Backup client for `endpoint_url` with static test credentials, in [`REGION`].
+pub fn backup_client(endpoint_url: &str) -> aws_sdk_backup::Client {
+    backup_client_in(endpoint_url, REGION)
+}
+
+/// An AWS Backup client for `endpoint_url` with static test credentials, in `region`.
+pub fn backup_client_in(endpoint_url: &str, region: &str) -> aws_sdk_backup::Client {
+    aws_sdk_backup::Client::from_conf(sdk_config(endpoint_url, region).build())
+}
+
+fn sdk_config(endpoint_url: &str, region: &str) -> aws_sdk_backup::config::Builder {
+    aws_sdk_backup::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "awsbackup-e2e",
+        ))
+        .endpoint_url(endpoint_url)
+}
+
+/// A blocking AWS Backup probe for checks and out-of-band changes: an SDK client and a small
+/// tokio runtime, so tests can stay plain `#[test]` functions.
+pub struct Aws {
+    rt: tokio::runtime::Runtime,
+    client: aws_sdk_backup::Client,
+}
+
+impl Aws {
+    /// A probe for any endpoint (the local endpoint, a real account through a VPC endpoint...).
+    pub fn new(client: aws_sdk_backup::Client) -> Aws {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("build a tokio runtime");
+        Aws { rt, client }
+    }
+
+    /// A probe for `moto` in [`REGION`].
+    pub fn for_moto(moto: &Moto) -> Aws {
+        Aws::for_moto_in(moto, REGION)
+    }
+
+    /// A probe for `moto` in `region`.
+    pub fn for_moto_in(moto: &Moto, region: &str) -> Aws {
+        let conf = sdk_config(moto.endpoint(), region).build();
+        Aws::new(aws_sdk_backup::Client::from_conf(conf))
+    }
+
+    pub fn client(&self) -> &aws_sdk_backup::Client {
+        &self.client
+    }
+
+    /// Runs any SDK future to completion.
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+
+    /// The names of every vault, sorted.
+    pub fn vault_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .block_on(
+                self.client
+                    .list_backup_vaults()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Vec<_>>(),
+            )
+            .into_iter()
+            .map(|v| {
+                v.expect("ListBackupVaults")
+                    .backup_vault_name
+                    .unwrap_or_default()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// DescribeBackupVault; `None` when the vault does not exist.
+    pub fn vault(
+        &self,
+        name: &str,
+    ) -> Option<aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput> {
+        match self.block_on(
+            self.client
+                .describe_backup_vault()
+                .backup_vault_name(name)
+                .send(),
+        ) {
+            Ok(out) => Some(out),
+            Err(e) => {
+                let code = aws_sdk_backup::error::ProvideErrorMetadata::code(&e);
+                assert!(
+                    matches!(
+                        code,
+                        Some("ResourceNotFoundException" | "AccessDeniedException")
+                    ),
+                    "DescribeBackupVault {name}: {e:?}"
+                );
+                None
+            }
+        }
+    }
+
+    /// The ARN of an existing vault; panics when it does not exist.
+    pub fn vault_arn(&self, name: &str) -> String {
+        self.vault(name)
+            .unwrap_or_else(|| panic!("vault {name} does not exist"))
+            .backup_vault_arn
+            .expect("the vault has an ARN")
+    }
+
+    /// ListTags of a resource.
+    pub fn tags(&self, arn: &str) -> BTreeMap<String, String> {
+        let out = self
+            .block_on(self.client.list_tags().resource_arn(arn).send())
+            .unwrap_or_else(|e| panic!("ListTags {arn}: {e:?}"));
+        out.tags.unwrap_or_default().into_iter().collect()
+    }
+
+    /// TagResource.
+    pub fn tag(&self, arn: &str, tags: &[(&str, &str)]) {
+        let map: HashMap<String, String> = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.block_on(
+            self.client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(map))
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("TagResource {arn}: {e:?}"));
+    }
+
+    /// UntagResource.
+    pub fn untag(&self, arn: &str, keys: &[&str]) {
+        let keys = keys.iter().map(|k| k.to_string()).collect();
+        self.block_on(
+            self.client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_key_list(Some(keys))
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("UntagResource {arn}: {e:?}"));
+    }
+
+    /// CreateBackupVault; returns the ARN.
+    pub fn create_vault(&self, name: &str, tags: &[(&str, &str)]) -> String {
+        let map: HashMap<String, String> = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let out = self
+            .block_on(
+                self.client
+                    .create_backup_vault()
+                    .backup_vault_name(name)
+                    .set_backup_vault_tags(Some(map))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("CreateBackupVault {name}: {e:?}"));
+        out.backup_vault_arn
+            .expect("CreateBackupVault returns an ARN")
+    }
+
+    /// DeleteBackupVault.
+    pub fn delete_vault(&self, name: &str) {
+        self.block_on(
+            self.client
+                .delete_backup_vault()
+                .backup_vault_name(name)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("DeleteBackupVault {name}: {e:?}"));
+    }
+}
+
+/// `[("k", "v"), ...]` as a sorted map, for comparing with [`Aws::tags`].
+pub fn tag_map(tags: &[(&str, &str)]) -> BTreeMap<String, String> {
+    tags.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

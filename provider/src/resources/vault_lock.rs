@@ -1,0 +1,277 @@
+//! `awsbackup:index:VaultLock`: the lock of a backup vault, in governance or compliance mode.
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::aws::{Vault as AwsVault, VaultLockConfig};
+use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resources::vault::VAULT_NAME;
+use crate::time;
+
+/// AWS Backup Vault Lock on an existing vault. Without `changeableForDays` the lock is in
+/// governance mode (principals with the IAM permission can change or remove it at any time). With
+/// it the lock is in compliance mode: it can be changed or removed only until its lock date, after
+/// which nobody can change or remove it, and the vault cannot be deleted while it holds recovery
+/// points. The id is the vault name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultLockArgs {
+    /// The name of the vault to lock. Changing it replaces the lock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_vault_name: Option<String>,
+    /// The shortest retention, in days (1 to 36500), that backup and copy jobs into the vault
+    /// must have; jobs with a shorter one fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_retention_days: Option<i64>,
+    /// The longest retention, in days (1 to 36500, at least `minRetentionDays`), that jobs into
+    /// the vault may have; jobs with a longer one (or none) fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retention_days: Option<i64>,
+    /// Set for compliance mode: the days (3 to 36500) during which the lock can still be changed
+    /// or removed. AWS never returns it; the provider keeps the value given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changeable_for_days: Option<i64>,
+}
+
+/// The state of a vault lock.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultLockState {
+    #[serde(flatten)]
+    pub args: VaultLockArgs,
+    /// `governance` or `compliance`.
+    pub mode: String,
+    /// Whether AWS reports the vault as locked.
+    pub locked: bool,
+    /// For a compliance-mode lock, when it becomes (or became) immutable (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_date: Option<String>,
+}
+
+const MAX_DAYS: i64 = 36_500;
+const MIN_CHANGEABLE_DAYS: i64 = 3;
+
+pub struct VaultLock;
+
+fn mode(changeable_for_days: Option<i64>, lock_date: Option<&String>) -> &'static str {
+    if changeable_for_days.is_some() || lock_date.is_some() {
+        "compliance"
+    } else {
+        "governance"
+    }
+}
+
+fn state_from(vault: &AwsVault, args: VaultLockArgs) -> VaultLockState {
+    VaultLockState {
+        mode: mode(args.changeable_for_days, vault.lock_date.as_ref()).into(),
+        locked: vault.locked,
+        lock_date: vault.lock_date.clone(),
+        args,
+    }
+}
+
+/// The refusal for a compliance lock past its lock date, if `state` is one.
+fn immutable_since(state: &Value) -> Option<String> {
+    if state.get("mode").and_then(Value::as_str) != Some("compliance") {
+        return None;
+    }
+    let lock_date = state.get("lockDate")?.as_str()?;
+    let since = time::parse(lock_date)?;
+    (since <= time::now())
+        .then(|| immutable_message(state["backupVaultName"].as_str().unwrap_or("?"), lock_date))
+}
+
+fn immutable_message(vault: &str, lock_date: &str) -> String {
+    format!(
+        "the compliance-mode vault lock on '{vault}' has been immutable since {lock_date}: \
+         AWS refuses every change to it and its removal"
+    )
+}
+
+fn config(args: &VaultLockArgs) -> VaultLockConfig {
+    VaultLockConfig {
+        min_retention_days: args.min_retention_days,
+        max_retention_days: args.max_retention_days,
+        changeable_for_days: args.changeable_for_days,
+    }
+}
+
+#[async_trait]
+impl Resource for VaultLock {
+    type Args = VaultLockArgs;
+    type State = VaultLockState;
+
+    const TOKEN: &'static str = "awsbackup:index:VaultLock";
+    const REQUIRED_INPUTS: &'static [&'static str] = &["backupVaultName"];
+    const REPLACE_ON_CHANGES: &'static [&'static str] = &["backupVaultName"];
+    const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &["lockDate", "mode"];
+
+    fn check(&self, ctx: &mut CheckContext, args: &mut VaultLockArgs) {
+        if let Some(name) = &args.backup_vault_name {
+            if let Err(rule) = VAULT_NAME.validate(name) {
+                ctx.fail("backupVaultName", format!("a backup vault name {rule}"));
+            }
+        }
+        for (field, value) in [
+            ("minRetentionDays", args.min_retention_days),
+            ("maxRetentionDays", args.max_retention_days),
+        ] {
+            if let Some(days) = value.filter(|d| !(1..=MAX_DAYS).contains(d)) {
+                ctx.fail(
+                    field,
+                    format!("must be between 1 and {MAX_DAYS} days, got {days}"),
+                );
+            }
+        }
+        if let (Some(min), Some(max)) = (args.min_retention_days, args.max_retention_days) {
+            if min > max {
+                ctx.fail(
+                    "maxRetentionDays",
+                    format!("must be at least minRetentionDays ({min}), got {max}"),
+                );
+            }
+        }
+        if let Some(days) = args.changeable_for_days {
+            if !(MIN_CHANGEABLE_DAYS..=MAX_DAYS).contains(&days) {
+                ctx.fail(
+                    "changeableForDays",
+                    format!(
+                        "must be between {MIN_CHANGEABLE_DAYS} and {MAX_DAYS} days (AWS enforces a 72-hour \
+                         cooling-off period), got {days}"
+                    ),
+                );
+            } else if ctx.olds.get("changeableForDays").and_then(Value::as_i64) != Some(days) {
+                let date = time::rfc3339(time::now() + time::days(days));
+                ctx.warn(format!(
+                    "compliance mode: the lock on '{}' becomes irreversible on {date} (in {days} days); \
+                     after that nobody can change or remove it, and the vault cannot be deleted while it \
+                     holds recovery points",
+                    args.backup_vault_name.as_deref().unwrap_or("the vault")
+                ));
+            }
+        }
+    }
+
+    fn normalize_for_diff(&self, old_state: &Value, old: &mut Value, new: &mut Value) {
+        // AWS never returns changeableForDays: an imported compliance lock has none in its inputs.
+        if old_state.get("mode").and_then(Value::as_str) == Some("compliance")
+            && old.get("changeableForDays").is_none()
+        {
+            if let (Some(o), Some(v)) = (old.as_object_mut(), new.get("changeableForDays")) {
+                o.insert("changeableForDays".into(), v.clone());
+            }
+        }
+    }
+
+    fn refuse_change(&self, old_state: &Value, _changed: &[String]) -> Option<String> {
+        immutable_since(old_state)
+    }
+
+    async fn create(
+        &self,
+        ctx: &Context,
+        args: VaultLockArgs,
+    ) -> Result<(String, VaultLockState), OpError> {
+        let vault = args.backup_vault_name.clone().unwrap_or_default();
+        match ctx.api.describe_vault(&vault).await? {
+            None => {
+                return Err(OpError::Failed(format!(
+                    "backup vault '{vault}' does not exist; create it first (an awsbackup:index:Vault) and lock it by name"
+                )))
+            }
+            Some(v) if v.locked => {
+                return Err(OpError::Failed(format!(
+                    "backup vault '{vault}' already has a lock; adopt it with `pulumi import {} <resource name> {vault}`",
+                    Self::TOKEN
+                )))
+            }
+            Some(_) => {}
+        }
+        ctx.api.put_vault_lock(&vault, &config(&args)).await?;
+        tracing::info!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
+        match ctx.api.describe_vault(&vault).await {
+            Ok(Some(v)) => Ok((vault, state_from(&v, args))),
+            other => {
+                let fallback = VaultLockState {
+                    mode: mode(args.changeable_for_days, None).into(),
+                    locked: true,
+                    lock_date: None,
+                    args,
+                };
+                let reason = match other {
+                    Err(e) => format!("reading the lock back failed: {e}"),
+                    _ => "the vault disappeared after it was locked".into(),
+                };
+                Err(OpError::partial(&vault, &fallback, reason))
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: Option<VaultLockArgs>,
+    ) -> Result<Option<ReadResult<VaultLockArgs, VaultLockState>>, OpError> {
+        let Some(vault) = ctx.api.describe_vault(id).await? else {
+            return Ok(None);
+        };
+        if !vault.locked {
+            return Ok(None);
+        }
+        let inputs = VaultLockArgs {
+            backup_vault_name: Some(vault.name.clone()),
+            min_retention_days: vault.min_retention_days,
+            max_retention_days: vault.max_retention_days,
+            changeable_for_days: old.and_then(|o| o.changeable_for_days),
+        };
+        let state = state_from(&vault, inputs.clone());
+        Ok(Some(ReadResult { inputs, state }))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context,
+        id: &str,
+        old: VaultLockState,
+        news: VaultLockArgs,
+    ) -> Result<VaultLockState, OpError> {
+        if let Some(reason) = immutable_since(&serde_json::to_value(&old).unwrap_or_default()) {
+            return Err(OpError::Failed(reason));
+        }
+        ctx.api
+            .put_vault_lock(id, &config(&news))
+            .await
+            .map_err(|e| {
+                if e.is("InvalidRequestException") {
+                    OpError::Failed(
+                        immutable_message(id, old.lock_date.as_deref().unwrap_or("its lock date"))
+                            + &format!(" ({})", e.message),
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+        let vault = ctx.api.describe_vault(id).await?.ok_or_else(|| {
+            OpError::Failed(format!(
+                "backup vault '{id}' no longer exists; run `pulumi refresh`"
+            ))
+        })?;
+        Ok(state_from(&vault, news))
+    }
+
+    async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
+        match ctx.api.delete_vault_lock(id).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() || e.is("AccessDeniedException") => Ok(()),
+            Err(e) if e.is("InvalidRequestException") => Err(OpError::Failed(format!(
+                "{} ({}). Remove the resource from the stack with `pulumi state delete` to stop managing it",
+                immutable_message(id, state.lock_date.as_deref().unwrap_or("its lock date")),
+                e.message
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! VaultLock over gRPC, with the AWS trait backed by the in-process fake.
+
+mod common;
+
+use awsbackup::proto::pulumirpc as rpc;
+use common::*;
+use serde_json::{json, Value};
+
+const LOCK: &str = "awsbackup:index:VaultLock";
+
+fn lock_urn() -> String {
+    format!("urn:pulumi:test::proj::{LOCK}::lock")
+}
+
+async fn check(client: &mut Client, olds: Value, news: Value) -> rpc::CheckResponse {
+    client
+        .check(rpc::CheckRequest {
+            urn: lock_urn(),
+            olds: to_struct(olds),
+            news: to_struct(news),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+type Client = awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient<
+    tonic::transport::Channel,
+>;
+
+#[tokio::test]
+async fn check_enforces_the_lock_ranges() {
+    let mut client = serve(FakeBackup::new()).await;
+    let cases = [
+        (json!({}), "backupVaultName", "is required"),
+        (json!({"backupVaultName": "v.1"}), "backupVaultName", "'.'"),
+        (
+            json!({"backupVaultName": "v1", "minRetentionDays": 0}),
+            "minRetentionDays",
+            "between 1 and 36500",
+        ),
+        (
+            json!({"backupVaultName": "v1", "maxRetentionDays": 36501}),
+            "maxRetentionDays",
+            "between 1 and 36500",
+        ),
+        (
+            json!({"backupVaultName": "v1", "minRetentionDays": 30, "maxRetentionDays": 7}),
+            "maxRetentionDays",
+            "at least minRetentionDays (30)",
+        ),
+        (
+            json!({"backupVaultName": "v1", "changeableForDays": 2}),
+            "changeableForDays",
+            "between 3 and 36500",
+        ),
+        (
+            json!({"backupVaultName": "v1", "changeableForDays": 36501}),
+            "changeableForDays",
+            "between 3 and 36500",
+        ),
+    ];
+    for (news, property, rule) in cases {
+        let resp = check(&mut client, json!({}), news.clone()).await;
+        assert!(
+            resp.failures
+                .iter()
+                .any(|f| f.property == property && f.reason.contains(rule)),
+            "{news}: expected {property} / {rule:?}, got {:?}",
+            resp.failures
+        );
+    }
+    let equal = check(
+        &mut client,
+        json!({}),
+        json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 7}),
+    )
+    .await;
+    assert!(
+        equal.failures.is_empty(),
+        "min == max is allowed: {:?}",
+        equal.failures
+    );
+}
+
+#[tokio::test]
+async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable() {
+    let fake = FakeBackup::new();
+    fake.add_vault("v1", None);
+    let mut client = serve(fake.clone()).await;
+
+    let inputs = json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 30});
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(inputs.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = from_struct(&created.properties);
+    assert_eq!(created.id, "v1");
+    assert_eq!(state["mode"], "governance");
+    assert_eq!(state["locked"], true);
+
+    // A governance change is an in-place update.
+    let news = json!({"backupVaultName": "v1", "minRetentionDays": 14, "maxRetentionDays": 30});
+    let diff = client
+        .diff(rpc::DiffRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state.clone()),
+            old_inputs: to_struct(inputs),
+            news: to_struct(news.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(diff.replaces.is_empty());
+    assert_eq!(diff.diffs, vec!["minRetentionDays"]);
+    let updated = client
+        .update(rpc::UpdateRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state),
+            news: to_struct(news.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(fake.vault("v1").unwrap().min_retention_days, Some(14));
+
+    // Switch to compliance; once its lock date passes, changes are refused at Diff (preview).
+    let compliance = json!({"backupVaultName": "v1", "minRetentionDays": 14, "maxRetentionDays": 30, "changeableForDays": 3});
+    let state = from_struct(&updated.properties);
+    let updated = client
+        .update(rpc::UpdateRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state),
+            news: to_struct(compliance.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut state = from_struct(&updated.properties);
+    assert_eq!(state["mode"], "compliance");
+    assert!(state["lockDate"].is_string());
+
+    fake.expire_lock("v1");
+    state["lockDate"] = json!("2026-01-01T00:00:00Z");
+    let err = client
+        .diff(rpc::DiffRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state.clone()),
+            old_inputs: to_struct(compliance.clone()),
+            news: to_struct(json!({"backupVaultName": "v1", "minRetentionDays": 1, "maxRetentionDays": 30, "changeableForDays": 3})),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("immutable since 2026-01-01T00:00:00Z"),
+        "{}",
+        err.message()
+    );
+
+    // No change is still fine, and delete explains the refusal.
+    let same = client
+        .diff(rpc::DiffRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state.clone()),
+            old_inputs: to_struct(compliance.clone()),
+            news: to_struct(compliance),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        same.changes,
+        rpc::diff_response::DiffChanges::DiffNone as i32
+    );
+    let err = client
+        .delete(rpc::DeleteRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            properties: to_struct(state),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("immutable since"),
+        "{}",
+        err.message()
+    );
+    assert!(fake.vault("v1").unwrap().locked);
+}
+
+#[tokio::test]
+async fn import_of_a_compliance_lock_shows_no_diff_for_changeable_for_days() {
+    let fake = FakeBackup::new();
+    fake.add_vault("v1", None);
+    let mut client = serve(fake.clone()).await;
+    let args = json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 30, "changeableForDays": 3});
+    client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(args.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let read = client
+        .read(rpc::ReadRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let inputs = from_struct(&read.inputs);
+    assert!(
+        inputs.get("changeableForDays").is_none(),
+        "AWS never returns it"
+    );
+    let state = from_struct(&read.properties);
+    assert_eq!(state["mode"], "compliance");
+    let diff = client
+        .diff(rpc::DiffRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state),
+            old_inputs: to_struct(inputs),
+            news: to_struct(args),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        diff.changes,
+        rpc::diff_response::DiffChanges::DiffNone as i32,
+        "{:?}",
+        diff.detailed_diff
+    );
+}
+
+#[tokio::test]
+async fn lock_removed_out_of_band_is_gone_on_refresh() {
+    let fake = FakeBackup::new();
+    fake.add_vault("v1", None);
+    let mut client = serve(fake.clone()).await;
+    let resp = check(
+        &mut client,
+        json!({}),
+        json!({"backupVaultName": "v1", "changeableForDays": 30}),
+    )
+    .await;
+    assert!(resp.failures.is_empty());
+    let args = json!({"backupVaultName": "v1", "minRetentionDays": 7});
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(args.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    use awsbackup::aws::BackupApi;
+    fake.delete_vault_lock("v1").await.unwrap();
+    let read = client
+        .read(rpc::ReadRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            properties: created.properties,
+            inputs: to_struct(args),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.id, "");
+}
+
+#[tokio::test]
+async fn locking_a_missing_or_locked_vault_says_what_to_do() {
+    let fake = FakeBackup::new();
+    fake.add_vault("locked", None);
+    let mut client = serve(fake.clone()).await;
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(json!({"backupVaultName": "nope"})),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("does not exist"),
+        "{}",
+        err.message()
+    );
+    client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(json!({"backupVaultName": "locked"})),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(json!({"backupVaultName": "locked"})),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("pulumi import awsbackup:index:VaultLock"),
+        "{}",
+        err.message()
+    );
+}
