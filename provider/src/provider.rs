@@ -342,6 +342,7 @@ impl ResourceProvider for Provider {
                 &Path::root().key(&key),
                 old.get(&key),
                 new.get(&key),
+                &[],
                 &mut |p, k| {
                     outcome.detailed.insert(p.to_string(), (k, false));
                     if !outcome.changed_keys.contains(&key) {
@@ -457,6 +458,12 @@ impl ResourceProvider for Provider {
             let (news, marks) = plain(req.properties.as_ref());
             let secrets = self.secret_marks(res.as_ref(), &[&marks]);
             if req.preview {
+                if res.has_preflight() {
+                    let ctx = self.context(&req.urn).await;
+                    self.run(req.timeout, res.preflight(&ctx, news))
+                        .await
+                        .map_err(|e| e.into_status(&secrets))?;
+                }
                 let (raw, _) = with_unknowns(req.properties.as_ref());
                 let outputs = value::join(res.preview(&raw, None), &secrets);
                 return Ok(Response::new(rpc::CreateResponse {
@@ -531,6 +538,12 @@ impl ResourceProvider for Provider {
             let (olds, old_marks) = plain(req.olds.as_ref());
             let secrets = self.secret_marks(res.as_ref(), &[&marks]);
             if req.preview {
+                if res.has_preflight() {
+                    let ctx = self.context(&req.urn).await;
+                    self.run(req.timeout, res.preflight(&ctx, news))
+                        .await
+                        .map_err(|e| e.into_status(&secrets))?;
+                }
                 let (raw, _) = with_unknowns(req.news.as_ref());
                 let outputs = value::join(res.preview(&raw, Some(&olds)), &secrets);
                 return Ok(Response::new(rpc::UpdateResponse {

@@ -66,9 +66,15 @@ impl<'a> CheckContext<'a> {
         self.warnings.push(message.into());
     }
 
+    /// Whether the value at `path` (engine path syntax), something inside it, or a container of it
+    /// is unknown.
     pub fn is_unknown(&self, path: &str) -> bool {
-        Path::parse(path)
-            .is_some_and(|p| self.marks.is_unknown(&p) || self.marks.has_unknown_under(path))
+        Path::parse(path).is_some_and(|p| {
+            self.marks
+                .unknowns
+                .iter()
+                .any(|u| u.starts_with(&p) || p.starts_with(u))
+        })
     }
 
     pub fn into_parts(self) -> (Vec<Failure>, Vec<String>) {
@@ -138,6 +144,9 @@ pub trait Resource: Send + Sync + 'static {
     const NAME: Option<NameRule> = None;
     /// Outputs that an in-place update changes (unknown in an update preview).
     const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &[];
+    /// Top-level list inputs whose elements are matched by a key field in diffs, so a change
+    /// shows as that element's field and reordering is no change: (property, key field).
+    const KEYED_LISTS: &'static [(&'static str, &'static str)] = &[];
 
     /// Validates inputs whose values are known; may fill in defaults.
     fn check(&self, ctx: &mut CheckContext, args: &mut Self::Args);
@@ -156,6 +165,15 @@ pub trait Resource: Send + Sync + 'static {
     /// preview). `changed` lists the changed top-level inputs.
     fn refuse_change(&self, _old_state: &Value, _changed: &[String]) -> Option<String> {
         None
+    }
+
+    /// Whether [`Resource::preflight`] looks at AWS (previews build a client only then).
+    const PREFLIGHT: bool = false;
+
+    /// Checks the inputs against live AWS state before a create or an update, at preview too.
+    /// Only rules the inputs break belong here; a failure to look is not an error.
+    async fn preflight(&self, _ctx: &Context, _args: &Self::Args) -> Result<(), OpError> {
+        Ok(())
     }
 
     async fn create(
@@ -223,6 +241,9 @@ pub trait DynResource: Send + Sync {
     ) -> Result<DiffOutcome, String>;
     /// Outputs for a preview of a create (`old` None) or an update.
     fn preview(&self, news: &Value, old: Option<&Value>) -> Value;
+    fn has_preflight(&self) -> bool;
+    /// [`Resource::preflight`] on plain inputs (unknown values removed).
+    async fn preflight(&self, ctx: &Context, news: Value) -> Result<(), OpError>;
     async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError>;
     async fn read(
         &self,
@@ -486,17 +507,23 @@ impl<R: Resource> DynResource for Erased<R> {
         self.resource.normalize_for_diff(olds, &mut old, &mut new);
 
         let mut outcome = DiffOutcome::default();
-        diff_values(&Path::root(), Some(&old), Some(&new), &mut |path, kind| {
-            let top = path.top().unwrap_or_default().to_string();
-            let replaces = R::REPLACE_ON_CHANGES.contains(&top.as_str());
-            outcome.detailed.insert(path.to_string(), (kind, replaces));
-            if !outcome.changed_keys.contains(&top) {
-                outcome.changed_keys.push(top.clone());
-            }
-            if replaces && !outcome.replaces.contains(&top) {
-                outcome.replaces.push(top);
-            }
-        });
+        diff_values(
+            &Path::root(),
+            Some(&old),
+            Some(&new),
+            R::KEYED_LISTS,
+            &mut |path, kind| {
+                let top = path.top().unwrap_or_default().to_string();
+                let replaces = R::REPLACE_ON_CHANGES.contains(&top.as_str());
+                outcome.detailed.insert(path.to_string(), (kind, replaces));
+                if !outcome.changed_keys.contains(&top) {
+                    outcome.changed_keys.push(top.clone());
+                }
+                if replaces && !outcome.replaces.contains(&top) {
+                    outcome.replaces.push(top);
+                }
+            },
+        );
         if let Some(rule) = &R::NAME {
             // A name that stays the same must be freed before the replacement can take it,
             // unless the provider chose it and will choose a new one for the replacement.
@@ -524,6 +551,17 @@ impl<R: Resource> DynResource for Erased<R> {
                 .unwrap_or_else(|| Value::String(UNKNOWN.into()));
         }
         out
+    }
+
+    fn has_preflight(&self) -> bool {
+        R::PREFLIGHT
+    }
+
+    async fn preflight(&self, ctx: &Context, news: Value) -> Result<(), OpError> {
+        match decode::<R::Args>(without_internal(&news)) {
+            Ok(args) => self.resource.preflight(ctx, &args).await,
+            Err(_) => Ok(()),
+        }
     }
 
     async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError> {
@@ -583,13 +621,38 @@ fn invalid_state(f: Failure) -> OpError {
 }
 
 /// Reports differences between two JSON values, descending into objects. Arrays are compared
-/// whole; an unknown new value is always a change.
+/// whole, except the top-level `keyed` ones, whose elements are matched by a key field (paths use
+/// the new index, or the old one for a removed element); an unknown new value is always a change.
 pub fn diff_values(
     path: &Path,
     old: Option<&Value>,
     new: Option<&Value>,
+    keyed: &[(&str, &str)],
     report: &mut dyn FnMut(Path, DiffKind),
 ) {
+    let key_field = match (path.0.as_slice(), old, new) {
+        ([crate::value::Seg::Key(top)], Some(Value::Array(_)), Some(Value::Array(_))) => {
+            keyed.iter().find(|(p, _)| p == top).map(|(_, k)| *k)
+        }
+        _ => None,
+    };
+    if let (Some(field), Some(Value::Array(o)), Some(Value::Array(n))) = (key_field, old, new) {
+        let key_of = |v: &Value| v.get(field).and_then(Value::as_str).map(str::to_string);
+        let all_keyed = o.iter().chain(n.iter()).all(|v| key_of(v).is_some());
+        if all_keyed {
+            for (j, item) in n.iter().enumerate() {
+                let before = o.iter().find(|x| key_of(x) == key_of(item));
+                diff_values(&path.index(j), before, Some(item), keyed, report);
+            }
+            for (i, item) in o.iter().enumerate() {
+                if !n.iter().any(|x| key_of(x) == key_of(item)) {
+                    report(path.index(i), DiffKind::Delete);
+                }
+            }
+            return;
+        }
+    }
+
     let old = old.filter(|v| !v.is_null());
     let new = new.filter(|v| !v.is_null());
     match (old, new) {
@@ -600,7 +663,7 @@ pub fn diff_values(
         (Some(Value::Object(o)), Some(Value::Object(n))) => {
             let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
             for k in keys {
-                diff_values(&path.key(k), o.get(k), n.get(k), report);
+                diff_values(&path.key(k), o.get(k), n.get(k), keyed, report);
             }
         }
         (Some(o), Some(n)) => {

@@ -75,6 +75,35 @@ pub struct VaultLockConfig {
     pub changeable_for_days: Option<i64>,
 }
 
+/// A backup plan as GetBackupPlan reports it. Documents use the SDK's own types.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub id: String,
+    pub arn: String,
+    pub version_id: String,
+    pub document: aws_sdk_backup::types::BackupPlan,
+    /// Read from the top level of GetBackupPlan (the copy inside the document is always empty).
+    pub advanced_backup_settings: Vec<aws_sdk_backup::types::AdvancedBackupSetting>,
+    pub creation_date: Option<String>,
+}
+
+/// What CreateBackupPlan and UpdateBackupPlan answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanVersion {
+    pub id: String,
+    pub arn: String,
+    pub version_id: String,
+}
+
+/// A backup selection as GetBackupSelection reports it.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    pub plan_id: String,
+    pub selection_id: String,
+    pub selection: aws_sdk_backup::types::BackupSelection,
+    pub creation_date: Option<String>,
+}
+
 /// The AWS Backup operations the provider uses.
 #[async_trait]
 pub trait BackupApi: Send + Sync {
@@ -85,6 +114,34 @@ pub trait BackupApi: Send + Sync {
 
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;
     async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError>;
+
+    async fn create_plan(
+        &self,
+        plan: aws_sdk_backup::types::BackupPlanInput,
+        tags: &Tags,
+    ) -> Result<PlanVersion, AwsError>;
+    /// `None` when the plan does not exist or has been deleted.
+    async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError>;
+    async fn update_plan(
+        &self,
+        id: &str,
+        plan: aws_sdk_backup::types::BackupPlanInput,
+    ) -> Result<PlanVersion, AwsError>;
+    async fn delete_plan(&self, id: &str) -> Result<(), AwsError>;
+
+    /// Returns the new selection's id and creation date.
+    async fn create_selection(
+        &self,
+        plan_id: &str,
+        selection: aws_sdk_backup::types::BackupSelection,
+    ) -> Result<(String, Option<String>), AwsError>;
+    /// `None` when the selection, or its plan, does not exist.
+    async fn get_selection(
+        &self,
+        plan_id: &str,
+        selection_id: &str,
+    ) -> Result<Option<Selection>, AwsError>;
+    async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

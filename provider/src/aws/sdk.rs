@@ -6,7 +6,12 @@ use aws_sdk_backup::Client;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-use super::{AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated, VaultLockConfig};
+use aws_sdk_backup::types::{BackupPlanInput, BackupSelection};
+
+use super::{
+    AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault, VaultCreated,
+    VaultLockConfig,
+};
 
 pub struct SdkBackup {
     client: Client,
@@ -130,6 +135,154 @@ impl BackupApi for SdkBackup {
             .send()
             .await
             .map_err(|e| aws_error("DeleteBackupVaultLockConfiguration", e))?;
+        Ok(())
+    }
+
+    async fn create_plan(
+        &self,
+        plan: BackupPlanInput,
+        tags: &Tags,
+    ) -> Result<PlanVersion, AwsError> {
+        let out = self
+            .client
+            .create_backup_plan()
+            .backup_plan(plan)
+            .set_backup_plan_tags((!tags.is_empty()).then(|| tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateBackupPlan", e))?;
+        Ok(PlanVersion {
+            id: out.backup_plan_id.unwrap_or_default(),
+            arn: out.backup_plan_arn.unwrap_or_default(),
+            version_id: out.version_id.unwrap_or_default(),
+        })
+    }
+
+    async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
+        let out = match self
+            .client
+            .get_backup_plan()
+            .backup_plan_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = aws_error("GetBackupPlan", e);
+                return if err.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        // A deleted plan may still be readable, with its deletion date.
+        if out.deletion_date.is_some() {
+            return Ok(None);
+        }
+        let Some(document) = out.backup_plan else {
+            return Ok(None);
+        };
+        Ok(Some(Plan {
+            id: out.backup_plan_id.unwrap_or_else(|| id.to_string()),
+            arn: out.backup_plan_arn.unwrap_or_default(),
+            version_id: out.version_id.unwrap_or_default(),
+            document,
+            advanced_backup_settings: out.advanced_backup_settings.unwrap_or_default(),
+            creation_date: out.creation_date.as_ref().map(rfc3339),
+        }))
+    }
+
+    async fn update_plan(&self, id: &str, plan: BackupPlanInput) -> Result<PlanVersion, AwsError> {
+        let out = self
+            .client
+            .update_backup_plan()
+            .backup_plan_id(id)
+            .backup_plan(plan)
+            .send()
+            .await
+            .map_err(|e| aws_error("UpdateBackupPlan", e))?;
+        Ok(PlanVersion {
+            id: out.backup_plan_id.unwrap_or_else(|| id.to_string()),
+            arn: out.backup_plan_arn.unwrap_or_default(),
+            version_id: out.version_id.unwrap_or_default(),
+        })
+    }
+
+    async fn delete_plan(&self, id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_backup_plan()
+            .backup_plan_id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBackupPlan", e))?;
+        Ok(())
+    }
+
+    async fn create_selection(
+        &self,
+        plan_id: &str,
+        selection: BackupSelection,
+    ) -> Result<(String, Option<String>), AwsError> {
+        let out = self
+            .client
+            .create_backup_selection()
+            .backup_plan_id(plan_id)
+            .backup_selection(selection)
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateBackupSelection", e))?;
+        Ok((
+            out.selection_id.unwrap_or_default(),
+            out.creation_date.as_ref().map(rfc3339),
+        ))
+    }
+
+    async fn get_selection(
+        &self,
+        plan_id: &str,
+        selection_id: &str,
+    ) -> Result<Option<Selection>, AwsError> {
+        let out = match self
+            .client
+            .get_backup_selection()
+            .backup_plan_id(plan_id)
+            .selection_id(selection_id)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let err = aws_error("GetBackupSelection", e);
+                // After its plan is deleted AWS answers InvalidParameterValue "Cannot find Backup plan".
+                let plan_gone = err.is("InvalidParameterValueException")
+                    && err.message.contains("Cannot find Backup plan");
+                return if err.is_not_found() || plan_gone {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
+            }
+        };
+        let Some(selection) = out.backup_selection else {
+            return Ok(None);
+        };
+        Ok(Some(Selection {
+            plan_id: out.backup_plan_id.unwrap_or_else(|| plan_id.to_string()),
+            selection_id: out.selection_id.unwrap_or_else(|| selection_id.to_string()),
+            selection,
+            creation_date: out.creation_date.as_ref().map(rfc3339),
+        }))
+    }
+
+    async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_backup_selection()
+            .backup_plan_id(plan_id)
+            .selection_id(selection_id)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBackupSelection", e))?;
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! The resource types of the package. Adding one: a file here and a line in [`all`].
 
+pub mod plan;
+pub mod selection;
 pub mod tags;
 pub mod vault;
 pub mod vault_lock;
@@ -12,5 +14,7 @@ pub fn all() -> Vec<Arc<dyn DynResource>> {
     vec![
         Arc::new(Erased::new(vault::Vault)),
         Arc::new(Erased::new(vault_lock::VaultLock)),
+        Arc::new(Erased::new(plan::Plan)),
+        Arc::new(Erased::new(selection::Selection)),
     ]
 }

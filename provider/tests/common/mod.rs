@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_backup::types::{BackupPlan, BackupPlanInput, BackupRule, BackupSelection};
 use awsbackup::aws::{
-    AwsError, BackupApi, CreateVault, Tags, Vault, VaultCreated, VaultLockConfig,
+    AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault, VaultCreated,
+    VaultLockConfig,
 };
 use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
 use awsbackup::provider::Provider;
@@ -32,6 +34,9 @@ struct FakeState {
     calls: Vec<String>,
     failures: HashMap<String, VecDeque<AwsError>>,
     latency: HashMap<String, Duration>,
+    plans: BTreeMap<String, Plan>,
+    selections: BTreeMap<(String, String), Selection>,
+    next_id: u64,
     /// How many more times DeleteBackupVault refuses after the vault is empty (AWS lags).
     stale_refusals: u32,
 }
@@ -94,6 +99,21 @@ impl FakeBackup {
         v.lock_date = Some("2026-01-01T00:00:00Z".into());
     }
 
+    pub fn plan(&self, id: &str) -> Option<Plan> {
+        self.state.lock().unwrap().plans.get(id).cloned()
+    }
+
+    pub fn edit_plan(&self, id: &str, edit: impl FnOnce(&mut Plan)) {
+        edit(self.state.lock().unwrap().plans.get_mut(id).unwrap());
+    }
+
+    pub fn selection(&self, plan_id: &str, selection_id: &str) -> Option<Selection> {
+        let s = self.state.lock().unwrap();
+        s.selections
+            .get(&(plan_id.to_string(), selection_id.to_string()))
+            .cloned()
+    }
+
     pub fn remove_vault(&self, name: &str) {
         self.state.lock().unwrap().vaults.remove(name);
     }
@@ -127,6 +147,50 @@ impl FakeBackup {
             tokio::time::sleep(d).await;
         }
         failure.map_or(Ok(()), Err)
+    }
+}
+
+/// The plan as AWS stores it: rule ids and the defaults AWS fills in.
+fn stored_plan(version: &PlanVersion, input: BackupPlanInput, next_id: &mut u64) -> Plan {
+    let rules = input
+        .rules
+        .into_iter()
+        .map(|r| {
+            *next_id += 1;
+            BackupRule::builder()
+                .rule_name(r.rule_name)
+                .target_backup_vault_name(r.target_backup_vault_name)
+                .schedule_expression(
+                    r.schedule_expression
+                        .unwrap_or_else(|| "cron(0 5 ? * * *)".into()),
+                )
+                .schedule_expression_timezone(
+                    r.schedule_expression_timezone
+                        .unwrap_or_else(|| "Etc/UTC".into()),
+                )
+                .start_window_minutes(r.start_window_minutes.unwrap_or(480))
+                .completion_window_minutes(r.completion_window_minutes.unwrap_or(10080))
+                .set_lifecycle(r.lifecycle)
+                .set_recovery_point_tags(r.recovery_point_tags)
+                .set_copy_actions(r.copy_actions)
+                .set_enable_continuous_backup(r.enable_continuous_backup)
+                .set_index_actions(r.index_actions)
+                .rule_id(format!("rule-{next_id}"))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    Plan {
+        id: version.id.clone(),
+        arn: version.arn.clone(),
+        version_id: version.version_id.clone(),
+        document: BackupPlan::builder()
+            .backup_plan_name(input.backup_plan_name)
+            .set_rules(Some(rules))
+            .build()
+            .unwrap(),
+        advanced_backup_settings: input.advanced_backup_settings.unwrap_or_default(),
+        creation_date: Some("2026-11-26T10:00:00Z".into()),
     }
 }
 
@@ -248,6 +312,124 @@ impl BackupApi for FakeBackup {
         v.max_retention_days = None;
         v.lock_date = None;
         Ok(())
+    }
+
+    async fn create_plan(
+        &self,
+        plan: BackupPlanInput,
+        tags: &Tags,
+    ) -> Result<PlanVersion, AwsError> {
+        self.enter("CreateBackupPlan").await?;
+        let mut s = self.state.lock().unwrap();
+        s.next_id += 1;
+        let id = format!("plan-{}", s.next_id);
+        let version = PlanVersion {
+            id: id.clone(),
+            arn: format!("arn:aws:backup:us-east-1:123456789012:backup-plan:{id}"),
+            version_id: format!("v{}", s.next_id),
+        };
+        let stored = stored_plan(&version, plan, &mut s.next_id);
+        s.tags.insert(version.arn.clone(), tags.clone());
+        s.plans.insert(id, stored);
+        Ok(version)
+    }
+
+    async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
+        self.enter("GetBackupPlan").await?;
+        Ok(self.state.lock().unwrap().plans.get(id).cloned())
+    }
+
+    async fn update_plan(&self, id: &str, plan: BackupPlanInput) -> Result<PlanVersion, AwsError> {
+        self.enter("UpdateBackupPlan").await?;
+        let mut s = self.state.lock().unwrap();
+        let Some(old) = s.plans.get(id).cloned() else {
+            return Err(AwsError::new(
+                "UpdateBackupPlan",
+                "ResourceNotFoundException",
+                id,
+            ));
+        };
+        s.next_id += 1;
+        let version = PlanVersion {
+            id: id.into(),
+            arn: old.arn.clone(),
+            version_id: format!("v{}", s.next_id),
+        };
+        let stored = stored_plan(&version, plan, &mut s.next_id);
+        s.plans.insert(id.into(), stored);
+        Ok(version)
+    }
+
+    async fn delete_plan(&self, id: &str) -> Result<(), AwsError> {
+        self.enter("DeletePlan").await?;
+        let mut s = self.state.lock().unwrap();
+        if s.selections.keys().any(|(p, _)| p == id) {
+            return Err(AwsError::new(
+                "DeleteBackupPlan",
+                "InvalidRequestException",
+                "Related backup plan selections must be deleted prior to backup plan deletion",
+            ));
+        }
+        s.plans
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| AwsError::new("DeleteBackupPlan", "ResourceNotFoundException", id))
+    }
+
+    async fn create_selection(
+        &self,
+        plan_id: &str,
+        selection: BackupSelection,
+    ) -> Result<(String, Option<String>), AwsError> {
+        self.enter("CreateBackupSelection").await?;
+        let mut s = self.state.lock().unwrap();
+        if !s.plans.contains_key(plan_id) {
+            return Err(AwsError::new(
+                "CreateBackupSelection",
+                "ResourceNotFoundException",
+                plan_id,
+            ));
+        }
+        s.next_id += 1;
+        let id = format!("sel-{}", s.next_id);
+        let created = Some("2026-11-26T10:00:00Z".to_string());
+        s.selections.insert(
+            (plan_id.into(), id.clone()),
+            Selection {
+                plan_id: plan_id.into(),
+                selection_id: id.clone(),
+                selection,
+                creation_date: created.clone(),
+            },
+        );
+        Ok((id, created))
+    }
+
+    async fn get_selection(
+        &self,
+        plan_id: &str,
+        selection_id: &str,
+    ) -> Result<Option<Selection>, AwsError> {
+        self.enter("GetBackupSelection").await?;
+        let s = self.state.lock().unwrap();
+        Ok(s.selections
+            .get(&(plan_id.to_string(), selection_id.to_string()))
+            .cloned())
+    }
+
+    async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError> {
+        self.enter("DeleteBackupSelection").await?;
+        let mut s = self.state.lock().unwrap();
+        s.selections
+            .remove(&(plan_id.to_string(), selection_id.to_string()))
+            .map(|_| ())
+            .ok_or_else(|| {
+                AwsError::new(
+                    "DeleteBackupSelection",
+                    "ResourceNotFoundException",
+                    selection_id,
+                )
+            })
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {

@@ -11,28 +11,92 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/backup-vaults/{}", "CreateBackupVault"),
     ("GET", "/backup-vaults/{}", "DescribeBackupVault"),
     ("DELETE", "/backup-vaults/{}", "DeleteBackupVault"),
-    ("PUT", "/backup-vaults/{}/vault-lock", "PutBackupVaultLockConfiguration"),
-    ("DELETE", "/backup-vaults/{}/vault-lock", "DeleteBackupVaultLockConfiguration"),
-    ("PUT", "/backup-vaults/{}/access-policy", "PutBackupVaultAccessPolicy"),
-    ("GET", "/backup-vaults/{}/access-policy", "GetBackupVaultAccessPolicy"),
-    ("DELETE", "/backup-vaults/{}/access-policy", "DeleteBackupVaultAccessPolicy"),
-    ("PUT", "/backup-vaults/{}/notification-configuration", "PutBackupVaultNotifications"),
-    ("GET", "/backup-vaults/{}/notification-configuration", "GetBackupVaultNotifications"),
-    ("DELETE", "/backup-vaults/{}/notification-configuration", "DeleteBackupVaultNotifications"),
-    ("GET", "/backup-vaults/{}/recovery-points/", "ListRecoveryPointsByBackupVault"),
-    ("GET", "/backup-vaults/{}/recovery-points/{}", "DescribeRecoveryPoint"),
-    ("DELETE", "/backup-vaults/{}/recovery-points/{}", "DeleteRecoveryPoint"),
+    (
+        "PUT",
+        "/backup-vaults/{}/vault-lock",
+        "PutBackupVaultLockConfiguration",
+    ),
+    (
+        "DELETE",
+        "/backup-vaults/{}/vault-lock",
+        "DeleteBackupVaultLockConfiguration",
+    ),
+    (
+        "PUT",
+        "/backup-vaults/{}/access-policy",
+        "PutBackupVaultAccessPolicy",
+    ),
+    (
+        "GET",
+        "/backup-vaults/{}/access-policy",
+        "GetBackupVaultAccessPolicy",
+    ),
+    (
+        "DELETE",
+        "/backup-vaults/{}/access-policy",
+        "DeleteBackupVaultAccessPolicy",
+    ),
+    (
+        "PUT",
+        "/backup-vaults/{}/notification-configuration",
+        "PutBackupVaultNotifications",
+    ),
+    (
+        "GET",
+        "/backup-vaults/{}/notification-configuration",
+        "GetBackupVaultNotifications",
+    ),
+    (
+        "DELETE",
+        "/backup-vaults/{}/notification-configuration",
+        "DeleteBackupVaultNotifications",
+    ),
+    (
+        "GET",
+        "/backup-vaults/{}/recovery-points/",
+        "ListRecoveryPointsByBackupVault",
+    ),
+    (
+        "GET",
+        "/backup-vaults/{}/recovery-points/{}",
+        "DescribeRecoveryPoint",
+    ),
+    (
+        "DELETE",
+        "/backup-vaults/{}/recovery-points/{}",
+        "DeleteRecoveryPoint",
+    ),
     ("PUT", "/backup-jobs", "StartBackupJob"),
     ("PUT", "/backup/plans/", "CreateBackupPlan"),
     ("GET", "/backup/plans/", "ListBackupPlans"),
     ("GET", "/backup/plans/{}/", "GetBackupPlan"),
     ("POST", "/backup/plans/{}", "UpdateBackupPlan"),
     ("DELETE", "/backup/plans/{}", "DeleteBackupPlan"),
-    ("GET", "/backup/plans/{}/versions/", "ListBackupPlanVersions"),
-    ("PUT", "/backup/plans/{}/selections/", "CreateBackupSelection"),
-    ("GET", "/backup/plans/{}/selections/", "ListBackupSelections"),
-    ("GET", "/backup/plans/{}/selections/{}", "GetBackupSelection"),
-    ("DELETE", "/backup/plans/{}/selections/{}", "DeleteBackupSelection"),
+    (
+        "GET",
+        "/backup/plans/{}/versions/",
+        "ListBackupPlanVersions",
+    ),
+    (
+        "PUT",
+        "/backup/plans/{}/selections/",
+        "CreateBackupSelection",
+    ),
+    (
+        "GET",
+        "/backup/plans/{}/selections/",
+        "ListBackupSelections",
+    ),
+    (
+        "GET",
+        "/backup/plans/{}/selections/{}",
+        "GetBackupSelection",
+    ),
+    (
+        "DELETE",
+        "/backup/plans/{}/selections/{}",
+        "DeleteBackupSelection",
+    ),
     ("POST", "/tags/{}", "TagResource"),
     ("GET", "/tags/{}/", "ListTags"),
     ("POST", "/untag/{}", "UntagResource"),
@@ -85,9 +149,15 @@ mod tests {
 
     #[test]
     fn trailing_slashes_are_significant() {
-        assert_eq!(route("GET", "/backup/plans/p1/").unwrap().operation, "GetBackupPlan");
+        assert_eq!(
+            route("GET", "/backup/plans/p1/").unwrap().operation,
+            "GetBackupPlan"
+        );
         assert_eq!(route("GET", "/backup/plans/p1"), None);
-        assert_eq!(route("POST", "/backup/plans/p1").unwrap().operation, "UpdateBackupPlan");
+        assert_eq!(
+            route("POST", "/backup/plans/p1").unwrap().operation,
+            "UpdateBackupPlan"
+        );
         assert_eq!(route("GET", "/tags/x/").unwrap().operation, "ListTags");
         assert_eq!(route("GET", "/tags/x"), None);
         assert_eq!(route("GET", "/backup-vaults").map(|r| r.operation), None);

@@ -66,7 +66,9 @@ impl RegionState {
 
     /// A plan that exists and is not deleted.
     pub fn live_plan(&self, id: &str) -> Option<&Plan> {
-        self.plans.iter().find(|p| p.id == id && p.deletion.is_none())
+        self.plans
+            .iter()
+            .find(|p| p.id == id && p.deletion.is_none())
     }
 
     pub fn live_plan_mut(&mut self, id: &str) -> Option<&mut Plan> {
@@ -155,7 +157,9 @@ pub struct Plan {
 
 impl Plan {
     pub fn current(&self) -> &PlanVersion {
-        self.versions.last().expect("a plan has at least one version")
+        self.versions
+            .last()
+            .expect("a plan has at least one version")
     }
 
     pub fn name(&self) -> &str {

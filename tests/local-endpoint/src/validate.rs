@@ -16,7 +16,9 @@ pub const MAX_CONTINUOUS_DAYS: i64 = 35;
 
 fn charset_ok(s: &str, min: usize, max: usize, extra: &str) -> bool {
     let n = s.chars().count();
-    (min..=max).contains(&n) && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    (min..=max).contains(&n)
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
 }
 
 /// `^[a-zA-Z0-9\-\_]{2,50}$` (the model's `BackupVaultName` pattern).
@@ -166,7 +168,11 @@ pub fn selection_resource(s: &str) -> ApiResult<()> {
     if s == "*" {
         return Ok(());
     }
-    let bad = || ApiError::invalid_param(format!("Invalid resource ARN or pattern in selection: {s:?}"));
+    let bad = || {
+        ApiError::invalid_param(format!(
+            "Invalid resource ARN or pattern in selection: {s:?}"
+        ))
+    };
     let arn = parse_arn(s).ok_or_else(bad)?;
     let field_ok = |f: &str| !f.contains('*') || f == "*";
     let res = &arn.resource;
@@ -199,7 +205,9 @@ pub struct LifecycleDays {
 pub fn lifecycle(lc: Option<LifecycleDays>, continuous: bool) -> Result<(), String> {
     if continuous {
         let Some(lc) = lc else {
-            return Err("Lifecycle must be specified for backup rule enabled continuous backup".into());
+            return Err(
+                "Lifecycle must be specified for backup rule enabled continuous backup".into(),
+            );
         };
         if lc.cold.is_some() {
             return Err("Invalid lifecycle. MoveToColdStorageAfterDays is unavailable".into());
@@ -244,7 +252,9 @@ pub fn lifecycle(lc: Option<LifecycleDays>, continuous: bool) -> Result<(), Stri
 /// `aws:`, values at most 256 characters.
 pub fn tags(tags: &BTreeMap<String, String>) -> ApiResult<()> {
     if tags.len() > 50 {
-        return Err(ApiError::invalid_param("A resource can have at most 50 tags"));
+        return Err(ApiError::invalid_param(
+            "A resource can have at most 50 tags",
+        ));
     }
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 {
@@ -364,7 +374,9 @@ fn cron_item(field: Field, item: &str) -> bool {
         None => (item, None),
     };
     if let Some(step) = step {
-        let step_ok = step.parse::<u32>().is_ok_and(|s| s >= 1 && s <= field.range().1);
+        let step_ok = step
+            .parse::<u32>()
+            .is_ok_and(|s| s >= 1 && s <= field.range().1);
         if !step_ok {
             return false;
         }

@@ -29,9 +29,8 @@ pub struct Request {
 impl Request {
     /// Deserialises the JSON body into an input structure.
     pub fn input<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        serde_json::from_value(self.body.clone()).map_err(|e| {
-            ApiError::serialization(format!("Could not read the request body: {e}"))
-        })
+        serde_json::from_value(self.body.clone())
+            .map_err(|e| ApiError::serialization(format!("Could not read the request body: {e}")))
     }
 
     pub fn label(&self, i: usize) -> &str {
@@ -155,11 +154,14 @@ pub fn new_version_id() -> String {
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

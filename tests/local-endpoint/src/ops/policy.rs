@@ -54,7 +54,9 @@ struct PolicyInput {
 pub fn put_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: PolicyInput = req.input()?;
     let v = named_vault_mut(rs, req)?;
-    let policy = input.policy.ok_or_else(|| ApiError::missing_param("Policy"))?;
+    let policy = input
+        .policy
+        .ok_or_else(|| ApiError::missing_param("Policy"))?;
     let parsed: Result<serde_json::Value, _> = serde_json::from_str(&policy);
     if !parsed.is_ok_and(|p| p.is_object()) {
         return Err(ApiError::invalid_param(
@@ -70,9 +72,10 @@ pub fn get_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Outpu
     validate::vault_name(name)?;
     // Like DescribeBackupVault, a missing vault is answered with AccessDenied.
     let v = rs.vault(name).ok_or_else(ApiError::access_denied)?;
-    let policy = v.access_policy.as_ref().ok_or_else(|| {
-        ApiError::not_found(format!("Backup vault {name} has no access policy"))
-    })?;
+    let policy = v
+        .access_policy
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found(format!("Backup vault {name} has no access policy")))?;
     Ok(Some(json!({
         "BackupVaultName": v.name,
         "BackupVaultArn": v.arn,

@@ -81,7 +81,11 @@ fn vault_json(v: &Vault) -> Value {
         "CreationDate": v.creation,
     });
     put_opt(&mut out, "CreatorRequestId", v.creator_request_id.clone());
-    put_opt(&mut out, "NumberOfRecoveryPoints", Some(v.recovery_points.len()));
+    put_opt(
+        &mut out,
+        "NumberOfRecoveryPoints",
+        Some(v.recovery_points.len()),
+    );
     put_opt(&mut out, "Locked", Some(v.lock.is_some()));
     if let Some(lock) = &v.lock {
         put_opt(&mut out, "MinRetentionDays", lock.min_retention_days);
@@ -89,7 +93,11 @@ fn vault_json(v: &Vault) -> Value {
         put_opt(&mut out, "LockDate", lock.lock_date);
     }
     if v.customer_key {
-        put_opt(&mut out, "EncryptionKeyType", Some("CUSTOMER_MANAGED_KMS_KEY"));
+        put_opt(
+            &mut out,
+            "EncryptionKeyType",
+            Some("CUSTOMER_MANAGED_KMS_KEY"),
+        );
     }
     out
 }
@@ -207,9 +215,7 @@ pub fn put_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     v.lock = Some(VaultLock {
         min_retention_days: input.min_retention_days,
         max_retention_days: input.max_retention_days,
-        lock_date: input
-            .changeable_for_days
-            .map(|d| req.now + d as f64 * DAY),
+        lock_date: input.changeable_for_days.map(|d| req.now + d as f64 * DAY),
     });
     Ok(None)
 }

@@ -1,0 +1,581 @@
+//! Plan over gRPC, with the AWS trait backed by the in-process fake.
+
+mod common;
+
+use std::time::Duration;
+
+use awsbackup::proto::pulumirpc as rpc;
+use common::*;
+use rpc::diff_response::DiffChanges;
+use rpc::property_diff::Kind;
+use serde_json::{json, Value};
+
+const PLAN: &str = "awsbackup:index:Plan";
+
+fn plan_urn() -> String {
+    format!("urn:pulumi:test::proj::{PLAN}::daily")
+}
+
+type Client = rpc::resource_provider_client::ResourceProviderClient<tonic::transport::Channel>;
+
+async fn check(client: &mut Client, news: Value) -> rpc::CheckResponse {
+    client
+        .check(rpc::CheckRequest {
+            urn: plan_urn(),
+            olds: to_struct(json!({})),
+            news: to_struct(news),
+            random_seed: vec![7; 32],
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn diff(
+    client: &mut Client,
+    olds: Value,
+    old_inputs: Value,
+    news: Value,
+) -> Result<rpc::DiffResponse, tonic::Status> {
+    client
+        .diff(rpc::DiffRequest {
+            id: "plan-1".into(),
+            urn: plan_urn(),
+            olds: to_struct(olds),
+            old_inputs: to_struct(old_inputs),
+            news: to_struct(news),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+fn rule(name: &str, delete_after: i64) -> Value {
+    json!({"ruleName": name, "targetVaultName": "vault-1", "scheduleExpression": "cron(0 5 ? * * *)",
+           "lifecycle": {"deleteAfterDays": delete_after}})
+}
+
+fn plan(rules: Vec<Value>) -> Value {
+    json!({"name": "backup_daily_30_days_retention", "rules": rules})
+}
+
+#[tokio::test]
+async fn check_names_each_rule_path_and_the_rule_broken() {
+    let mut client = serve(FakeBackup::new()).await;
+    let with = |patch: Value| {
+        let mut r = rule("daily", 30);
+        for (k, v) in patch.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        plan(vec![rule("weekly", 60), r])
+    };
+    let cases = [
+        (json!({"name": "bad name"}), "name", "' '"),
+        (json!({"rules": []}), "rules", "1 to 10"),
+        (
+            json!({"rules": (0..11).map(|i| rule(&format!("r{i}"), 30)).collect::<Vec<_>>()}),
+            "rules",
+            "1 to 10",
+        ),
+        (
+            plan(vec![rule("same", 30), rule("same", 30)]),
+            "rules[1].ruleName",
+            "unique",
+        ),
+        (
+            with(json!({"ruleName": "bad/name"})),
+            "rules[1].ruleName",
+            "'/'",
+        ),
+        (
+            with(json!({"targetVaultName": "a"})),
+            "rules[1].targetVaultName",
+            "2 to 50",
+        ),
+        (
+            with(json!({"scheduleExpression": "rate(1 hour)"})),
+            "rules[1].scheduleExpression",
+            "only cron",
+        ),
+        (
+            with(json!({"scheduleExpression": "cron(0 5 * *)"})),
+            "rules[1].scheduleExpression",
+            "6 fields",
+        ),
+        (
+            with(json!({"scheduleExpression": "cron(*/15 * ? * * *)"})),
+            "rules[1].scheduleExpression",
+            "more often than hourly",
+        ),
+        (
+            with(json!({"scheduleExpression": "cron(0 5 * * * *)"})),
+            "rules[1].scheduleExpression",
+            "must be '?'",
+        ),
+        (
+            with(json!({"scheduleExpression": "cron(0 25 ? * * *)"})),
+            "rules[1].scheduleExpression",
+            "0 to 23",
+        ),
+        (
+            with(json!({"scheduleExpressionTimezone": "Mars/Olympus"})),
+            "rules[1].scheduleExpressionTimezone",
+            "IANA",
+        ),
+        (
+            with(json!({"startWindowMinutes": 30})),
+            "rules[1].startWindowMinutes",
+            "between 60",
+        ),
+        (
+            with(json!({"startWindowMinutes": 120, "completionWindowMinutes": 120})),
+            "rules[1].completionWindowMinutes",
+            "greater than startWindowMinutes (120)",
+        ),
+        (
+            with(json!({"lifecycle": {"deleteAfterDays": 0}})),
+            "rules[1].lifecycle.deleteAfterDays",
+            "between 1 and 36500",
+        ),
+        (
+            with(json!({"lifecycle": {"deleteAfterDays": 36501}})),
+            "rules[1].lifecycle.deleteAfterDays",
+            "between 1 and 36500",
+        ),
+        (
+            with(json!({"lifecycle": {"moveToColdStorageAfterDays": 30, "deleteAfterDays": 100}})),
+            "rules[1].lifecycle.deleteAfterDays",
+            "+ 90 = 120",
+        ),
+        (
+            with(json!({"enableContinuousBackup": true, "lifecycle": {"deleteAfterDays": 36}})),
+            "rules[1].lifecycle.deleteAfterDays",
+            "1 and 35",
+        ),
+        (
+            with(json!({"enableContinuousBackup": true, "lifecycle": null})),
+            "rules[1].lifecycle.deleteAfterDays",
+            "required with continuous",
+        ),
+        (
+            with(
+                json!({"enableContinuousBackup": true, "lifecycle": {"deleteAfterDays": 30, "moveToColdStorageAfterDays": 1}}),
+            ),
+            "rules[1].lifecycle.moveToColdStorageAfterDays",
+            "not available with continuous",
+        ),
+        (
+            with(
+                json!({"copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr"}, {"destinationVaultArn": "vault-2"}]}),
+            ),
+            "rules[1].copyActions[1].destinationVaultArn",
+            "backup vault ARN",
+        ),
+        (
+            with(
+                json!({"copyActions": (0..6).map(|i| json!({"destinationVaultArn": format!("arn:aws:backup:eu-west-1:123456789012:backup-vault:dr{i}")})).collect::<Vec<_>>()}),
+            ),
+            "rules[1].copyActions",
+            "at most 5",
+        ),
+        (
+            with(
+                json!({"copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr", "lifecycle": {"moveToColdStorageAfterDays": 10, "deleteAfterDays": 20}}]}),
+            ),
+            "rules[1].copyActions[0].lifecycle.deleteAfterDays",
+            "+ 90",
+        ),
+        (
+            json!({"rules": [rule("r", 30)], "advancedBackupSettings": [{"resourceType": "EC2", "backupOptions": {"WindowsVSS": "on"}}]}),
+            "advancedBackupSettings[0].backupOptions.WindowsVSS",
+            "enabled",
+        ),
+        (
+            with(json!({"lifecycel": {}})),
+            "rules[1].lifecycel",
+            "unknown field",
+        ),
+        (json!({"name": "p"}), "rules", "is required"),
+    ];
+    for (news, property, rule) in cases {
+        let resp = check(&mut client, news.clone()).await;
+        assert!(
+            resp.failures
+                .iter()
+                .any(|f| f.property == property && f.reason.contains(rule)),
+            "{news}\nexpected a failure on {property} mentioning {rule:?}, got {:?}",
+            resp.failures
+        );
+    }
+    // Unknown enumeration values are warnings, and a good plan passes.
+    let ok = check(
+        &mut client,
+        json!({"rules": [{"ruleName": "r", "targetVaultName": "v1", "indexActions": [{"resourceTypes": ["FSX"]}],
+                          "scheduleExpressionTimezone": "Europe/Paris", "startWindowMinutes": 60, "completionWindowMinutes": 120,
+                          "lifecycle": {"moveToColdStorageAfterDays": 30, "deleteAfterDays": 120}}],
+               "advancedBackupSettings": [{"resourceType": "NEWTYPE", "backupOptions": {"x": "y"}}]}),
+    )
+    .await;
+    assert!(ok.failures.is_empty(), "{:?}", ok.failures);
+    let name = from_struct(&ok.inputs)["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(name.starts_with("daily-"), "autonamed: {name}");
+}
+
+#[tokio::test]
+async fn unknown_values_are_not_judged() {
+    let mut client = serve(FakeBackup::new()).await;
+    let unknown = awsbackup::value::UNKNOWN;
+    let resp = check(
+        &mut client,
+        json!({"rules": [{"ruleName": "r", "targetVaultName": unknown, "enableContinuousBackup": true,
+                          "lifecycle": {"deleteAfterDays": unknown}}]}),
+    )
+    .await;
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+}
+
+#[tokio::test]
+async fn rules_are_matched_by_name_in_diffs() {
+    let mut client = serve(FakeBackup::new()).await;
+    let old = plan(vec![rule("daily", 30), rule("weekly", 90)]);
+
+    let reordered = diff(
+        &mut client,
+        json!({}),
+        old.clone(),
+        plan(vec![rule("weekly", 90), rule("daily", 30)]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        reordered.changes,
+        DiffChanges::DiffNone as i32,
+        "{:?}",
+        reordered.detailed_diff
+    );
+
+    let edited = diff(
+        &mut client,
+        json!({}),
+        old.clone(),
+        plan(vec![rule("weekly", 90), rule("daily", 35)]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(edited.detailed_diff.len(), 1, "{:?}", edited.detailed_diff);
+    assert_eq!(
+        edited.detailed_diff["rules[1].lifecycle.deleteAfterDays"].kind,
+        Kind::Update as i32
+    );
+    assert!(edited.replaces.is_empty());
+
+    let added = diff(
+        &mut client,
+        json!({}),
+        old.clone(),
+        plan(vec![
+            rule("daily", 30),
+            rule("weekly", 90),
+            rule("monthly", 365),
+        ]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        added.detailed_diff.keys().collect::<Vec<_>>(),
+        vec!["rules[2]"]
+    );
+    assert_eq!(added.detailed_diff["rules[2]"].kind, Kind::Add as i32);
+
+    let removed = diff(
+        &mut client,
+        json!({}),
+        old.clone(),
+        plan(vec![rule("weekly", 90)]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        removed.detailed_diff.keys().collect::<Vec<_>>(),
+        vec!["rules[0]"]
+    );
+    assert_eq!(removed.detailed_diff["rules[0]"].kind, Kind::Delete as i32);
+
+    let mut renamed = old.clone();
+    renamed["name"] = json!("other");
+    let renamed = diff(&mut client, json!({}), old, renamed).await.unwrap();
+    assert_eq!(renamed.replaces, vec!["name"]);
+}
+
+#[tokio::test]
+async fn create_update_read_round_trip_without_perpetual_diffs() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let inputs = json!({"name": "p1", "rules": [rule("daily", 30), {"ruleName": "pitr", "targetVaultName": "vault-1",
+        "enableContinuousBackup": true, "lifecycle": {"deleteAfterDays": 35},
+        "copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr"}]}],
+        "tags": {"team": "platform"}});
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(inputs.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = from_struct(&created.properties);
+    let id = created.id.clone();
+    assert_eq!(state["planId"], id.as_str());
+    assert!(state["rules"][0]["ruleId"].is_string() && state["rules"][1]["ruleId"].is_string());
+    let stored = fake.plan(&id).unwrap();
+    let copy = &stored.document.rules[1].copy_actions.as_ref().unwrap()[0];
+    assert!(
+        copy.lifecycle.is_none(),
+        "an omitted copy lifecycle is not sent as an empty one"
+    );
+
+    // AWS filled in timezone, windows and a schedule: a refresh must not turn them into inputs.
+    let read = client
+        .read(rpc::ReadRequest {
+            id: id.clone(),
+            urn: plan_urn(),
+            properties: to_struct(state.clone()),
+            inputs: to_struct(inputs.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let refreshed = from_struct(&read.inputs);
+    assert_eq!(refreshed, inputs, "refresh of an unchanged plan");
+    let imported = client
+        .read(rpc::ReadRequest {
+            id: id.clone(),
+            urn: plan_urn(),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let imported_inputs = from_struct(&imported.inputs);
+    let no_change = diff(
+        &mut client,
+        from_struct(&imported.properties),
+        imported_inputs.clone(),
+        inputs.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        no_change.changes,
+        DiffChanges::DiffNone as i32,
+        "import then the same program: {imported_inputs} {:?}",
+        no_change.detailed_diff
+    );
+
+    // A rule field changed: one UpdateBackupPlan, a new version.
+    let mut news = inputs.clone();
+    news["rules"][0]["lifecycle"]["deleteAfterDays"] = json!(60);
+    let updated = client
+        .update(rpc::UpdateRequest {
+            id: id.clone(),
+            urn: plan_urn(),
+            olds: to_struct(state.clone()),
+            news: to_struct(news.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let new_state = from_struct(&updated.properties);
+    assert_ne!(new_state["versionId"], state["versionId"]);
+    assert_eq!(
+        fake.calls()
+            .iter()
+            .filter(|c| *c == "UpdateBackupPlan")
+            .count(),
+        1
+    );
+    assert_eq!(
+        fake.plan(&id).unwrap().document.rules[0]
+            .lifecycle
+            .as_ref()
+            .unwrap()
+            .delete_after_days,
+        Some(60)
+    );
+
+    // Only tags changed: no new plan version.
+    let mut tagged = news.clone();
+    tagged["tags"] = json!({"team": "data"});
+    let retagged = client
+        .update(rpc::UpdateRequest {
+            id: id.clone(),
+            urn: plan_urn(),
+            olds: to_struct(new_state.clone()),
+            news: to_struct(tagged),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        from_struct(&retagged.properties)["versionId"],
+        new_state["versionId"]
+    );
+    assert_eq!(
+        fake.calls()
+            .iter()
+            .filter(|c| *c == "UpdateBackupPlan")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn drift_in_a_rule_shows_on_refresh() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let inputs = plan(vec![rule("daily", 30)]);
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(inputs.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    fake.edit_plan(&created.id, |p| {
+        p.document.rules[0].start_window_minutes = Some(120);
+    });
+    let read = client
+        .read(rpc::ReadRequest {
+            id: created.id.clone(),
+            urn: plan_urn(),
+            properties: created.properties.clone(),
+            inputs: to_struct(inputs.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        from_struct(&read.inputs)["rules"][0]["startWindowMinutes"],
+        120,
+        "a changed default is drift"
+    );
+}
+
+#[tokio::test]
+async fn retention_outside_the_target_vaults_lock_fails_at_preview_and_apply() {
+    let fake = FakeBackup::new();
+    fake.add_vault("vault-1", None);
+    use awsbackup::aws::{BackupApi, VaultLockConfig};
+    fake.put_vault_lock(
+        "vault-1",
+        &VaultLockConfig {
+            min_retention_days: Some(7),
+            max_retention_days: Some(35),
+            changeable_for_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut client = serve(fake.clone()).await;
+    let inputs = plan(vec![rule("daily", 30), rule("yearly", 365)]);
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(inputs.clone()),
+            preview: true,
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("rules[1] ('yearly') keeps recovery points 365 days, outside the lock range of vault 'vault-1' (7 to 35 days)"),
+        "{}",
+        err.message()
+    );
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(inputs),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("outside the lock range"));
+    assert!(
+        !fake.calls().contains(&"CreateBackupPlan".to_string()),
+        "nothing was created"
+    );
+    let fine = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(plan(vec![rule("daily", 30)])),
+            preview: true,
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(fine.is_ok());
+}
+
+#[tokio::test]
+async fn delete_waits_for_deleted_selections_to_stop_counting() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(plan(vec![rule("daily", 30)])),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    use awsbackup::aws::BackupApi;
+    let selection = aws_sdk_backup::types::BackupSelection::builder()
+        .selection_name("s")
+        .iam_role_arn("arn:aws:iam::123456789012:role/backup")
+        .build()
+        .unwrap();
+    let (sel, _) = fake.create_selection(&created.id, selection).await.unwrap();
+    let later = fake.clone();
+    let plan_id = created.id.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        later.delete_selection(&plan_id, &sel).await.unwrap();
+    });
+    client
+        .delete(rpc::DeleteRequest {
+            id: created.id.clone(),
+            urn: plan_urn(),
+            properties: created.properties,
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(fake.plan(&created.id).is_none());
+    assert!(fake.calls().iter().filter(|c| *c == "DeletePlan").count() >= 2);
+}

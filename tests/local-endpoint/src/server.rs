@@ -1,0 +1,303 @@
+//! HTTP layer: accepts connections, routes requests on the raw path, applies
+//! injected faults, resolves the caller's account and region from SigV4, and
+//! serialises outputs and errors the restJson1 way.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::faults::{Fault, FaultRequest, Faults};
+use crate::ops;
+use crate::router;
+use crate::state::Store;
+
+/// Account used when the access key is not a 12-digit account id.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+/// Region used when a request carries no SigV4 credential scope.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Everything the endpoint knows, behind one lock (never held across `.await`).
+#[derive(Default)]
+pub struct Inner {
+    pub store: Store,
+    pub faults: Faults,
+    pub clock: Clock,
+}
+
+#[derive(Default)]
+pub struct Shared {
+    inner: Mutex<Inner>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic in a handler must not wedge the endpoint for later tests.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Returned by the service to make hyper close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+/// Accepts connections until `shutdown` changes or its sender is dropped.
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(shared.clone(), req));
+                    // Errors here are client disconnects or injected drops.
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(DropConnection),
+    };
+    let path = parts.uri.path().to_string();
+    let query = parse_query(parts.uri.query().unwrap_or_default());
+
+    if let Some(control) = path.strip_prefix("/_local/") {
+        return Ok(control_endpoint(&shared, &parts.method, control, &body));
+    }
+
+    let Some(route) = router::route(parts.method.as_str(), &path) else {
+        return Ok(error_response(&ApiError::unknown_operation(
+            parts.method.as_str(),
+            &path,
+        )));
+    };
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => {
+                return Ok(error_response(&ApiError::serialization(
+                    "The request body is not a JSON object",
+                )))
+            }
+        }
+    };
+
+    let decision = {
+        let mut inner = shared.lock();
+        let now = inner.clock.now();
+        inner.faults.decide(route.operation, now)
+    };
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
+    match decision.fault {
+        Some(Fault::Drop) => return Err(DropConnection),
+        Some(Fault::Throttle) => return Ok(error_response(&ApiError::throttling())),
+        Some(Fault::ServerError) => return Ok(error_response(&ApiError::service_unavailable())),
+        Some(Fault::IamPropagation) => {
+            let role = body["BackupSelection"]["IamRoleArn"]
+                .as_str()
+                .unwrap_or("(none)");
+            return Ok(error_response(&ApiError::invalid_param(format!(
+                "IAM Role {role} cannot be assumed by AWS Backup"
+            ))));
+        }
+        None => {}
+    }
+
+    let (account, region) = caller(&parts.headers, &query);
+    let result = {
+        let mut inner = shared.lock();
+        let request = ops::Request {
+            operation: route.operation,
+            labels: route.labels,
+            query,
+            body,
+            now: inner.clock.now(),
+        };
+        ops::dispatch(inner.store.region(&account, &region), &request)
+    };
+    Ok(match result {
+        Ok(Some(out)) => json_response(StatusCode::OK, &out),
+        Ok(None) => empty_response(),
+        Err(e) => error_response(&e),
+    })
+}
+
+/// The `/_local/` test-control API.
+fn control_endpoint(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> HttpResponse {
+    let parsed: Result<Value, _> = if body.is_empty() {
+        Ok(json!({}))
+    } else {
+        serde_json::from_slice(body)
+    };
+    let result = match (method.as_str(), path, parsed) {
+        (_, _, Err(_)) => Err("the body must be JSON".to_string()),
+        ("POST", "clock", Ok(body)) => match body["advanceSeconds"].as_f64() {
+            Some(secs) => shared.advance_clock(secs),
+            None => Err("advanceSeconds must be a number".into()),
+        },
+        ("GET", "clock", _) => Ok(shared.clock_json()),
+        ("POST", "faults", Ok(body)) => shared.set_faults(body).map(|_| json!({})),
+        ("GET", "stats", _) => Ok(shared.stats()),
+        ("POST", "reset", _) => {
+            shared.reset();
+            Ok(json!({}))
+        }
+        _ => {
+            return json_response(
+                StatusCode::NOT_FOUND,
+                &json!({ "message": format!("unknown control endpoint {method} /_local/{path}") }),
+            )
+        }
+    };
+    match result {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(msg) => json_response(StatusCode::BAD_REQUEST, &json!({ "message": msg })),
+    }
+}
+
+/// Test-control operations, shared by `/_local/` and the `LocalEndpoint` methods.
+impl Shared {
+    /// Moves the clock forward; answers the new time.
+    pub fn advance_clock(&self, seconds: f64) -> Result<Value, String> {
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return Err("advanceSeconds must be a number >= 0".into());
+        }
+        self.lock().clock.advance(seconds);
+        Ok(self.clock_json())
+    }
+
+    pub fn clock_json(&self) -> Value {
+        let inner = self.lock();
+        json!({ "now": inner.clock.now(), "offsetSeconds": inner.clock.offset() })
+    }
+
+    /// Replaces the fault settings (the body of `POST /_local/faults`).
+    pub fn set_faults(&self, settings: Value) -> Result<(), String> {
+        let req: FaultRequest =
+            serde_json::from_value(settings).map_err(|e| format!("invalid fault settings: {e}"))?;
+        req.check()?;
+        let mut inner = self.lock();
+        let now = inner.clock.now();
+        inner.faults.configure(req, now);
+        Ok(())
+    }
+
+    pub fn stats(&self) -> Value {
+        self.lock().faults.stats()
+    }
+
+    /// Empties state, faults, stats and the clock offset.
+    pub fn reset(&self) {
+        *self.lock() = Inner::default();
+    }
+}
+
+/// Account and region of the caller, from the SigV4 `Credential=` scope
+/// (header or presigned query): `<access key>/<date>/<region>/backup/aws4_request`.
+fn caller(headers: &HeaderMap, query: &HashMap<String, String>) -> (String, String) {
+    let from_header = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or_default().to_string());
+    let credential = from_header.or_else(|| query.get("X-Amz-Credential").cloned());
+    let mut parts = credential.as_deref().unwrap_or_default().split('/');
+    let key = parts.next().unwrap_or_default();
+    let region = parts
+        .nth(1)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(DEFAULT_REGION);
+    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key
+    } else {
+        DEFAULT_ACCOUNT
+    };
+    (account.to_string(), region.to_string())
+}
+
+fn parse_query(raw: &str) -> HashMap<String, String> {
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    raw.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn base_response(status: StatusCode) -> hyper::http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header("x-amzn-requestid", uuid::Uuid::new_v4().to_string())
+}
+
+fn json_response(status: StatusCode, value: &Value) -> HttpResponse {
+    let body = Bytes::from(value.to_string());
+    base_response(status)
+        .header("content-type", "application/json")
+        .body(Full::new(body))
+        .expect("valid response")
+}
+
+fn empty_response() -> HttpResponse {
+    base_response(StatusCode::OK)
+        .body(Full::new(Bytes::new()))
+        .expect("valid response")
+}
+
+fn error_response(e: &ApiError) -> HttpResponse {
+    let mut resp = json_response(
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+        &e.body(),
+    );
+    resp.headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(e.kind));
+    resp
+}

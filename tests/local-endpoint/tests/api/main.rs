@@ -1,0 +1,16 @@
+//! Every validation rule and error of the local endpoint, exercised through
+//! the real aws-sdk-backup client over HTTP (plus raw HTTP where the wire
+//! format itself is the subject).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod binary;
+mod control;
+mod lock;
+mod plans;
+mod protocol;
+mod recovery_points;
+mod selections;
+mod tags_policy;
+mod vaults;

@@ -1,0 +1,393 @@
+//! Tags, vault access policies and vault notifications.
+
+use aws_sdk_backup::types::BackupVaultEvent;
+use awsbackup_local_endpoint::LocalEndpoint;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn vault_and_plan_tags_round_trip() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let vault_arn = c
+        .create_backup_vault()
+        .backup_vault_name("tagged")
+        .backup_vault_tags("env", "prod")
+        .send()
+        .await
+        .unwrap()
+        .backup_vault_arn
+        .unwrap();
+    c.tag_resource()
+        .resource_arn(&vault_arn)
+        .tags("team", "a")
+        .tags("env", "dev")
+        .send()
+        .await
+        .unwrap();
+    let tags = c.list_tags().resource_arn(&vault_arn).send().await.unwrap();
+    let tags = tags.tags().unwrap();
+    assert_eq!(tags.len(), 2);
+    assert_eq!(tags["env"], "dev");
+    c.untag_resource()
+        .resource_arn(&vault_arn)
+        .tag_key_list("env")
+        .send()
+        .await
+        .unwrap();
+    let page = c.list_tags().resource_arn(&vault_arn).send().await.unwrap();
+    assert_eq!(page.tags().unwrap().keys().collect::<Vec<_>>(), ["team"]);
+
+    let plan = c
+        .create_backup_plan()
+        .backup_plan(plan("p", vec![rule("r", "tagged")]))
+        .backup_plan_tags("a", "1")
+        .backup_plan_tags("b", "2")
+        .send()
+        .await
+        .unwrap();
+    let plan_arn = plan.backup_plan_arn().unwrap();
+    let p1 = c
+        .list_tags()
+        .resource_arn(plan_arn)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p1.tags().unwrap().len(), 1);
+    let p2 = c
+        .list_tags()
+        .resource_arn(plan_arn)
+        .max_results(1)
+        .next_token(p1.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p2.tags().unwrap().keys().collect::<Vec<_>>(), ["b"]);
+
+    // Tags go away with their resource.
+    c.delete_backup_plan()
+        .backup_plan_id(plan.backup_plan_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_fails(
+        c.list_tags().resource_arn(plan_arn).send().await,
+        400,
+        "ResourceNotFoundException",
+        plan_arn,
+    );
+    c.delete_backup_vault()
+        .backup_vault_name("tagged")
+        .send()
+        .await
+        .unwrap();
+    assert_fails(
+        c.list_tags().resource_arn(&vault_arn).send().await,
+        400,
+        "ResourceNotFoundException",
+        "",
+    );
+}
+
+#[tokio::test]
+async fn tag_arns_and_keys_are_checked() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let arn = make_vault(&c, "v").await;
+    assert_invalid(
+        c.tag_resource()
+            .resource_arn("arn:aws:ec2:us-east-1:123456789012:volume/vol-1")
+            .tags("a", "b")
+            .send()
+            .await,
+        "not a backup ARN",
+    );
+    assert_invalid(
+        c.list_tags().resource_arn("not-an-arn").send().await,
+        "Invalid resource ARN",
+    );
+    assert_fails(
+        c.tag_resource()
+            .resource_arn("arn:aws:backup:us-east-1:123456789012:backup-vault:other")
+            .tags("a", "b")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "other",
+    );
+    assert_fails(
+        c.list_tags()
+            .resource_arn("arn:aws:backup:eu-west-1:123456789012:backup-vault:v")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "",
+    );
+    assert_invalid(
+        c.tag_resource()
+            .resource_arn(&arn)
+            .tags("aws:reserved", "x")
+            .send()
+            .await,
+        "aws: prefix",
+    );
+    assert_invalid(
+        c.tag_resource()
+            .resource_arn(&arn)
+            .tags("k".repeat(129), "x")
+            .send()
+            .await,
+        "tag key",
+    );
+    assert_invalid(
+        c.tag_resource()
+            .resource_arn(&arn)
+            .tags("k", "v".repeat(257))
+            .send()
+            .await,
+        "at most 256",
+    );
+    let mut many = c.tag_resource().resource_arn(&arn);
+    for i in 0..51 {
+        many = many.tags(format!("k{i}"), "v");
+    }
+    assert_invalid(many.send().await, "at most 50 tags");
+    assert_fails(
+        c.tag_resource().resource_arn(&arn).send().await,
+        400,
+        "MissingParameterValueException",
+        "Tags",
+    );
+    assert_fails(
+        c.untag_resource().resource_arn(&arn).send().await,
+        400,
+        "MissingParameterValueException",
+        "TagKeyList",
+    );
+}
+
+#[tokio::test]
+async fn recovery_point_tags_are_listed() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v").await;
+    let rp = c
+        .start_backup_job()
+        .backup_vault_name("v")
+        .resource_arn(EBS)
+        .iam_role_arn(ROLE)
+        .recovery_point_tags("source", "job")
+        .send()
+        .await
+        .unwrap()
+        .recovery_point_arn
+        .unwrap();
+    let tags = c.list_tags().resource_arn(&rp).send().await.unwrap();
+    assert_eq!(tags.tags().unwrap()["source"], "job");
+}
+
+#[tokio::test]
+async fn access_policy_round_trip_and_errors() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let arn = make_vault(&c, "v").await;
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
+    assert_fails(
+        c.get_backup_vault_access_policy()
+            .backup_vault_name("v")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "access policy",
+    );
+    c.put_backup_vault_access_policy()
+        .backup_vault_name("v")
+        .policy(policy)
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_backup_vault_access_policy()
+        .backup_vault_name("v")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            got.policy(),
+            got.backup_vault_arn(),
+            got.backup_vault_name()
+        ),
+        (Some(policy), Some(arn.as_str()), Some("v"))
+    );
+    c.delete_backup_vault_access_policy()
+        .backup_vault_name("v")
+        .send()
+        .await
+        .unwrap();
+    assert_fails(
+        c.get_backup_vault_access_policy()
+            .backup_vault_name("v")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "",
+    );
+
+    assert_invalid(
+        c.put_backup_vault_access_policy()
+            .backup_vault_name("v")
+            .policy("{not json")
+            .send()
+            .await,
+        "Policy",
+    );
+    assert_fails(
+        c.put_backup_vault_access_policy()
+            .backup_vault_name("v")
+            .send()
+            .await,
+        400,
+        "MissingParameterValueException",
+        "Policy",
+    );
+    assert_fails(
+        c.put_backup_vault_access_policy()
+            .backup_vault_name("missing")
+            .policy(policy)
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "missing",
+    );
+    assert_fails(
+        c.get_backup_vault_access_policy()
+            .backup_vault_name("missing")
+            .send()
+            .await,
+        403,
+        "AccessDeniedException",
+        "",
+    );
+    assert_fails(
+        c.delete_backup_vault_access_policy()
+            .backup_vault_name("missing")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "",
+    );
+    assert_invalid(
+        c.get_backup_vault_access_policy()
+            .backup_vault_name("x")
+            .send()
+            .await,
+        "vault name",
+    );
+}
+
+#[tokio::test]
+async fn notifications_round_trip_and_errors() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v").await;
+    let topic = "arn:aws:sns:us-east-1:123456789012:backup-events";
+    assert_fails(
+        c.get_backup_vault_notifications()
+            .backup_vault_name("v")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "notification",
+    );
+    c.put_backup_vault_notifications()
+        .backup_vault_name("v")
+        .sns_topic_arn(topic)
+        .backup_vault_events(BackupVaultEvent::BackupJobCompleted)
+        .backup_vault_events(BackupVaultEvent::RestoreJobStarted)
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_backup_vault_notifications()
+        .backup_vault_name("v")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.sns_topic_arn(), Some(topic));
+    assert_eq!(
+        got.backup_vault_events(),
+        [
+            BackupVaultEvent::BackupJobCompleted,
+            BackupVaultEvent::RestoreJobStarted
+        ]
+    );
+    c.delete_backup_vault_notifications()
+        .backup_vault_name("v")
+        .send()
+        .await
+        .unwrap();
+    assert_fails(
+        c.get_backup_vault_notifications()
+            .backup_vault_name("v")
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "",
+    );
+
+    let put = || c.put_backup_vault_notifications().backup_vault_name("v");
+    assert_invalid(
+        put()
+            .sns_topic_arn(topic)
+            .backup_vault_events(BackupVaultEvent::from("NOT_AN_EVENT"))
+            .send()
+            .await,
+        "Invalid backup vault event",
+    );
+    assert_invalid(
+        put()
+            .sns_topic_arn(topic)
+            .set_backup_vault_events(Some(vec![]))
+            .send()
+            .await,
+        "at least one",
+    );
+    assert_invalid(
+        put()
+            .sns_topic_arn("arn:aws:sqs:us-east-1:123456789012:q")
+            .backup_vault_events(BackupVaultEvent::BackupJobStarted)
+            .send()
+            .await,
+        "SNSTopicArn",
+    );
+    assert_fails(
+        put()
+            .backup_vault_events(BackupVaultEvent::BackupJobStarted)
+            .send()
+            .await,
+        400,
+        "MissingParameterValueException",
+        "SNSTopicArn",
+    );
+    assert_fails(
+        c.put_backup_vault_notifications()
+            .backup_vault_name("missing")
+            .sns_topic_arn(topic)
+            .backup_vault_events(BackupVaultEvent::BackupJobStarted)
+            .send()
+            .await,
+        400,
+        "ResourceNotFoundException",
+        "missing",
+    );
+}
