@@ -112,8 +112,7 @@ pub fn coerce_config_strings(config: &mut Value) {
 impl ProviderConfig {
     /// Builds the AWS Backup client. Resolves credentials and region lazily, on the first call.
     pub async fn backup_api(&self) -> Arc<dyn BackupApi> {
-        let sdk = self.sdk_config().await;
-        Arc::new(SdkBackup::new(aws_sdk_backup::Client::new(&sdk)))
+        Arc::new(SdkBackup::new(&self.sdk_config().await))
     }
 
     async fn sdk_config(&self) -> aws_config::SdkConfig {

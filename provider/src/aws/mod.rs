@@ -107,6 +107,12 @@ pub struct Selection {
 /// The AWS Backup operations the provider uses.
 #[async_trait]
 pub trait BackupApi: Send + Sync {
+    /// AWS's current time, as far as the client can tell (the local clock until a response
+    /// has been seen).
+    fn server_now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+    }
+
     async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError>;
     /// `None` when the vault does not exist (AWS answers AccessDenied or NotFound).
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;

@@ -1,6 +1,12 @@
 //! [`BackupApi`] on top of aws-sdk-backup.
 
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
 use async_trait::async_trait;
+use aws_sdk_backup::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_backup::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_backup::error::BoxError;
 use aws_sdk_backup::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_backup::Client;
 use aws_smithy_types::date_time::Format;
@@ -15,11 +21,50 @@ use super::{
 
 pub struct SdkBackup {
     client: Client,
+    clock: Arc<ServerClock>,
 }
 
 impl SdkBackup {
-    pub fn new(client: Client) -> Self {
-        SdkBackup { client }
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        let clock = Arc::new(ServerClock::default());
+        let config = aws_sdk_backup::config::Builder::from(sdk)
+            .interceptor(DateHeader(clock.clone()))
+            .build();
+        SdkBackup {
+            client: Client::from_conf(config),
+            clock,
+        }
+    }
+}
+
+/// AWS's clock as seen in the `Date` header of the last response, and when it was seen.
+#[derive(Debug, Default)]
+struct ServerClock {
+    seen: Mutex<Option<(SystemTime, Instant)>>,
+}
+
+#[derive(Debug)]
+struct DateHeader(Arc<ServerClock>);
+
+impl Intercept for DateHeader {
+    fn name(&self) -> &'static str {
+        "ServerClock"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let date = context.response().headers().get("date");
+        if let Some(t) = date
+            .and_then(|d| DateTime::from_str(d, Format::HttpDate).ok())
+            .and_then(|d| SystemTime::try_from(d).ok())
+        {
+            *self.0.seen.lock().expect("clock lock") = Some((t, Instant::now()));
+        }
+        Ok(())
     }
 }
 
@@ -56,6 +101,13 @@ pub fn rfc3339(d: &DateTime) -> String {
 
 #[async_trait]
 impl BackupApi for SdkBackup {
+    fn server_now(&self) -> SystemTime {
+        match *self.clock.seen.lock().expect("clock lock") {
+            Some((at, seen)) => at + seen.elapsed(),
+            None => SystemTime::now(),
+        }
+    }
+
     async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
         let out = self
             .client

@@ -107,6 +107,7 @@ impl Resource for VaultLock {
     const REQUIRED_INPUTS: &'static [&'static str] = &["backupVaultName"];
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["backupVaultName"];
     const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &["lockDate", "mode"];
+    const PREFLIGHT: bool = true;
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultLockArgs) {
         if let Some(name) = &args.backup_vault_name {
@@ -167,6 +168,26 @@ impl Resource for VaultLock {
 
     fn refuse_change(&self, old_state: &Value, _changed: &[String]) -> Option<String> {
         immutable_since(old_state)
+    }
+
+    /// A change to a lock that AWS already holds immutable (by AWS's clock) fails at preview.
+    async fn preflight(&self, ctx: &Context, args: &VaultLockArgs) -> Result<(), OpError> {
+        let Some(name) = args.backup_vault_name.as_deref() else {
+            return Ok(());
+        };
+        let Ok(Some(vault)) = ctx.api.describe_vault(name).await else {
+            return Ok(());
+        };
+        let Some(lock_date) = vault.lock_date.as_deref().filter(|_| vault.locked) else {
+            return Ok(());
+        };
+        let immutable = time::parse(lock_date).is_some_and(|d| d <= ctx.api.server_now());
+        let changed = (vault.min_retention_days, vault.max_retention_days)
+            != (args.min_retention_days, args.max_retention_days);
+        if immutable && changed {
+            return Err(OpError::Failed(immutable_message(name, lock_date)));
+        }
+        Ok(())
     }
 
     async fn create(
