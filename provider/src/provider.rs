@@ -102,6 +102,30 @@ impl Provider {
         }
     }
 
+    /// The outputs of a create (`old` None) or update preview, after the resource's preflight.
+    async fn preview(
+        &self,
+        res: &dyn DynResource,
+        urn: &str,
+        timeout: f64,
+        news: Option<&prost_types::Struct>,
+        old: Option<&Value>,
+        secrets: &Marks,
+    ) -> Result<prost_types::Struct, Status> {
+        if res.has_preflight() {
+            let ctx = self.context(urn).await;
+            let (plain_news, _) = plain(news);
+            self.run(timeout, res.preflight(&ctx, plain_news))
+                .await
+                .map_err(|e| e.into_status(secrets))?;
+        }
+        let (raw, _) = with_unknowns(news);
+        Ok(value::to_struct(&value::join(
+            res.preview(&raw, old),
+            secrets,
+        )))
+    }
+
     fn secret_marks(&self, res: &dyn DynResource, from: &[&Marks]) -> Marks {
         let mut marks = Marks::default();
         for m in from {
@@ -458,17 +482,19 @@ impl ResourceProvider for Provider {
             let (news, marks) = plain(req.properties.as_ref());
             let secrets = self.secret_marks(res.as_ref(), &[&marks]);
             if req.preview {
-                if res.has_preflight() {
-                    let ctx = self.context(&req.urn).await;
-                    self.run(req.timeout, res.preflight(&ctx, news))
-                        .await
-                        .map_err(|e| e.into_status(&secrets))?;
-                }
-                let (raw, _) = with_unknowns(req.properties.as_ref());
-                let outputs = value::join(res.preview(&raw, None), &secrets);
+                let outputs = self
+                    .preview(
+                        res.as_ref(),
+                        &req.urn,
+                        req.timeout,
+                        req.properties.as_ref(),
+                        None,
+                        &secrets,
+                    )
+                    .await?;
                 return Ok(Response::new(rpc::CreateResponse {
                     id: String::new(),
-                    properties: Some(value::to_struct(&outputs)),
+                    properties: Some(outputs),
                     refresh_before_update: false,
                 }));
             }
@@ -538,16 +564,18 @@ impl ResourceProvider for Provider {
             let (olds, old_marks) = plain(req.olds.as_ref());
             let secrets = self.secret_marks(res.as_ref(), &[&marks]);
             if req.preview {
-                if res.has_preflight() {
-                    let ctx = self.context(&req.urn).await;
-                    self.run(req.timeout, res.preflight(&ctx, news))
-                        .await
-                        .map_err(|e| e.into_status(&secrets))?;
-                }
-                let (raw, _) = with_unknowns(req.news.as_ref());
-                let outputs = value::join(res.preview(&raw, Some(&olds)), &secrets);
+                let outputs = self
+                    .preview(
+                        res.as_ref(),
+                        &req.urn,
+                        req.timeout,
+                        req.news.as_ref(),
+                        Some(&olds),
+                        &secrets,
+                    )
+                    .await?;
                 return Ok(Response::new(rpc::UpdateResponse {
-                    properties: Some(value::to_struct(&outputs)),
+                    properties: Some(outputs),
                     refresh_before_update: false,
                 }));
             }

@@ -1,0 +1,182 @@
+//! The provider over gRPC against the project's local AWS Backup endpoint, through the real
+//! aws-sdk-backup client over HTTP, with injected throttling, server errors and IAM propagation.
+
+mod common;
+
+use awsbackup::proto::pulumirpc as rpc;
+use awsbackup::provider::Provider;
+use awsbackup_local_endpoint::LocalEndpoint;
+use common::{from_struct, to_struct};
+use rpc::resource_provider_client::ResourceProviderClient;
+use serde_json::{json, Value};
+use tonic::transport::Channel;
+
+async fn provider_for(endpoint: &LocalEndpoint) -> ResourceProviderClient<Channel> {
+    let listener = awsbackup::server::bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(awsbackup::server::serve(
+        listener,
+        Provider::new(),
+        std::future::pending(),
+    ));
+    let mut client = ResourceProviderClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    client
+        .configure(rpc::ConfigureRequest {
+            args: to_struct(json!({
+                "endpoint": endpoint.url(),
+                "region": "eu-west-1",
+                "accessKey": "210987654321",
+                "secretKey": "local",
+                "maxRetries": 12,
+            })),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    client
+}
+
+fn urn(ty: &str, name: &str) -> String {
+    format!("urn:pulumi:test::proj::{ty}::{name}")
+}
+
+async fn create(
+    client: &mut ResourceProviderClient<Channel>,
+    ty: &str,
+    name: &str,
+    props: Value,
+) -> (String, Value) {
+    let resp = client
+        .create(rpc::CreateRequest {
+            urn: urn(ty, name),
+            properties: to_struct(props),
+            r#type: ty.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("create {ty} {name}: {}", e.message()))
+        .into_inner();
+    (resp.id, from_struct(&resp.properties))
+}
+
+async fn delete(client: &mut ResourceProviderClient<Channel>, ty: &str, id: &str, state: Value) {
+    client
+        .delete(rpc::DeleteRequest {
+            id: id.into(),
+            urn: urn(ty, "x"),
+            properties: to_struct(state),
+            r#type: ty.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("delete {ty} {id}: {}", e.message()));
+}
+
+fn total(stats: &Value, section: &str) -> u64 {
+    stats[section]
+        .as_object()
+        .map(|m| m.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_stack_survives_throttling_server_errors_and_iam_propagation() {
+    let endpoint = LocalEndpoint::start().await.unwrap();
+    let mut client = provider_for(&endpoint).await;
+    endpoint
+        .set_faults(json!({
+            "operations": {"*": {"throttleRate": 0.3, "serverErrorRate": 0.1}},
+            "iamPropagationSeconds": 3,
+        }))
+        .unwrap();
+
+    let (vault, vault_state) = create(
+        &mut client,
+        "awsbackup:index:Vault",
+        "v",
+        json!({"name": "faulty-vault", "tags": {"a": "1"}}),
+    )
+    .await;
+    assert_eq!(
+        vault_state["arn"], "arn:aws:backup:eu-west-1:210987654321:backup-vault:faulty-vault",
+        "account and region come from the request"
+    );
+    let (lock, lock_state) = create(
+        &mut client,
+        "awsbackup:index:VaultLock",
+        "l",
+        json!({"backupVaultName": vault, "minRetentionDays": 1, "maxRetentionDays": 100}),
+    )
+    .await;
+    let (plan, plan_state) = create(
+        &mut client,
+        "awsbackup:index:Plan",
+        "p",
+        json!({"name": "faulty-plan", "rules": [{"ruleName": "daily", "targetVaultName": "faulty-vault", "lifecycle": {"deleteAfterDays": 30}}]}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let (selection, selection_state) = create(
+        &mut client,
+        "awsbackup:index:Selection",
+        "s",
+        json!({"planId": plan, "name": "all", "iamRoleArn": "arn:aws:iam::210987654321:role/backup", "resources": ["*"]}),
+    )
+    .await;
+    assert!(
+        started.elapsed().as_secs_f64() >= 1.0,
+        "the selection had to wait for the IAM role"
+    );
+    assert_eq!(
+        selection,
+        format!(
+            "{plan}|{}",
+            selection_state["selectionId"].as_str().unwrap()
+        )
+    );
+
+    // Refresh reads everything back unchanged, through the same faults.
+    for (ty, id, state) in [
+        ("awsbackup:index:Vault", &vault, &vault_state),
+        ("awsbackup:index:Plan", &plan, &plan_state),
+        ("awsbackup:index:Selection", &selection, &selection_state),
+    ] {
+        let read = client
+            .read(rpc::ReadRequest {
+                id: id.clone(),
+                urn: urn(ty, "x"),
+                properties: to_struct(state.clone()),
+                r#type: ty.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(&read.id, id, "{ty} still exists");
+    }
+
+    delete(
+        &mut client,
+        "awsbackup:index:Selection",
+        &selection,
+        selection_state,
+    )
+    .await;
+    delete(&mut client, "awsbackup:index:Plan", &plan, plan_state).await;
+    delete(&mut client, "awsbackup:index:VaultLock", &lock, lock_state).await;
+    delete(&mut client, "awsbackup:index:Vault", &vault, vault_state).await;
+
+    let stats = endpoint.stats();
+    assert!(total(&stats, "faults") > 0, "faults were injected: {stats}");
+    assert!(total(&stats, "calls") > total(&stats, "faults"), "{stats}");
+    let read_back = endpoint.stats();
+    assert!(
+        read_back["calls"]["CreateBackupSelection"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 2,
+        "IAM propagation made it retry: {read_back}"
+    );
+}
