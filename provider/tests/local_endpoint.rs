@@ -85,12 +85,13 @@ fn total(stats: &Value, section: &str) -> u64 {
 async fn a_full_stack_survives_throttling_server_errors_and_iam_propagation() {
     let endpoint = LocalEndpoint::start().await.unwrap();
     let mut client = provider_for(&endpoint).await;
-    endpoint
-        .set_faults(json!({
+    let faults = |iam_seconds: f64| {
+        json!({
             "operations": {"*": {"throttleRate": 0.3, "serverErrorRate": 0.1}},
-            "iamPropagationSeconds": 3,
-        }))
-        .unwrap();
+            "iamPropagationSeconds": iam_seconds,
+        })
+    };
+    endpoint.set_faults(faults(0.0)).unwrap();
 
     let (vault, vault_state) = create(
         &mut client,
@@ -117,6 +118,8 @@ async fn a_full_stack_survives_throttling_server_errors_and_iam_propagation() {
         json!({"name": "faulty-plan", "rules": [{"ruleName": "daily", "targetVaultName": "faulty-vault", "lifecycle": {"deleteAfterDays": 30}}]}),
     )
     .await;
+    // The backup role was "just created": AWS cannot assume it for the next 2 seconds.
+    endpoint.set_faults(faults(2.0)).unwrap();
     let started = std::time::Instant::now();
     let (selection, selection_state) = create(
         &mut client,

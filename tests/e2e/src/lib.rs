@@ -3,7 +3,8 @@
 //! Backup endpoint, and the AWS SDK checks what really happened there.
 //!
 //! Everything here is endpoint-agnostic: a [`Stack`] and an [`Aws`] probe take an endpoint URL.
-//! [`Moto`] starts one such endpoint (moto_server, `make moto`).
+//! [`Moto`] starts one such endpoint (moto_server, `make moto`); [`Local`] starts the project's
+//! own local AWS Backup endpoint (`tests/local-endpoint`) in process, with a controllable clock.
 //!
 //! ```no_run
 //! use awsbackup_e2e::{Aws, Moto, Stack};
@@ -524,6 +525,14 @@ impl Stack {
         self.pulumi(&["preview", "--expect-no-changes", "--diff"])
     }
 
+    /// `pulumi preview --json`: the planned steps (op, detailed diff, replace reasons) and the
+    /// diagnostics, whatever the exit status.
+    pub fn preview_json(&self) -> Preview {
+        let out = self.pulumi(&["preview", "--json"]);
+        let json = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+        Preview { out, json }
+    }
+
     /// `pulumi up --yes --skip-preview`.
     pub fn up(&self) -> CmdOutput {
         self.pulumi(&["up", "--yes", "--skip-preview"])
@@ -550,6 +559,11 @@ impl Stack {
             "--protect=false",
             "--generate-code=false",
         ])
+    }
+
+    /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.
+    pub fn state_delete(&self, urn: &str) -> CmdOutput {
+        self.pulumi(&["state", "delete", urn, "--yes"])
     }
 
     /// `pulumi config set <key> <value>`; panics on failure.
@@ -642,6 +656,115 @@ fn run_with_timeout(mut cmd: Command, command: String, timeout: Duration) -> Cmd
         },
         stdout,
         stderr,
+    }
+}
+
+/// A `pulumi preview --json`: the command's output and its parsed JSON (`Null` when the output
+/// is not JSON). Displaying it shows the command's output.
+pub struct Preview {
+    pub out: CmdOutput,
+    pub json: Value,
+}
+
+impl Preview {
+    /// Every step of the plan.
+    pub fn steps(&self) -> Vec<&Value> {
+        self.json["steps"]
+            .as_array()
+            .map(|s| s.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The step for `urn`, if any.
+    pub fn step(&self, urn: &str) -> Option<&Value> {
+        self.steps().into_iter().find(|s| s["urn"] == urn)
+    }
+
+    /// The operation planned for `urn` (`same`, `create`, `update`, `replace`, `delete`...);
+    /// panics when the plan has no step for it.
+    #[track_caller]
+    pub fn op(&self, urn: &str) -> String {
+        self.step(urn)
+            .unwrap_or_else(|| panic!("no step for {urn}:\n{self}"))["op"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Whether the plan leaves `urn` alone (`pulumi preview --json` lists no step for resources
+    /// that stay the same, or a `same` step).
+    pub fn unchanged(&self, urn: &str) -> bool {
+        self.step(urn).is_none_or(|s| s["op"] == "same")
+    }
+
+    /// The property paths of the step's detailed diff (e.g. `rules[0].lifecycle.deleteAfterDays`),
+    /// sorted, with their kinds (`add`, `update`, `delete`, `*-replace`).
+    pub fn detailed_diff(&self, urn: &str) -> BTreeMap<String, String> {
+        self.step(urn)
+            .and_then(|s| s["detailedDiff"].as_object())
+            .map(|d| {
+                d.iter()
+                    .map(|(k, v)| (k.clone(), v["kind"].as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The properties whose change forces the replacement of `urn`, sorted.
+    pub fn replace_reasons(&self, urn: &str) -> Vec<String> {
+        let mut reasons: Vec<String> = self
+            .step(urn)
+            .and_then(|s| s["replaceReasons"].as_array())
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        reasons.sort();
+        reasons
+    }
+
+    /// The messages of the diagnostics of one severity (`warning`, `error`, `info`...).
+    pub fn diagnostics(&self, severity: &str) -> Vec<String> {
+        self.json["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["severity"] == severity)
+            .filter_map(|d| d["message"].as_str().map(String::from))
+            .collect()
+    }
+}
+
+impl fmt::Display for Preview {
+    /// A summary (the full JSON is long): each step's op, URN, diff and replace reasons, the
+    /// diagnostics, and stderr; the raw output when it is not JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.json.is_null() {
+            return self.out.fmt(f);
+        }
+        let code = self
+            .out
+            .code
+            .map_or_else(|| "killed".to_string(), |c| c.to_string());
+        writeln!(f, "$ {}\n(exit status {code})", self.out.command)?;
+        for step in self.steps() {
+            let urn = step["urn"].as_str().unwrap_or_default();
+            writeln!(
+                f,
+                "step {} {urn} detailedDiff={} replaceReasons={}",
+                step["op"].as_str().unwrap_or_default(),
+                step["detailedDiff"],
+                step["replaceReasons"]
+            )?;
+        }
+        for d in self.json["diagnostics"].as_array().into_iter().flatten() {
+            writeln!(
+                f,
+                "diagnostic [{}] {}: {}",
+                d["severity"].as_str().unwrap_or_default(),
+                d["urn"].as_str().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default().trim_end()
+            )?;
+        }
+        write!(f, "--- stderr ---\n{}", self.out.stderr.trim_end())
     }
 }
 
@@ -884,4 +1007,397 @@ pub fn tag_map(tags: &[(&str, &str)]) -> BTreeMap<String, String> {
     tags.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project's local endpoint
+// ---------------------------------------------------------------------------------------------
+
+/// The project's local AWS Backup endpoint (`tests/local-endpoint`) on a free 127.0.0.1 port,
+/// stopped when dropped. Each test starts its own, so tests share no AWS state.
+///
+/// It runs in process (the harness keeps the tokio runtime that started it alive for as long as
+/// it runs), unless `$AWSBACKUP_LOCAL_ENDPOINT_BIN` names an endpoint executable, which is then
+/// run as `<bin> --port 0` (to test another build of the endpoint).
+///
+/// Its test-control API (`/_local/clock`, `/_local/stats`, ...) is driven over HTTP, the way a
+/// test outside this process would.
+pub struct Local {
+    server: LocalServer,
+    url: String,
+    addr: std::net::SocketAddr,
+}
+
+enum LocalServer {
+    InProcess {
+        endpoint: Option<awsbackup_local_endpoint::LocalEndpoint>,
+        rt: tokio::runtime::Runtime,
+    },
+    Process(Child),
+}
+
+/// The account the local endpoint reports for the harness's test credentials.
+pub const LOCAL_ACCOUNT: &str = "123456789012";
+
+/// Seconds in a day, for [`Local::advance_clock`].
+pub const DAY_SECONDS: u64 = 86_400;
+
+impl Local {
+    /// Starts the endpoint; panics when it cannot.
+    pub fn start() -> Local {
+        if let Some(bin) = std::env::var_os("AWSBACKUP_LOCAL_ENDPOINT_BIN") {
+            return Local::spawn(Path::new(&bin));
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("build a tokio runtime for the local endpoint");
+        let endpoint = rt
+            .block_on(awsbackup_local_endpoint::LocalEndpoint::start())
+            .expect("start the local AWS Backup endpoint");
+        Local {
+            url: endpoint.url(),
+            addr: endpoint.addr(),
+            server: LocalServer::InProcess {
+                endpoint: Some(endpoint),
+                rt,
+            },
+        }
+    }
+
+    fn spawn(bin: &Path) -> Local {
+        let mut child = Command::new(bin)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        // The first line is the URL; read it byte by byte so nothing after it is consumed.
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            line.push(byte[0]);
+        }
+        let url = String::from_utf8_lossy(&line).trim().to_string();
+        let addr = url
+            .strip_prefix("http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("{} printed {url:?}, not http://127.0.0.1:PORT", bin.display())
+            });
+        Local {
+            server: LocalServer::Process(child),
+            url,
+            addr,
+        }
+    }
+
+    /// The endpoint URL, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint(&self) -> &str {
+        &self.url
+    }
+
+    /// Calls the test-control API: `<method> /_local/<path>` with an optional JSON body. Panics
+    /// unless the endpoint answers 200; returns the JSON answer.
+    pub fn control(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let addr = self.addr;
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let request = format!(
+            "{method} /_local/{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = TcpStream::connect(addr).expect("connect to the local endpoint");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("set a read timeout");
+        std::io::Write::write_all(&mut stream, request.as_bytes()).expect("send the request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read the control answer");
+        let (head, payload) = response
+            .split_once("\r\n\r\n")
+            .unwrap_or((response.as_str(), ""));
+        let status = head.lines().next().unwrap_or_default();
+        assert!(
+            status.split_whitespace().nth(1) == Some("200"),
+            "{method} /_local/{path} failed: {response}"
+        );
+        serde_json::from_str(payload)
+            .unwrap_or_else(|e| panic!("{method} /_local/{path}: not JSON ({e}): {response}"))
+    }
+
+    /// `POST /_local/clock {"advanceSeconds": seconds}`: moves the endpoint's clock forward.
+    /// Returns the endpoint's answer (`now`, `offsetSeconds`).
+    pub fn advance_clock(&self, seconds: u64) -> Value {
+        let answer = self.control(
+            "POST",
+            "clock",
+            Some(&serde_json::json!({ "advanceSeconds": seconds })),
+        );
+        assert!(
+            answer["offsetSeconds"].as_f64().unwrap_or(0.0) >= seconds as f64,
+            "the clock did not move: {answer}"
+        );
+        answer
+    }
+
+    /// `GET /_local/stats`: call and fault counters.
+    pub fn stats(&self) -> Value {
+        self.control("GET", "stats", None)
+    }
+
+    /// `POST /_local/reset`: empties every account and region, faults, stats and clock offset.
+    pub fn reset(&self) {
+        self.control("POST", "reset", None);
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        match &mut self.server {
+            LocalServer::InProcess { endpoint, rt } => {
+                if let Some(endpoint) = endpoint.take() {
+                    rt.block_on(endpoint.shutdown());
+                }
+            }
+            LocalServer::Process(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// AWS Backup SDK types, re-exported for tests that build plans and selections.
+pub use aws_sdk_backup::types as backup_types;
+
+impl Aws {
+    /// A probe for the local endpoint in [`REGION`].
+    pub fn for_local(local: &Local) -> Aws {
+        Aws::new(backup_client(local.endpoint()))
+    }
+
+    /// The ids of every (not deleted) backup plan, sorted.
+    pub fn plan_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .plans()
+            .into_iter()
+            .filter_map(|p| p.backup_plan_id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The names of every (not deleted) backup plan, sorted.
+    pub fn plan_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .plans()
+            .into_iter()
+            .filter_map(|p| p.backup_plan_name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// ListBackupPlans (current versions of the plans that are not deleted).
+    pub fn plans(&self) -> Vec<backup_types::BackupPlansListMember> {
+        self.block_on(
+            self.client
+                .list_backup_plans()
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Vec<_>>(),
+        )
+        .into_iter()
+        .map(|p| p.expect("ListBackupPlans"))
+        .collect()
+    }
+
+    /// GetBackupPlan; `None` when the plan does not exist (or was deleted).
+    pub fn plan(
+        &self,
+        id: &str,
+    ) -> Option<aws_sdk_backup::operation::get_backup_plan::GetBackupPlanOutput> {
+        match self.block_on(self.client.get_backup_plan().backup_plan_id(id).send()) {
+            Ok(out) => Some(out),
+            Err(e) => {
+                let code = aws_sdk_backup::error::ProvideErrorMetadata::code(&e);
+                assert_eq!(
+                    code,
+                    Some("ResourceNotFoundException"),
+                    "GetBackupPlan {id}: {e:?}"
+                );
+                None
+            }
+        }
+    }
+
+    /// The document of an existing plan; panics when it does not exist.
+    pub fn plan_document(&self, id: &str) -> backup_types::BackupPlan {
+        self.plan(id)
+            .unwrap_or_else(|| panic!("backup plan {id} does not exist"))
+            .backup_plan
+            .expect("GetBackupPlan returns the document")
+    }
+
+    /// CreateBackupPlan; returns (plan id, ARN, version id).
+    pub fn create_plan(
+        &self,
+        plan: backup_types::BackupPlanInput,
+        tags: &[(&str, &str)],
+    ) -> (String, String, String) {
+        let map: HashMap<String, String> = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let out = self
+            .block_on(
+                self.client
+                    .create_backup_plan()
+                    .backup_plan(plan)
+                    .set_backup_plan_tags((!map.is_empty()).then_some(map))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("CreateBackupPlan: {e:?}"));
+        (
+            out.backup_plan_id.expect("a plan id"),
+            out.backup_plan_arn.expect("a plan ARN"),
+            out.version_id.expect("a version id"),
+        )
+    }
+
+    /// UpdateBackupPlan; returns the new version id.
+    pub fn update_plan(&self, id: &str, plan: backup_types::BackupPlanInput) -> String {
+        self.block_on(
+            self.client
+                .update_backup_plan()
+                .backup_plan_id(id)
+                .backup_plan(plan)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("UpdateBackupPlan {id}: {e:?}"))
+        .version_id
+        .expect("a version id")
+    }
+
+    /// The ids of a plan's selections, sorted.
+    pub fn selection_ids(&self, plan_id: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .block_on(
+                self.client
+                    .list_backup_selections()
+                    .backup_plan_id(plan_id)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Vec<_>>(),
+            )
+            .into_iter()
+            .filter_map(|s| {
+                s.unwrap_or_else(|e| panic!("ListBackupSelections {plan_id}: {e:?}"))
+                    .selection_id
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// GetBackupSelection; `None` when it does not exist.
+    pub fn selection(&self, plan_id: &str, selection_id: &str) -> Option<backup_types::BackupSelection> {
+        match self.block_on(
+            self.client
+                .get_backup_selection()
+                .backup_plan_id(plan_id)
+                .selection_id(selection_id)
+                .send(),
+        ) {
+            Ok(out) => Some(out.backup_selection.expect("a selection")),
+            Err(e) => {
+                let code = aws_sdk_backup::error::ProvideErrorMetadata::code(&e);
+                assert!(
+                    matches!(
+                        code,
+                        Some("ResourceNotFoundException" | "InvalidParameterValueException")
+                    ),
+                    "GetBackupSelection {plan_id}/{selection_id}: {e:?}"
+                );
+                None
+            }
+        }
+    }
+
+    /// CreateBackupSelection; returns the selection id.
+    pub fn create_selection(&self, plan_id: &str, selection: backup_types::BackupSelection) -> String {
+        self.block_on(
+            self.client
+                .create_backup_selection()
+                .backup_plan_id(plan_id)
+                .backup_selection(selection)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("CreateBackupSelection {plan_id}: {e:?}"))
+        .selection_id
+        .expect("a selection id")
+    }
+
+    /// DeleteBackupSelection.
+    pub fn delete_selection(&self, plan_id: &str, selection_id: &str) {
+        self.block_on(
+            self.client
+                .delete_backup_selection()
+                .backup_plan_id(plan_id)
+                .selection_id(selection_id)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("DeleteBackupSelection {plan_id}/{selection_id}: {e:?}"));
+    }
+
+    /// PutBackupVaultLockConfiguration.
+    pub fn put_lock(
+        &self,
+        vault: &str,
+        min_days: Option<i64>,
+        max_days: Option<i64>,
+        changeable_for_days: Option<i64>,
+    ) {
+        self.block_on(
+            self.client
+                .put_backup_vault_lock_configuration()
+                .backup_vault_name(vault)
+                .set_min_retention_days(min_days)
+                .set_max_retention_days(max_days)
+                .set_changeable_for_days(changeable_for_days)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("PutBackupVaultLockConfiguration {vault}: {e:?}"));
+    }
+
+    /// DeleteBackupVaultLockConfiguration.
+    pub fn delete_lock(&self, vault: &str) {
+        self.block_on(
+            self.client
+                .delete_backup_vault_lock_configuration()
+                .backup_vault_name(vault)
+                .send(),
+        )
+        .unwrap_or_else(|e| panic!("DeleteBackupVaultLockConfiguration {vault}: {e:?}"));
+    }
+
+    /// The (min, max) retention of a vault's lock, `None` when the vault is not locked; panics
+    /// when the vault does not exist.
+    pub fn lock_range(&self, vault: &str) -> Option<(Option<i64>, Option<i64>)> {
+        let v = self
+            .vault(vault)
+            .unwrap_or_else(|| panic!("vault {vault} does not exist"));
+        v.locked
+            .unwrap_or(false)
+            .then_some((v.min_retention_days, v.max_retention_days))
+    }
 }

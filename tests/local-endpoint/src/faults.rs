@@ -49,7 +49,7 @@ impl FaultRequest {
                 }
             }
         }
-        if !(self.iam_propagation_seconds >= 0.0) {
+        if self.iam_propagation_seconds.is_nan() || self.iam_propagation_seconds < 0.0 {
             return Err("iamPropagationSeconds must be >= 0".into());
         }
         Ok(())
@@ -110,7 +110,7 @@ impl Faults {
     pub fn configure(&mut self, req: FaultRequest, now: Timestamp) {
         self.operations = req.operations;
         self.iam_ready_at =
-            (req.iam_propagation_seconds > 0.0).then(|| now + req.iam_propagation_seconds);
+            (req.iam_propagation_seconds > 0.0).then_some(now + req.iam_propagation_seconds);
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);
         }

@@ -1,7 +1,14 @@
-//! Maps method + raw (still percent-encoded) path to an operation, exactly as
-//! the model's URIs: trailing slashes are significant and a label is one path
-//! segment. Labels are percent-decoded only after matching, so an ARN label
-//! containing `%2F` stays one segment.
+//! Maps method + raw (still percent-encoded) path to an operation, as the
+//! botocore model's URIs. A label is one path segment; labels are
+//! percent-decoded only after matching, so an ARN label containing `%2F`
+//! stays one segment.
+//!
+//! Trailing slashes: botocore (boto3, moto) sends the model URIs as they are,
+//! e.g. `GET /backup/plans/{id}/`, while aws-sdk-rust (generated from the
+//! Smithy model) sends the same operations without the trailing slash
+//! (`GET /backup/plans/{id}`). Routes whose model URI ends in `/` therefore
+//! also match without it; routes whose model URI has no trailing slash do not
+//! match with one.
 
 use percent_encoding::percent_decode_str;
 
@@ -115,9 +122,17 @@ pub struct Route {
 }
 
 pub fn route(method: &str, raw_path: &str) -> Option<Route> {
+    match_routes(method, raw_path, false).or_else(|| {
+        // The Smithy form of a URI whose botocore form ends in "/".
+        let with_slash = format!("{raw_path}/");
+        match_routes(method, &with_slash, true)
+    })
+}
+
+fn match_routes(method: &str, raw_path: &str, only_slash_routes: bool) -> Option<Route> {
     let segments: Vec<&str> = raw_path.split('/').collect();
     'routes: for (m, pattern, op) in ROUTES {
-        if *m != method {
+        if *m != method || (only_slash_routes && !pattern.ends_with('/')) {
             continue;
         }
         let pat: Vec<&str> = pattern.split('/').collect();
@@ -147,20 +162,32 @@ pub fn route(method: &str, raw_path: &str) -> Option<Route> {
 mod tests {
     use super::*;
 
+    fn op(method: &str, path: &str) -> Option<&'static str> {
+        route(method, path).map(|r| r.operation)
+    }
+
     #[test]
-    fn trailing_slashes_are_significant() {
+    fn botocore_and_smithy_forms_of_trailing_slashes() {
+        assert_eq!(op("GET", "/backup/plans/p1/"), Some("GetBackupPlan"));
+        assert_eq!(op("GET", "/backup/plans/p1"), Some("GetBackupPlan"));
+        assert_eq!(op("POST", "/backup/plans/p1"), Some("UpdateBackupPlan"));
+        assert_eq!(op("POST", "/backup/plans/p1/"), None);
+        assert_eq!(op("DELETE", "/backup/plans/p1/"), None);
+        assert_eq!(op("GET", "/tags/x/"), Some("ListTags"));
+        assert_eq!(op("GET", "/tags/x"), Some("ListTags"));
+        assert_eq!(op("POST", "/tags/x/"), None);
+        assert_eq!(op("GET", "/backup-vaults"), Some("ListBackupVaults"));
+        assert_eq!(op("GET", "/backup-vaults/v1"), Some("DescribeBackupVault"));
+        assert_eq!(op("GET", "/backup-vaults/v1/"), None);
+        assert_eq!(op("PUT", "/backup-jobs/"), None);
         assert_eq!(
-            route("GET", "/backup/plans/p1/").unwrap().operation,
-            "GetBackupPlan"
+            op("GET", "/backup/plans/p/selections/s"),
+            Some("GetBackupSelection")
         );
-        assert_eq!(route("GET", "/backup/plans/p1"), None);
         assert_eq!(
-            route("POST", "/backup/plans/p1").unwrap().operation,
-            "UpdateBackupPlan"
+            op("GET", "/backup/plans/p/selections"),
+            Some("ListBackupSelections")
         );
-        assert_eq!(route("GET", "/tags/x/").unwrap().operation, "ListTags");
-        assert_eq!(route("GET", "/tags/x"), None);
-        assert_eq!(route("GET", "/backup-vaults").map(|r| r.operation), None);
     }
 
     #[test]

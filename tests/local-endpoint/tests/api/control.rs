@@ -58,7 +58,7 @@ async fn clock_moves_every_now_forward() {
 async fn faults_per_operation_replace_and_count() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
 
     let set = |body: serde_json::Value| control(ep.addr(), "POST", "/_local/faults", Some(body)).0;
     assert_eq!(
@@ -72,7 +72,7 @@ async fn faults_per_operation_replace_and_count() {
         "Rate exceeded",
     );
     c.describe_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -84,7 +84,7 @@ async fn faults_per_operation_replace_and_count() {
     );
     assert_fails(
         c.describe_backup_vault()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         500,
@@ -123,7 +123,7 @@ async fn faults_per_operation_replace_and_count() {
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_fails(
         c.describe_backup_vault()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -155,7 +155,7 @@ async fn faults_per_operation_replace_and_count() {
     assert_eq!(set(json!({ "iamPropagationSeconds": -1 })), 400);
     assert_fails(
         c.describe_backup_vault()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -168,7 +168,7 @@ async fn faults_per_operation_replace_and_count() {
 async fn reset_empties_state_faults_stats_and_clock() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     ep.advance_clock(1000.0);
     ep.set_faults(json!({ "operations": { "DeleteBackupVault": { "throttleRate": 1.0 } } }))
         .unwrap();
@@ -187,15 +187,15 @@ async fn reset_empties_state_faults_stats_and_clock() {
         .unwrap()
         .backup_vault_list()
         .is_empty());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     c.delete_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
 
     // The in-process equivalent.
-    make_vault(&c, "w").await;
+    make_vault(&c, "w1").await;
     ep.reset();
     assert!(c
         .list_backup_vaults()
@@ -237,7 +237,7 @@ async fn start_on_a_given_port() {
     assert_eq!(ep.addr().port(), port);
     assert!(ep.addr().ip().is_loopback());
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     assert!(
         LocalEndpoint::start_on(port).await.is_err(),
         "the port is taken"

@@ -11,10 +11,10 @@ const DAY: f64 = 86_400.0;
 async fn lock_values_are_range_checked() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     let put = || {
         c.put_backup_vault_lock_configuration()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
     };
     assert_invalid(
         put().changeable_for_days(2).send().await,
@@ -41,7 +41,7 @@ async fn lock_values_are_range_checked() {
     // Nothing was stored by the refused calls.
     let d = c
         .describe_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -310,17 +310,17 @@ async fn locked_vault_refuses_recovery_point_deletes_until_retention_ends() {
 async fn governance_lock_removal_allows_recovery_point_delete() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "g").await;
-    let rp = make_recovery_point(&c, "g", None).await;
+    make_vault(&c, "g1").await;
+    let rp = make_recovery_point(&c, "g1", None).await;
     c.put_backup_vault_lock_configuration()
-        .backup_vault_name("g")
+        .backup_vault_name("g1")
         .min_retention_days(1)
         .send()
         .await
         .unwrap();
     assert_fails(
         c.delete_recovery_point()
-            .backup_vault_name("g")
+            .backup_vault_name("g1")
             .recovery_point_arn(&rp)
             .send()
             .await,
@@ -329,12 +329,12 @@ async fn governance_lock_removal_allows_recovery_point_delete() {
         "locked",
     );
     c.delete_backup_vault_lock_configuration()
-        .backup_vault_name("g")
+        .backup_vault_name("g1")
         .send()
         .await
         .unwrap();
     c.delete_recovery_point()
-        .backup_vault_name("g")
+        .backup_vault_name("g1")
         .recovery_point_arn(&rp)
         .send()
         .await

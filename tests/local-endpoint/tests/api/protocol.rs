@@ -18,8 +18,8 @@ async fn errors_carry_header_type_message_code_and_context() {
     assert_eq!(body["Message"], body["message"]);
 
     // Plan rule errors: Context is ["<rule>","<detail>"].
-    http(ep.addr(), "PUT", "/backup-vaults/v", Some("{}"));
-    let plan = r#"{"BackupPlan":{"BackupPlanName":"p","Rules":[{"RuleName":"Yearly","TargetBackupVaultName":"v","EnableContinuousBackup":true,"Lifecycle":{"MoveToColdStorageAfterDays":1,"DeleteAfterDays":30}}]}}"#;
+    http(ep.addr(), "PUT", "/backup-vaults/v1", Some("{}"));
+    let plan = r#"{"BackupPlan":{"BackupPlanName":"p","Rules":[{"RuleName":"Yearly","TargetBackupVaultName":"v1","EnableContinuousBackup":true,"Lifecycle":{"MoveToColdStorageAfterDays":1,"DeleteAfterDays":30}}]}}"#;
     let (status, headers, body) = http(ep.addr(), "PUT", "/backup/plans/", Some(plan));
     assert_eq!(
         (status, headers["x-amzn-errortype"].as_str()),
@@ -37,9 +37,9 @@ async fn errors_carry_header_type_message_code_and_context() {
     );
 
     // A non-empty vault: ERROR_9101.
-    let job = r#"{"BackupVaultName":"v","ResourceArn":"arn:aws:s3:::bucket","IamRoleArn":"arn:aws:iam::123456789012:role/r"}"#;
+    let job = r#"{"BackupVaultName":"v1","ResourceArn":"arn:aws:s3:::bucket","IamRoleArn":"arn:aws:iam::123456789012:role/r"}"#;
     assert_eq!(http(ep.addr(), "PUT", "/backup-jobs", Some(job)).0, 200);
-    let (status, _, body) = http(ep.addr(), "DELETE", "/backup-vaults/v", None);
+    let (status, _, body) = http(ep.addr(), "DELETE", "/backup-vaults/v1", None);
     assert_eq!(status, 400);
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap()["Code"],
@@ -47,12 +47,12 @@ async fn errors_carry_header_type_message_code_and_context() {
     );
 
     // AlreadyExists names the existing resource.
-    let (_, _, body) = http(ep.addr(), "PUT", "/backup-vaults/v", Some("{}"));
+    let (_, _, body) = http(ep.addr(), "PUT", "/backup-vaults/v1", Some("{}"));
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["__type"], "AlreadyExistsException");
     assert_eq!(
         body["Arn"],
-        "arn:aws:backup:us-east-1:123456789012:backup-vault:v"
+        "arn:aws:backup:us-east-1:123456789012:backup-vault:v1"
     );
 
     // Malformed bodies.
@@ -74,15 +74,16 @@ async fn errors_carry_header_type_message_code_and_context() {
 }
 
 #[tokio::test]
-async fn trailing_slashes_are_significant() {
+async fn trailing_slashes_as_botocore_and_smithy_send_them() {
     let ep = LocalEndpoint::start().await.unwrap();
-    http(ep.addr(), "PUT", "/backup-vaults/v", Some("{}"));
+    http(ep.addr(), "PUT", "/backup-vaults/v1", Some("{}"));
+    // botocore form (trailing slash, as boto3/moto send it).
     let (status, _, body) = http(
         ep.addr(),
         "PUT",
         "/backup/plans/",
         Some(
-            r#"{"BackupPlan":{"BackupPlanName":"p","Rules":[{"RuleName":"r","TargetBackupVaultName":"v"}]}}"#,
+            r#"{"BackupPlan":{"BackupPlanName":"p","Rules":[{"RuleName":"r","TargetBackupVaultName":"v1"}]}}"#,
         ),
     );
     assert_eq!(status, 200);
@@ -90,16 +91,22 @@ async fn trailing_slashes_are_significant() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(
-        http(ep.addr(), "GET", &format!("/backup/plans/{id}/"), None).0,
-        200
-    );
+    // Both forms of the slash-terminated model URIs are served.
+    for path in [
+        format!("/backup/plans/{id}/"),
+        format!("/backup/plans/{id}"),
+    ] {
+        assert_eq!(http(ep.addr(), "GET", &path, None).0, 200, "GET {path}");
+    }
+    assert_eq!(http(ep.addr(), "GET", "/backup-vaults/", None).0, 200);
+    assert_eq!(http(ep.addr(), "GET", "/backup-vaults", None).0, 200);
+    // URIs without a trailing slash in the model do not take one.
     for (method, path) in [
-        ("GET", format!("/backup/plans/{id}")),
         ("DELETE", format!("/backup/plans/{id}/")),
-        ("GET", "/backup-vaults".to_string()),
-        ("GET", "/backup/plans".to_string()),
+        ("POST", format!("/backup/plans/{id}/")),
+        ("GET", "/backup-vaults/v1/".to_string()),
         ("PUT", "/backup-jobs/".to_string()),
+        ("GET", "/nothing".to_string()),
     ] {
         let (status, headers, _) = http(ep.addr(), method, &path, None);
         assert_eq!(status, 404, "{method} {path}");
@@ -110,7 +117,7 @@ async fn trailing_slashes_are_significant() {
 #[tokio::test]
 async fn labels_are_decoded_after_routing_and_times_are_epoch_seconds() {
     let ep = LocalEndpoint::start().await.unwrap();
-    let (_, _, body) = http(ep.addr(), "PUT", "/backup-vaults/v", Some("{}"));
+    let (_, _, body) = http(ep.addr(), "PUT", "/backup-vaults/v1", Some("{}"));
     let created: Value = serde_json::from_str(&body).unwrap();
     assert!(created["CreationDate"].is_f64() || created["CreationDate"].is_u64());
     let arn = created["BackupVaultArn"].as_str().unwrap();
@@ -124,7 +131,7 @@ async fn labels_are_decoded_after_routing_and_times_are_epoch_seconds() {
         (status, headers["x-amzn-errortype"].as_str()),
         (400, "ResourceNotFoundException")
     );
-    assert!(body.contains("backup-vault:v/child"), "{body}");
+    assert!(body.contains("backup-vault:v1/child"), "{body}");
 }
 
 #[tokio::test]
@@ -135,7 +142,7 @@ async fn sigv4_scope_selects_account_and_region() {
         use std::io::{Read, Write};
         write!(
             s,
-            "PUT /backup-vaults/v HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: AWS4-HMAC-SHA256 Credential={key}/20250101/{region}/backup/aws4_request, SignedHeaders=host, Signature=abc\r\nContent-Length: 2\r\n\r\n{{}}"
+            "PUT /backup-vaults/v1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: AWS4-HMAC-SHA256 Credential={key}/20250101/{region}/backup/aws4_request, SignedHeaders=host, Signature=abc\r\nContent-Length: 2\r\n\r\n{{}}"
         )
         .unwrap();
         let mut out = String::new();
@@ -143,9 +150,9 @@ async fn sigv4_scope_selects_account_and_region() {
         out
     };
     assert!(signed("210987654321", "ap-southeast-2")
-        .contains("arn:aws:backup:ap-southeast-2:210987654321:backup-vault:v"));
+        .contains("arn:aws:backup:ap-southeast-2:210987654321:backup-vault:v1"));
     assert!(signed("AKIDEXAMPLE", "eu-central-1")
-        .contains("arn:aws:backup:eu-central-1:123456789012:backup-vault:v"));
+        .contains("arn:aws:backup:eu-central-1:123456789012:backup-vault:v1"));
     // 11 digits is not an account id.
     assert!(signed("21098765432", "eu-central-1").contains("AlreadyExistsException"));
 }

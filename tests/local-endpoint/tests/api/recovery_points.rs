@@ -10,10 +10,10 @@ const DAY: f64 = 86_400.0;
 async fn start_backup_job_records_a_completed_recovery_point() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    let vault_arn = make_vault(&c, "v").await;
+    let vault_arn = make_vault(&c, "v1").await;
     let job = c
         .start_backup_job()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .resource_arn(EBS)
         .iam_role_arn(ROLE)
         .lifecycle(lifecycle(Some(10), Some(100)))
@@ -23,11 +23,11 @@ async fn start_backup_job_records_a_completed_recovery_point() {
     let rp = job.recovery_point_arn().unwrap();
     assert!(rp.starts_with("arn:aws:backup:us-east-1:123456789012:recovery-point:"));
     assert!(job.backup_job_id().is_some());
-    assert_eq!(job.is_parent(), false);
+    assert!(!job.is_parent());
 
     let d = c
         .describe_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -35,7 +35,7 @@ async fn start_backup_job_records_a_completed_recovery_point() {
 
     let rpd = c
         .describe_recovery_point()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .recovery_point_arn(rp)
         .send()
         .await
@@ -57,7 +57,7 @@ async fn start_backup_job_records_a_completed_recovery_point() {
     ep.advance_clock(11.0 * DAY);
     let rpd = c
         .describe_recovery_point()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .recovery_point_arn(rp)
         .send()
         .await
@@ -66,7 +66,7 @@ async fn start_backup_job_records_a_completed_recovery_point() {
 
     let list = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -74,14 +74,14 @@ async fn start_backup_job_records_a_completed_recovery_point() {
     assert_eq!(list.recovery_points()[0].recovery_point_arn(), Some(rp));
 
     c.delete_recovery_point()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .recovery_point_arn(rp)
         .send()
         .await
         .unwrap();
     assert_fails(
         c.describe_recovery_point()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .recovery_point_arn(rp)
             .send()
             .await,
@@ -91,7 +91,7 @@ async fn start_backup_job_records_a_completed_recovery_point() {
     );
     assert_fails(
         c.delete_recovery_point()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .recovery_point_arn(rp)
             .send()
             .await,
@@ -101,7 +101,7 @@ async fn start_backup_job_records_a_completed_recovery_point() {
     );
     let d = c
         .describe_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -112,10 +112,10 @@ async fn start_backup_job_records_a_completed_recovery_point() {
 async fn start_backup_job_validation_and_idempotency() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     let job = || {
         c.start_backup_job()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .resource_arn(EBS)
             .iam_role_arn(ROLE)
     };
@@ -132,7 +132,7 @@ async fn start_backup_job_validation_and_idempotency() {
     );
     assert_invalid(
         c.start_backup_job()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .resource_arn(EBS)
             .iam_role_arn("role")
             .send()
@@ -141,7 +141,7 @@ async fn start_backup_job_validation_and_idempotency() {
     );
     assert_invalid(
         c.start_backup_job()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .resource_arn("vol-1")
             .iam_role_arn(ROLE)
             .send()
@@ -162,7 +162,7 @@ async fn start_backup_job_validation_and_idempotency() {
     );
     assert_fails(
         c.start_backup_job()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .iam_role_arn(ROLE)
             .send()
             .await,
@@ -177,7 +177,7 @@ async fn start_backup_job_validation_and_idempotency() {
     assert_eq!(a.backup_job_id(), b.backup_job_id());
     let d = c
         .describe_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -188,13 +188,13 @@ async fn start_backup_job_validation_and_idempotency() {
 async fn list_recovery_points_filters_and_paginates() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     for _ in 0..3 {
-        make_recovery_point(&c, "v", Some(30)).await;
+        make_recovery_point(&c, "v1", Some(30)).await;
     }
     let db = "arn:aws:dynamodb:us-east-1:123456789012:table/orders";
     c.start_backup_job()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .resource_arn(db)
         .iam_role_arn(ROLE)
         .send()
@@ -203,7 +203,7 @@ async fn list_recovery_points_filters_and_paginates() {
 
     let p1 = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .max_results(3)
         .send()
         .await
@@ -211,7 +211,7 @@ async fn list_recovery_points_filters_and_paginates() {
     assert_eq!(p1.recovery_points().len(), 3);
     let p2 = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .max_results(3)
         .next_token(p1.next_token().unwrap())
         .send()
@@ -222,7 +222,7 @@ async fn list_recovery_points_filters_and_paginates() {
 
     let by_arn = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .by_resource_arn(db)
         .send()
         .await
@@ -230,7 +230,7 @@ async fn list_recovery_points_filters_and_paginates() {
     assert_eq!(by_arn.recovery_points().len(), 1);
     let by_type = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .by_resource_type("EBS")
         .send()
         .await
@@ -238,7 +238,7 @@ async fn list_recovery_points_filters_and_paginates() {
     assert_eq!(by_type.recovery_points().len(), 3);
     let by_plan = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .by_backup_plan_id("p")
         .send()
         .await
@@ -247,7 +247,7 @@ async fn list_recovery_points_filters_and_paginates() {
     let past = aws_smithy_types::DateTime::from_secs(1_000_000_000);
     let before = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .by_created_before(past)
         .send()
         .await
@@ -255,7 +255,7 @@ async fn list_recovery_points_filters_and_paginates() {
     assert!(before.recovery_points().is_empty());
     let after = c
         .list_recovery_points_by_backup_vault()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .by_created_after(past)
         .send()
         .await

@@ -94,7 +94,7 @@ async fn vault_and_plan_tags_round_trip() {
 async fn tag_arns_and_keys_are_checked() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    let arn = make_vault(&c, "v").await;
+    let arn = make_vault(&c, "v1").await;
     assert_invalid(
         c.tag_resource()
             .resource_arn("arn:aws:ec2:us-east-1:123456789012:volume/vol-1")
@@ -119,7 +119,7 @@ async fn tag_arns_and_keys_are_checked() {
     );
     assert_fails(
         c.list_tags()
-            .resource_arn("arn:aws:backup:eu-west-1:123456789012:backup-vault:v")
+            .resource_arn("arn:aws:backup:eu-west-1:123456789012:backup-vault:v1")
             .send()
             .await,
         400,
@@ -173,10 +173,10 @@ async fn tag_arns_and_keys_are_checked() {
 async fn recovery_point_tags_are_listed() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     let rp = c
         .start_backup_job()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .resource_arn(EBS)
         .iam_role_arn(ROLE)
         .recovery_point_tags("source", "job")
@@ -193,11 +193,11 @@ async fn recovery_point_tags_are_listed() {
 async fn access_policy_round_trip_and_errors() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    let arn = make_vault(&c, "v").await;
+    let arn = make_vault(&c, "v1").await;
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
     assert_fails(
         c.get_backup_vault_access_policy()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -205,14 +205,14 @@ async fn access_policy_round_trip_and_errors() {
         "access policy",
     );
     c.put_backup_vault_access_policy()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .policy(policy)
         .send()
         .await
         .unwrap();
     let got = c
         .get_backup_vault_access_policy()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -222,16 +222,16 @@ async fn access_policy_round_trip_and_errors() {
             got.backup_vault_arn(),
             got.backup_vault_name()
         ),
-        (Some(policy), Some(arn.as_str()), Some("v"))
+        (Some(policy), Some(arn.as_str()), Some("v1"))
     );
     c.delete_backup_vault_access_policy()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
     assert_fails(
         c.get_backup_vault_access_policy()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -241,7 +241,7 @@ async fn access_policy_round_trip_and_errors() {
 
     assert_invalid(
         c.put_backup_vault_access_policy()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .policy("{not json")
             .send()
             .await,
@@ -249,7 +249,7 @@ async fn access_policy_round_trip_and_errors() {
     );
     assert_fails(
         c.put_backup_vault_access_policy()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -297,11 +297,11 @@ async fn access_policy_round_trip_and_errors() {
 async fn notifications_round_trip_and_errors() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    make_vault(&c, "v").await;
+    make_vault(&c, "v1").await;
     let topic = "arn:aws:sns:us-east-1:123456789012:backup-events";
     assert_fails(
         c.get_backup_vault_notifications()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -309,7 +309,7 @@ async fn notifications_round_trip_and_errors() {
         "notification",
     );
     c.put_backup_vault_notifications()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .sns_topic_arn(topic)
         .backup_vault_events(BackupVaultEvent::BackupJobCompleted)
         .backup_vault_events(BackupVaultEvent::RestoreJobStarted)
@@ -318,7 +318,7 @@ async fn notifications_round_trip_and_errors() {
         .unwrap();
     let got = c
         .get_backup_vault_notifications()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
@@ -331,13 +331,13 @@ async fn notifications_round_trip_and_errors() {
         ]
     );
     c.delete_backup_vault_notifications()
-        .backup_vault_name("v")
+        .backup_vault_name("v1")
         .send()
         .await
         .unwrap();
     assert_fails(
         c.get_backup_vault_notifications()
-            .backup_vault_name("v")
+            .backup_vault_name("v1")
             .send()
             .await,
         400,
@@ -345,7 +345,7 @@ async fn notifications_round_trip_and_errors() {
         "",
     );
 
-    let put = || c.put_backup_vault_notifications().backup_vault_name("v");
+    let put = || c.put_backup_vault_notifications().backup_vault_name("v1");
     assert_invalid(
         put()
             .sns_topic_arn(topic)
