@@ -1020,14 +1020,12 @@ struct Moto {
 
 impl Moto {
     fn start() -> Moto {
-        let exe = std::env::var_os("MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server")
-            });
+        // moto exactly as published (not the routing-fixed `tests/moto/moto-server` that the
+        // provider's tests use): the point is to list where moto itself differs.
+        let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
         assert!(
             exe.exists(),
-            "moto_server not found at {} - set MOTO_SERVER or create the project venv (`make` sets up .venv with moto 5.2.5)",
+            "moto_server not found at {} - run `make moto` (a .venv with moto 5.2.5)",
             exe.display()
         );
         let port = std::net::TcpListener::bind("127.0.0.1:0")
