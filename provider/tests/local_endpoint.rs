@@ -183,3 +183,50 @@ async fn a_full_stack_survives_throttling_server_errors_and_iam_propagation() {
         "IAM propagation made it retry: {read_back}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compliance_lock_past_its_date_by_aws_clock_is_refused_at_preview() {
+    let endpoint = LocalEndpoint::start().await.unwrap();
+    let mut client = provider_for(&endpoint).await;
+    let (vault, _) = create(
+        &mut client,
+        "awsbackup:index:Vault",
+        "v",
+        json!({"name": "locked-vault"}),
+    )
+    .await;
+    let inputs = json!({"backupVaultName": vault, "minRetentionDays": 7, "maxRetentionDays": 30, "changeableForDays": 3});
+    let (id, state) = create(
+        &mut client,
+        "awsbackup:index:VaultLock",
+        "l",
+        inputs.clone(),
+    )
+    .await;
+    assert_eq!(state["mode"], "compliance");
+
+    let mut news = inputs.clone();
+    news["minRetentionDays"] = json!(14);
+    let preview = |news: Value, state: Value| rpc::UpdateRequest {
+        id: id.clone(),
+        urn: urn("awsbackup:index:VaultLock", "l"),
+        olds: to_struct(state),
+        news: to_struct(news),
+        preview: true,
+        r#type: "awsbackup:index:VaultLock".into(),
+        ..Default::default()
+    };
+    // Within the grace time the change previews fine.
+    client
+        .update(preview(news.clone(), state.clone()))
+        .await
+        .unwrap();
+
+    endpoint.advance_clock(4.0 * 86_400.0);
+    let err = client.update(preview(news, state)).await.unwrap_err();
+    assert!(
+        err.message().contains("immutable since"),
+        "{}",
+        err.message()
+    );
+}

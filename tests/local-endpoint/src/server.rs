@@ -87,7 +87,23 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: wat
     }
 }
 
+/// Answers one request; the `Date` header tells the endpoint's (movable) clock, as AWS's tells its own.
 async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<HttpResponse, DropConnection> {
+    let now = shared.lock().clock.now();
+    let mut resp = handle_request(shared, req).await?;
+    if let Some(date) = chrono::DateTime::from_timestamp(now as i64, 0) {
+        let text = date.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&text) {
+            resp.headers_mut().insert(hyper::header::DATE, value);
+        }
+    }
+    Ok(resp)
+}
+
+async fn handle_request(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<HttpResponse, DropConnection> {
