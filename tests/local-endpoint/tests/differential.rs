@@ -12,7 +12,7 @@
 //! Everything must be equal except the deliberate differences below, each of
 //! which is asserted to actually occur (so this list cannot go stale). In each
 //! case moto departs from AWS as documented in the API fact sheet
-//! (`/work/shared/reference/aws-backup-api.md`, §2 and §3.3).
+//! (the AWS Backup documentation and the service model).
 //!
 //! | where | moto 5.2.5 | local endpoint (= AWS) | reason |
 //! |---|---|---|---|
