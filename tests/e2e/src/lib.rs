@@ -704,7 +704,12 @@ impl Preview {
             .and_then(|s| s["detailedDiff"].as_object())
             .map(|d| {
                 d.iter()
-                    .map(|(k, v)| (k.clone(), v["kind"].as_str().unwrap_or_default().to_string()))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v["kind"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -715,7 +720,11 @@ impl Preview {
         let mut reasons: Vec<String> = self
             .step(urn)
             .and_then(|s| s["replaceReasons"].as_array())
-            .map(|r| r.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default();
         reasons.sort();
         reasons
@@ -1087,7 +1096,10 @@ impl Local {
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| {
                 let _ = child.kill();
-                panic!("{} printed {url:?}, not http://127.0.0.1:PORT", bin.display())
+                panic!(
+                    "{} printed {url:?}, not http://127.0.0.1:PORT",
+                    bin.display()
+                )
             });
         Local {
             server: LocalServer::Process(child),
@@ -1150,6 +1162,31 @@ impl Local {
     /// `GET /_local/stats`: call and fault counters.
     pub fn stats(&self) -> Value {
         self.control("GET", "stats", None)
+    }
+
+    /// How many times each AWS Backup operation has been called (from `GET /_local/stats`).
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        let stats = self.stats();
+        stats["calls"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no call counts in the stats: {stats}"))
+            .iter()
+            .map(|(op, n)| (op.clone(), n.as_u64().unwrap_or(0)))
+            .collect()
+    }
+
+    /// How many calls so far changed (or tried to change) something: every operation but the
+    /// `Get*`, `List*` and `Describe*` ones.
+    pub fn write_calls(&self) -> u64 {
+        self.calls()
+            .iter()
+            .filter(|(op, _)| {
+                !["Get", "List", "Describe"]
+                    .iter()
+                    .any(|p| op.starts_with(p))
+            })
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// `POST /_local/reset`: empties every account and region, faults, stats and clock offset.
@@ -1310,7 +1347,11 @@ impl Aws {
     }
 
     /// GetBackupSelection; `None` when it does not exist.
-    pub fn selection(&self, plan_id: &str, selection_id: &str) -> Option<backup_types::BackupSelection> {
+    pub fn selection(
+        &self,
+        plan_id: &str,
+        selection_id: &str,
+    ) -> Option<backup_types::BackupSelection> {
         match self.block_on(
             self.client
                 .get_backup_selection()
@@ -1334,7 +1375,11 @@ impl Aws {
     }
 
     /// CreateBackupSelection; returns the selection id.
-    pub fn create_selection(&self, plan_id: &str, selection: backup_types::BackupSelection) -> String {
+    pub fn create_selection(
+        &self,
+        plan_id: &str,
+        selection: backup_types::BackupSelection,
+    ) -> String {
         self.block_on(
             self.client
                 .create_backup_selection()

@@ -132,7 +132,9 @@ fn plan_drift_is_found_by_refresh() {
         .matches(r"~ awsbackup:index:Plan: \(update\)")
         .matches(r"deleteAfterDays *: 30 => 60");
     let export = stack.export();
-    let plan = export.resource(&plan_urn).expect("the plan is in the state");
+    let plan = export
+        .resource(&plan_urn)
+        .expect("the plan is in the state");
     assert_eq!(
         plan["inputs"]["rules"][0]["lifecycle"]["deleteAfterDays"],
         json!(60),

@@ -7,12 +7,28 @@ use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
 const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
 
 /// Runs preview then up on `program` and checks that both fail with every needle in their
-/// output, and that AWS has no plan and only the `vaults` it had.
+/// output, that the preview made no write call to AWS, and that AWS has no plan and only the
+/// vaults it had.
 #[track_caller]
-fn assert_refused(stack: &Stack, aws: &Aws, what: &str, program: &str, needles: &[&str]) {
+fn assert_refused(
+    local: &Local,
+    stack: &Stack,
+    aws: &Aws,
+    what: &str,
+    program: &str,
+    needles: &[&str],
+) {
     let vaults = aws.vault_names();
     stack.write_program(program);
-    for out in [stack.preview(), stack.up()] {
+    let writes = local.write_calls();
+    let preview = stack.preview();
+    assert_eq!(
+        local.write_calls(),
+        writes,
+        "{what}: the preview called AWS to change something: {:?}\n{preview}",
+        local.calls()
+    );
+    for out in [preview, stack.up()] {
         assert!(
             out.code.is_some_and(|c| c != 0),
             "{what}: expected a failure\n{out}"
@@ -23,8 +39,16 @@ fn assert_refused(stack: &Stack, aws: &Aws, what: &str, program: &str, needles: 
                 "{what}: the output should contain {needle:?}\n{out}"
             );
         }
-        assert_eq!(aws.plan_ids(), Vec::<String>::new(), "{what}: a plan was created\n{out}");
-        assert_eq!(aws.vault_names(), vaults, "{what}: a vault was created\n{out}");
+        assert_eq!(
+            aws.plan_ids(),
+            Vec::<String>::new(),
+            "{what}: a plan was created\n{out}"
+        );
+        assert_eq!(
+            aws.vault_names(),
+            vaults,
+            "{what}: a vault was created\n{out}"
+        );
     }
 }
 
@@ -129,17 +153,18 @@ fn bad_plan_rules_fail_at_preview_naming_the_rule_path() {
     for (what, rule, needles) in cases {
         let mut all = needles.to_vec();
         all.push("has a problem");
-        assert_refused(&stack, &aws, what, &plan_program(rule), &all);
+        assert_refused(&local, &stack, &aws, what, &plan_program(rule), &all);
     }
     // The same program without the bad rule deploys: the failures were the rules' own.
     stack.write_program(&plan_program(""));
     stack.preview().success();
 }
 
-/// Locks and selections: `changeableForDays` 2, a minimum above the maximum, a selection with
-/// neither resources nor listOfTags, and a role that is not a role ARN.
+/// Vaults, locks and selections: a vault name with a dot, `changeableForDays` 2, a minimum above
+/// the maximum, a selection with neither resources nor listOfTags (or only conditions), a role
+/// that is not a role ARN, an empty tag key.
 #[test]
-fn bad_locks_and_selections_fail_at_preview_naming_the_property() {
+fn bad_vaults_locks_and_selections_fail_at_preview_naming_the_property() {
     let local = Local::start();
     let aws = Aws::for_local(&local);
     aws.create_vault("existing-vault", &[]);
@@ -168,6 +193,18 @@ fn bad_locks_and_selections_fail_at_preview_naming_the_property() {
     };
     let stack = Stack::new(&lock("      minRetentionDays: 7\n"), local.endpoint());
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "a vault name with a dot",
+            yaml_program(
+                "awsbackup-bad-inputs",
+                "resources:\n  vault:\n    type: awsbackup:index:Vault\n    properties:\n      \
+                 name: my.vault\n",
+            ),
+            vec![
+                "property name value {my.vault} has a problem",
+                "'my.vault' contains '.'",
+            ],
+        ),
         (
             "changeableForDays 2",
             lock("      minRetentionDays: 7\n      changeableForDays: 2\n"),
@@ -223,8 +260,10 @@ fn bad_locks_and_selections_fail_at_preview_naming_the_property() {
         ),
     ];
     for (what, program, needles) in &cases {
-        assert_refused(&stack, &aws, what, program, needles);
-        let vault = aws.vault("existing-vault").expect("the vault is still there");
+        assert_refused(&local, &stack, &aws, what, program, needles);
+        let vault = aws
+            .vault("existing-vault")
+            .expect("the vault is still there");
         assert_eq!(vault.locked, Some(false), "{what}: the vault was locked");
     }
 }
@@ -268,10 +307,13 @@ fn plan_retention_outside_the_vault_lock_range_fails_at_preview() {
     assert_eq!(aws.lock_range("range-vault"), Some((Some(7), Some(365))));
 
     assert_refused(
+        &local,
         &stack,
         &aws,
         "400 days into a vault locked at 7 to 365 days",
-        &program(&plan("          lifecycle:\n            deleteAfterDays: 400\n")),
+        &program(&plan(
+            "          lifecycle:\n            deleteAfterDays: 400\n",
+        )),
         &[
             "rules[1] ('yearly') keeps recovery points 400 days, outside the lock range of vault \
              'range-vault' (7 to 365 days)",
@@ -279,18 +321,24 @@ fn plan_retention_outside_the_vault_lock_range_fails_at_preview() {
         ],
     );
     assert_refused(
+        &local,
         &stack,
         &aws,
         "no retention into a vault with a maximum",
         &program(&plan("")),
-        &["rules[1] ('yearly') keeps recovery points forever (no deleteAfterDays), outside the \
-           lock range of vault 'range-vault' (7 to 365 days)"],
+        &[
+            "rules[1] ('yearly') keeps recovery points forever (no deleteAfterDays), outside the \
+           lock range of vault 'range-vault' (7 to 365 days)",
+        ],
     );
     assert_refused(
+        &local,
         &stack,
         &aws,
         "3 days into a vault with a 7-day minimum",
-        &program(&plan("          lifecycle:\n            deleteAfterDays: 3\n")),
+        &program(&plan(
+            "          lifecycle:\n            deleteAfterDays: 3\n",
+        )),
         &["rules[1] ('yearly') keeps recovery points 3 days, outside the lock range"],
     );
     // Failed previews left the lock alone.

@@ -22,8 +22,9 @@ fn seed_walkthrough_preview_up_no_changes_and_destroy() {
     let aws = Aws::for_local(&local);
     let stack = Stack::from_example("seed-walkthrough", local.endpoint());
 
-    // Preview: four creates, nothing on AWS.
+    // Preview: four creates, nothing on AWS (not even an attempt).
     let preview = stack.preview().success();
+    assert_eq!(local.write_calls(), 0, "{:?}\n{preview}", local.calls());
     preview
         .contains(&format!("{VAULT} vault create"))
         .contains(&format!("{LOCK} lock create"))
@@ -36,6 +37,15 @@ fn seed_walkthrough_preview_up_no_changes_and_destroy() {
     // Up: the four resources exist on AWS with the example's values.
     let up = stack.up().success();
     up.contains("5 created");
+    let calls = local.calls();
+    for op in [
+        "CreateBackupVault",
+        "PutBackupVaultLockConfiguration",
+        "CreateBackupPlan",
+        "CreateBackupSelection",
+    ] {
+        assert_eq!(calls.get(op), Some(&1), "{op} once: {calls:?}\n{up}");
+    }
     assert_eq!(aws.vault_names(), vec![VAULT_NAME.to_string()], "{up}");
     let vault = aws.vault(VAULT_NAME).expect("the vault exists");
     let vault_arn = vault.backup_vault_arn.clone().expect("an ARN");
@@ -64,7 +74,10 @@ fn seed_walkthrough_preview_up_no_changes_and_destroy() {
     let rule = &document.rules[0];
     assert_eq!(rule.rule_name, "daily");
     assert_eq!(rule.target_backup_vault_name, VAULT_NAME);
-    assert_eq!(rule.schedule_expression.as_deref(), Some("cron(0 5 ? * * *)"));
+    assert_eq!(
+        rule.schedule_expression.as_deref(),
+        Some("cron(0 5 ? * * *)")
+    );
     assert_eq!(
         rule.lifecycle.as_ref().and_then(|l| l.delete_after_days),
         Some(30),
@@ -201,7 +214,10 @@ fn previews_warn_about_compliance_locks_and_wildcards_with_list_of_tags() {
         .contains("AWS combines resources and listOfTags with OR");
     let vault = aws.vault("warned-vault").expect("created");
     assert_eq!(vault.locked, Some(true));
-    assert!(vault.lock_date.is_some(), "a compliance lock has a lock date");
+    assert!(
+        vault.lock_date.is_some(),
+        "a compliance lock has a lock date"
+    );
 
     // Once deployed, an unchanged compliance lock does not warn again.
     let again = stack.preview_expect_no_changes().success();
