@@ -171,3 +171,67 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     };
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// A preview needs no credentials: Configure resolves none, and a resource whose preview looks at
+/// AWS (a plan checks its target vault's lock) goes on without it when it cannot.
+#[tokio::test]
+async fn a_preview_works_without_any_credentials() {
+    let home = std::env::temp_dir().join(format!("awsbackup-nocreds-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-awsbackup"))
+        .arg("127.0.0.1:1")
+        .env_clear()
+        .env("HOME", &home)
+        // Never reach for an instance metadata service from a test.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut client = ResourceProviderClient::connect(format!("http://127.0.0.1:{}", line.trim()))
+        .await
+        .unwrap();
+    client
+        .handshake(rpc::ProviderHandshakeRequest::default())
+        .await
+        .unwrap();
+    client
+        .configure(rpc::ConfigureRequest {
+            args: to_struct(
+                json!({"region": "us-east-1", "endpoint": missing_vault_endpoint().await}),
+            ),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let plan = "awsbackup:index:Plan";
+    let started = Instant::now();
+    let preview = client
+        .create(rpc::CreateRequest {
+            urn: format!("urn:pulumi:test::proj::{plan}::p"),
+            properties: to_struct(
+                json!({"name": "p", "rules": [{"ruleName": "r", "targetVaultName": "v1",
+                                          "lifecycle": {"deleteAfterDays": 30}}]}),
+            ),
+            preview: true,
+            r#type: plan.into(),
+            ..Default::default()
+        })
+        .await;
+    let elapsed = started.elapsed();
+    child.kill().ok();
+    child.wait().ok();
+    std::fs::remove_dir_all(&home).ok();
+    let preview = preview
+        .expect("the preview succeeds without credentials")
+        .into_inner();
+    assert_eq!(
+        common::from_struct(&preview.properties)["planId"],
+        awsbackup::value::UNKNOWN
+    );
+    eprintln!("plan preview without credentials took {elapsed:?}");
+}
