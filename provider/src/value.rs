@@ -272,11 +272,6 @@ impl Marks {
     pub fn has_unknown_under(&self, name: &str) -> bool {
         self.unknowns.iter().any(|u| u.top() == Some(name))
     }
-
-    pub fn extend(&mut self, other: &Marks) {
-        self.secrets.extend(other.secrets.iter().cloned());
-        self.unknowns.extend(other.unknowns.iter().cloned());
-    }
 }
 
 /// Removes secret wrappers and resolves output values and resource references, recording where
