@@ -75,8 +75,10 @@ pub fn resolve_name(
     if news.get(rule.field).is_some_and(|v| !v.is_null()) || marks.has_unknown_under(rule.field) {
         return Ok(None);
     }
-    // Keep the name the provider chose before, so an update does not rename.
-    if olds.get(AUTONAMED_KEY) == Some(&Value::Bool(true)) {
+    // Keep the name the resource already has, so an update does not rename it: the one the
+    // provider chose, or the one an import read (which carries no marker). Only a name the user
+    // explicitly set before (marked false) is not carried over.
+    if olds.get(AUTONAMED_KEY) != Some(&Value::Bool(false)) {
         if let Some(Value::String(old)) = olds.get(rule.field) {
             return Ok(Some(Resolved {
                 name: old.clone(),
@@ -187,6 +189,21 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(kept.name, "daily-abc1234");
+        // An imported name (no marker) is kept too; one the user set and then removed is not.
+        let imported = resolve(json!({}), json!({"name": "legacy"}), &[9; 32], None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(imported.name, "legacy");
+        assert!(imported.autonamed);
+        let removed = resolve(
+            json!({}),
+            json!({"name": "mine", AUTONAMED_KEY: false}),
+            &[9; 32],
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(removed.name.starts_with("daily-"), "{}", removed.name);
     }
 
     #[test]

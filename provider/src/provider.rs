@@ -70,13 +70,15 @@ impl Provider {
         self.config.read().expect("config lock").clone()
     }
 
-    async fn context(&self, urn: &str) -> Context {
+    /// What an operation on `urn` can use; `timeout` is the engine's (seconds, 0 = none).
+    async fn context(&self, urn: &str, timeout: f64) -> Context {
         let config = self.config();
         let api = self.api.get_or_init(|| config.backup_api()).await.clone();
         Context {
             urn: urn.to_string(),
             config,
             api,
+            timeout: (timeout > 0.0).then(|| Duration::from_secs_f64(timeout)),
         }
     }
 
@@ -113,7 +115,7 @@ impl Provider {
         secrets: &Marks,
     ) -> Result<prost_types::Struct, Status> {
         if res.has_preflight() {
-            let ctx = self.context(urn).await;
+            let ctx = self.context(urn, timeout).await;
             let (plain_news, _) = plain(news);
             self.run(timeout, res.preflight(&ctx, plain_news))
                 .await
@@ -212,11 +214,29 @@ fn is_empty(s: Option<&prost_types::Struct>) -> bool {
     s.is_none_or(|s| s.fields.is_empty())
 }
 
+/// Check failures for the engine, which looks a failure's property up as a top-level key of the
+/// inputs: a nested path is reported on its top-level property, with the full path leading the
+/// reason (`notResources[0]: must be ...`).
 fn failures(list: Vec<crate::resource::Failure>) -> Vec<rpc::CheckFailure> {
     list.into_iter()
-        .map(|f| rpc::CheckFailure {
-            property: f.property,
-            reason: f.reason,
+        .map(|f| {
+            let top = f
+                .property
+                .split(['.', '['])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            if top == f.property {
+                rpc::CheckFailure {
+                    property: f.property,
+                    reason: f.reason,
+                }
+            } else {
+                rpc::CheckFailure {
+                    property: top,
+                    reason: format!("{}: {}", f.property, f.reason),
+                }
+            }
         })
         .collect()
 }
@@ -331,10 +351,7 @@ impl ResourceProvider for Provider {
             obj.retain(|k, _| known.contains(k));
         }
         if let Err(f) = decode::<ProviderConfig>(typed) {
-            found.push(rpc::CheckFailure {
-                property: f.property,
-                reason: f.reason,
-            });
+            found.extend(failures(vec![f]));
         }
         let mut secrets = marks.clone();
         for key in ["secretKey", "token"] {
@@ -498,7 +515,7 @@ impl ResourceProvider for Provider {
                     refresh_before_update: false,
                 }));
             }
-            let ctx = self.context(&req.urn).await;
+            let ctx = self.context(&req.urn, req.timeout).await;
             let (id, state) = self
                 .run(req.timeout, res.create(&ctx, news))
                 .await
@@ -528,7 +545,7 @@ impl ResourceProvider for Provider {
                 .map(|(_, m)| m.clone())
                 .unwrap_or_default();
             let secrets = self.secret_marks(res.as_ref(), &[&state_marks, &input_marks]);
-            let ctx = self.context(&req.urn).await;
+            let ctx = self.context(&req.urn, req.timeout).await;
             let found = self
                 .run(
                     req.timeout,
@@ -579,7 +596,7 @@ impl ResourceProvider for Provider {
                     refresh_before_update: false,
                 }));
             }
-            let ctx = self.context(&req.urn).await;
+            let ctx = self.context(&req.urn, req.timeout).await;
             let state = self
                 .run(req.timeout, res.update(&ctx, &req.id, olds, news))
                 .await
@@ -601,7 +618,7 @@ impl ResourceProvider for Provider {
         async {
             let res = self.resource(&req.r#type, &req.urn)?;
             let (olds, marks) = plain(req.properties.as_ref());
-            let ctx = self.context(&req.urn).await;
+            let ctx = self.context(&req.urn, req.timeout).await;
             self.run(req.timeout, res.delete(&ctx, &req.id, olds))
                 .await
                 .map_err(|e| e.into_status(&marks))?;

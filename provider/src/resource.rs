@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -119,6 +120,16 @@ pub struct Context {
     pub urn: String,
     pub config: Arc<ProviderConfig>,
     pub api: Arc<dyn BackupApi>,
+    /// The operation's custom timeout, when the program sets one.
+    pub timeout: Option<Duration>,
+}
+
+impl Context {
+    /// How long a wait inside the operation may last: `default`, or within the custom timeout,
+    /// leaving a tenth of it so the wait can still report why it gave up.
+    pub fn wait_budget(&self, default: Duration) -> Duration {
+        self.timeout.map_or(default, |t| t.mul_f64(0.9))
+    }
 }
 
 /// Inputs and outputs of a resource as AWS reports them.
@@ -439,6 +450,10 @@ impl<R: Resource> DynResource for Erased<R> {
                     if resolved.autonamed {
                         internal.insert(AUTONAMED_KEY.into(), Value::Bool(true));
                     }
+                }
+                // The user chose the name: removing it later picks a new one (a replacement).
+                Ok(None) if news.get(rule.field).is_some_and(Value::is_string) => {
+                    internal.insert(AUTONAMED_KEY.into(), Value::Bool(false));
                 }
                 Ok(None) => {}
                 Err(reason) => failures.push(Failure {

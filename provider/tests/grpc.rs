@@ -194,6 +194,57 @@ async fn check_autonames_from_the_seed_and_keeps_the_name_on_update() {
     assert_eq!(from_struct(&update.inputs)["name"], name.as_str());
 }
 
+/// An imported vault has a name but no autonaming marker: a program that omits the name keeps
+/// it (no rename, no replacement). A name the user set and then removed is replaced by a new one.
+#[tokio::test]
+async fn check_keeps_an_imported_name_when_the_program_omits_it() {
+    let fake = FakeBackup::new();
+    fake.add_vault("auto-3ya35qk", None);
+    let mut client = serve(fake).await;
+    let imported = client
+        .read(read_req("auto-3ya35qk", None, None))
+        .await
+        .unwrap()
+        .into_inner();
+    let checked = client
+        .check(check_req(
+            "auto",
+            from_struct(&imported.inputs),
+            json!({}),
+            5,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let news = from_struct(&checked.inputs);
+    assert_eq!(news["name"], "auto-3ya35qk");
+    let d = client
+        .diff(rpc::DiffRequest {
+            olds: imported.properties.clone(),
+            ..diff_req(from_struct(&imported.inputs), news)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(d.changes, rpc::diff_response::DiffChanges::DiffNone as i32);
+
+    let named = client
+        .check(check_req("auto", json!({}), json!({"name": "mine"}), 5))
+        .await
+        .unwrap()
+        .into_inner();
+    let unnamed = client
+        .check(check_req("auto", from_struct(&named.inputs), json!({}), 5))
+        .await
+        .unwrap()
+        .into_inner();
+    let renamed = from_struct(&unnamed.inputs)["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(regex_like_autoname(&renamed, "auto"), "{renamed}");
+}
+
 fn regex_like_autoname(name: &str, prefix: &str) -> bool {
     name.strip_prefix(&format!("{prefix}-")).is_some_and(|s| {
         s.len() == 7
@@ -260,7 +311,7 @@ async fn check_names_the_property_and_rule() {
         assert!(
             resp.failures
                 .iter()
-                .any(|f| f.property.starts_with(property) && f.reason.contains(rule)),
+                .any(|f| failure_path(f).starts_with(property) && f.reason.contains(rule)),
             "{news}: expected a failure on {property} mentioning {rule:?}, got {:?}",
             resp.failures
         );
@@ -568,7 +619,9 @@ async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
     let inputs = from_struct(&read.inputs);
     assert_eq!(
         inputs,
-        json!({"name": "existing", "tags": {"team": "data"}})
+        json!({"name": "existing", "tags": {"team": "data"},
+               "encryptionKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k1"}),
+        "an import records the vault's key: nobody can tell whether it was chosen"
     );
     let props = from_struct(&read.properties);
     assert_eq!(
@@ -590,6 +643,72 @@ async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
         resp.properties.is_none(),
         "an import of a missing vault finds nothing"
     );
+}
+
+/// A vault with its own KMS key, imported: the program naming the key, or omitting it, has no
+/// diff; a state whose inputs lack the key (imported before it was recorded) has none either;
+/// another key still replaces the vault.
+#[tokio::test]
+async fn import_of_a_vault_with_its_own_key_plans_no_replacement() {
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/own-key";
+    let fake = FakeBackup::new();
+    fake.add_vault("keyed", Some(KEY));
+    let mut client = serve(fake.clone()).await;
+    let read = client
+        .read(read_req("keyed", None, None))
+        .await
+        .unwrap()
+        .into_inner();
+    let (state, imported) = (from_struct(&read.properties), from_struct(&read.inputs));
+    assert_eq!(imported["encryptionKeyArn"], KEY);
+    let diff_against = |old_inputs: Value, news: Value| rpc::DiffRequest {
+        id: "keyed".into(),
+        urn: urn("keyed"),
+        olds: to_struct(state.clone()),
+        old_inputs: to_struct(old_inputs),
+        news: to_struct(news),
+        r#type: VAULT.into(),
+        ..Default::default()
+    };
+    let without_key = json!({"name": "keyed"});
+    let with_key = json!({"name": "keyed", "encryptionKeyArn": KEY});
+    for (old_inputs, news) in [
+        (imported.clone(), with_key.clone()),
+        (imported.clone(), without_key.clone()),
+        (without_key.clone(), with_key.clone()),
+    ] {
+        let d = client
+            .diff(diff_against(old_inputs.clone(), news.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            d.changes,
+            rpc::diff_response::DiffChanges::DiffNone as i32,
+            "{old_inputs} -> {news}: {:?}",
+            d.detailed_diff
+        );
+    }
+    // A refresh after the import keeps the key as an input.
+    let refreshed = client
+        .read(read_req(
+            "keyed",
+            Some(state.clone()),
+            Some(imported.clone()),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(from_struct(&refreshed.inputs)["encryptionKeyArn"], KEY);
+    let other = json!({"name": "keyed", "encryptionKeyArn": "arn:aws:kms:us-east-1:123456789012:key/other"});
+    for old_inputs in [imported, without_key] {
+        let d = client
+            .diff(diff_against(old_inputs, other.clone()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(d.replaces, vec!["encryptionKeyArn".to_string()]);
+    }
 }
 
 #[tokio::test]

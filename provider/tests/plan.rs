@@ -205,7 +205,7 @@ async fn check_names_each_rule_path_and_the_rule_broken() {
         assert!(
             resp.failures
                 .iter()
-                .any(|f| f.property == property && f.reason.contains(rule)),
+                .any(|f| failure_path(f) == property && f.reason.contains(rule)),
             "{news}\nexpected a failure on {property} mentioning {rule:?}, got {:?}",
             resp.failures
         );
@@ -578,4 +578,119 @@ async fn delete_waits_for_deleted_selections_to_stop_counting() {
         .unwrap();
     assert!(fake.plan(&created.id).is_none());
     assert!(fake.calls().iter().filter(|c| *c == "DeletePlan").count() >= 2);
+}
+
+/// An import reads the plan from its id alone: a continuous rule's own schedule is an input,
+/// while the schedule AWS fills in for a rule without one is not; the program declaring the
+/// rules then has no diff.
+#[tokio::test]
+async fn import_keeps_the_schedule_a_continuous_rule_chose() {
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let own = json!({"ruleName": "pitr-noon", "targetVaultName": "vault-1",
+        "enableContinuousBackup": true, "scheduleExpression": "cron(0 12 * * ? *)",
+        "lifecycle": {"deleteAfterDays": 14}});
+    let filled_in = json!({"ruleName": "pitr", "targetVaultName": "vault-1",
+        "enableContinuousBackup": true, "lifecycle": {"deleteAfterDays": 35}});
+    let inputs = json!({"name": "pitr-plan", "rules": [own, filled_in]});
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(inputs.clone()),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let stored = fake.plan(&created.id).unwrap();
+    assert_eq!(
+        stored.document.rules[1].schedule_expression.as_deref(),
+        Some("cron(0 5 ? * * *)"),
+        "AWS fills in its default schedule"
+    );
+    let imported = client
+        .read(rpc::ReadRequest {
+            id: created.id.clone(),
+            urn: plan_urn(),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let imported_inputs = from_struct(&imported.inputs);
+    assert_eq!(
+        imported_inputs["rules"][0]["scheduleExpression"], "cron(0 12 * * ? *)",
+        "{imported_inputs}"
+    );
+    assert!(
+        imported_inputs["rules"][1]
+            .get("scheduleExpression")
+            .is_none(),
+        "{imported_inputs}"
+    );
+    let d = diff(
+        &mut client,
+        from_struct(&imported.properties),
+        imported_inputs.clone(),
+        inputs,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        d.changes,
+        DiffChanges::DiffNone as i32,
+        "{imported_inputs}: {:?}",
+        d.detailed_diff
+    );
+}
+
+/// A selection that nothing deletes (imported with its plan, so the engine knows no order) makes
+/// the plan's delete fail after a short grace, naming the selection and what to run; it does not
+/// wait out the whole delete timeout.
+#[tokio::test]
+async fn delete_fails_fast_with_advice_when_selections_stay() {
+    use awsbackup::aws::BackupApi;
+    let fake = FakeBackup::new();
+    let mut client = serve(fake.clone()).await;
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(plan(vec![rule("daily", 30)])),
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let selection = aws_sdk_backup::types::BackupSelection::builder()
+        .selection_name("imported-sel")
+        .iam_role_arn("arn:aws:iam::123456789012:role/backup")
+        .build()
+        .unwrap();
+    let (sel, _) = fake.create_selection(&created.id, selection).await.unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .delete(rpc::DeleteRequest {
+            id: created.id.clone(),
+            urn: plan_urn(),
+            properties: created.properties,
+            r#type: PLAN.into(),
+            timeout: 8.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    // The grace is a quarter of the 7.2 s wait budget (the backoff rounds it up to 3.5 s).
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    let message = err.message();
+    assert!(
+        message.contains(&format!("'imported-sel' ({}|{sel})", created.id)),
+        "{message}"
+    );
+    assert!(message.contains("pulumi import"), "{message}");
+    assert!(message.contains("pulumi up"), "{message}");
+    assert!(fake.plan(&created.id).is_some());
 }

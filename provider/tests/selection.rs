@@ -183,6 +183,9 @@ impl BackupApi for AwsLike {
         }
         self.fake.delete_selection(plan_id, selection_id).await
     }
+    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        self.fake.list_selections(plan_id).await
+    }
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         self.fake.list_tags(arn).await
     }
@@ -424,12 +427,27 @@ async fn check_names_the_property_and_the_rule_of_each_failure() {
                 json!({"resources": ["arn:aws:rds:us-east-1:123456789012:db:a", "arn:aws:s3:::b", "arn:aws:s3:::c", "orders-table"]}),
             ),
             "resources[3]",
-            "must be a resource ARN",
+            "must be '*', a resource ARN",
         ),
         (
             with(json!({"notResources": ["vol-123"]})),
             "notResources[0]",
-            "must be a resource ARN",
+            "must be '*', a resource ARN",
+        ),
+        (
+            with(json!({"resources": ["arn:aws:*"]})),
+            "resources[0]",
+            "an ARN prefix ending with * after the service (e.g. arn:aws:fsx:*",
+        ),
+        (
+            with(json!({"notResources": ["arn:aws:fsx:*:x"]})),
+            "notResources[0]",
+            "fewer than 6 ARN fields without being a prefix pattern",
+        ),
+        (
+            with(json!({"resources": ["arn:aws:ec2:eu*1:*:volume/*"]})),
+            "resources[0]",
+            "either literal or exactly *",
         ),
         (
             with(json!({"resources": arns(501, false)})),
@@ -509,7 +527,7 @@ async fn check_names_the_property_and_the_rule_of_each_failure() {
         assert!(
             resp.failures
                 .iter()
-                .any(|f| f.property == property && f.reason.contains(rule)),
+                .any(|f| failure_path(f) == property && f.reason.contains(rule)),
             "{news}: expected a failure on {property} mentioning {rule:?}, got {:?}",
             resp.failures
         );
@@ -520,6 +538,10 @@ async fn check_names_the_property_and_the_rule_of_each_failure() {
         with(json!({"resources": arns(500, false)})),
         with(json!({"resources": arns(30, true), "notResources": arns(30, true)})),
         with(json!({"resources": ["*"], "notResources": ["arn:aws:s3:::scratch"]})),
+        // Service-wide prefix patterns, as AWS's guide uses them.
+        with(
+            json!({"resources": ["arn:aws:ec2:*", "arn:aws:rds:eu-west-1:*"], "notResources": ["arn:aws:fsx:*"]}),
+        ),
         with(json!({"name": "a", "iamRoleArn": "arn:aws-us-gov:iam::123456789012:role/backup"})),
         with(
             json!({"name": "db.backups_v-2", "resources": null, "listOfTags": [
@@ -1189,5 +1211,24 @@ async fn update_is_refused_because_every_change_replaces() {
         err.message().contains("AWS has no update for selections"),
         "{}",
         err.message()
+    );
+}
+
+/// The engine looks a Check failure up by top-level property and prints that property's value:
+/// a nested failure names the top-level property and leads its reason with the full path.
+#[tokio::test]
+async fn nested_failures_name_a_property_the_engine_can_resolve() {
+    let mut client = serve(FakeBackup::new()).await;
+    let news = json!({"planId": "p", "iamRoleArn": ROLE, "resources": ["*"],
+        "notResources": ["arn:aws:s3:::ok", "vol-123"]});
+    let resp = check(&mut client, "sel", json!({}), news).await;
+    assert_eq!(resp.failures.len(), 1, "{:?}", resp.failures);
+    assert_eq!(resp.failures[0].property, "notResources");
+    assert!(
+        resp.failures[0]
+            .reason
+            .starts_with("notResources[1]: must be '*', a resource ARN"),
+        "{:?}",
+        resp.failures[0]
     );
 }

@@ -67,7 +67,7 @@ async fn check_enforces_the_lock_ranges() {
         assert!(
             resp.failures
                 .iter()
-                .any(|f| f.property == property && f.reason.contains(rule)),
+                .any(|f| failure_path(f) == property && f.reason.contains(rule)),
             "{news}: expected {property} / {rule:?}, got {:?}",
             resp.failures
         );

@@ -148,6 +148,8 @@ pub trait BackupApi: Send + Sync {
         selection_id: &str,
     ) -> Result<Option<Selection>, AwsError>;
     async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError>;
+    /// The selections of a plan as ListBackupSelections reports them: (selection id, name).
+    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

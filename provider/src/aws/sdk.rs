@@ -338,6 +338,36 @@ impl BackupApi for SdkBackup {
         Ok(())
     }
 
+    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        let mut found = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_backup_selections()
+                .backup_plan_id(plan_id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| aws_error("ListBackupSelections", e))?;
+            found.extend(
+                out.backup_selections_list
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| {
+                        (
+                            s.selection_id.unwrap_or_default(),
+                            s.selection_name.unwrap_or_default(),
+                        )
+                    }),
+            );
+            token = out.next_token;
+            if token.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         let mut tags = Tags::new();
         let mut token = None;

@@ -193,8 +193,12 @@ const DEFAULT_SCHEDULE: &str = "cron(0 5 ? * * *)";
 const DEFAULT_TIMEZONE: &str = "Etc/UTC";
 const DEFAULT_START_WINDOW: i64 = 480;
 const DEFAULT_COMPLETION_WINDOW: i64 = 10_080;
-/// How long a delete waits for AWS to forget the plan's deleted selections.
+/// How long a delete waits for AWS to forget the plan's deleted selections (the delete's custom
+/// timeout replaces it).
 const SELECTIONS_GONE_WAIT: Duration = Duration::from_secs(120);
+/// How long the plan's listed selections may stay unchanged before the delete concludes that
+/// nothing is deleting them (a quarter of the wait when that is shorter).
+const SELECTIONS_STUCK_GRACE: Duration = Duration::from_secs(30);
 
 const KNOWN_INDEX_TYPES: &[&str] = &["EBS", "S3"];
 const KNOWN_ADVANCED_TYPES: &[&str] = &["EC2", "S3"];
@@ -602,7 +606,6 @@ fn lifecycle_from(l: Option<&Lifecycle>, old: Option<&LifecycleArgs>) -> Option<
 /// The inputs a live rule stands for, given the user's previous version of it (if any).
 fn rule_from(r: &BackupRule, old: Option<&RuleArgs>) -> RuleArgs {
     let had = old.cloned().unwrap_or_default();
-    let continuous = r.enable_continuous_backup == Some(true);
     let copies: Vec<CopyActionArgs> = r
         .copy_actions
         .iter()
@@ -640,16 +643,13 @@ fn rule_from(r: &BackupRule, old: Option<&RuleArgs>) -> RuleArgs {
     RuleArgs {
         rule_name: Some(r.rule_name.clone()),
         target_vault_name: Some(r.target_backup_vault_name.clone()),
-        // AWS fills in a schedule for a continuous rule that has none.
-        schedule_expression: if continuous && had.schedule_expression.is_none() {
-            None
-        } else {
-            user_value(
-                r.schedule_expression.clone(),
-                had.schedule_expression.is_some(),
-                &[DEFAULT_SCHEDULE.to_string()],
-            )
-        },
+        // AWS fills in its default schedule for every rule without one, continuous rules too;
+        // a schedule the user chose is kept, on refresh and on import alike.
+        schedule_expression: user_value(
+            r.schedule_expression.clone(),
+            had.schedule_expression.is_some(),
+            &[DEFAULT_SCHEDULE.to_string()],
+        ),
         schedule_expression_timezone: user_value(
             r.schedule_expression_timezone.clone(),
             had.schedule_expression_timezone.is_some(),
@@ -987,30 +987,76 @@ impl Resource for Plan {
     }
 
     async fn delete(&self, ctx: &Context, id: &str, _state: PlanState) -> Result<(), OpError> {
-        let deadline = tokio::time::Instant::now() + SELECTIONS_GONE_WAIT;
+        let budget = ctx.wait_budget(SELECTIONS_GONE_WAIT);
+        let grace = SELECTIONS_STUCK_GRACE.min(budget / 4);
+        let deadline = tokio::time::Instant::now() + budget;
         let mut delay = Duration::from_millis(500);
+        // The selections AWS last listed for the plan, and since when that list is unchanged.
+        let mut stuck: Option<(Vec<(String, String)>, tokio::time::Instant)> = None;
         loop {
-            match ctx.api.delete_plan(id).await {
+            let refusal = match ctx.api.delete_plan(id).await {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_not_found() => return Ok(()),
-                // Deleted selections take a while to stop counting.
                 Err(e)
                     if e.is("InvalidRequestException")
                         && e.message.to_lowercase().contains("selection") =>
                 {
-                    if tokio::time::Instant::now() >= deadline {
-                        return Err(OpError::Failed(format!(
-                            "backup plan '{id}' still has selections after {}s: {}",
-                            SELECTIONS_GONE_WAIT.as_secs(),
-                            e.message
-                        )));
-                    }
-                    tracing::debug!(plan = %id, "selections still attached; retrying delete");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
+                    e
                 }
                 Err(e) => return Err(e.into()),
+            };
+            let now = tokio::time::Instant::now();
+            // Selections still listed are either being deleted right now (the engine deletes
+            // them before or alongside the plan) or going nowhere; none listed means AWS has
+            // not caught up with their deletion yet, which only takes waiting.
+            match ctx.api.list_selections(id).await {
+                Ok(mut listed) if !listed.is_empty() => {
+                    listed.sort();
+                    match &stuck {
+                        Some((before, since)) if *before == listed => {
+                            if now.duration_since(*since) >= grace {
+                                return Err(OpError::Failed(selections_left_behind(
+                                    id, &listed, grace,
+                                )));
+                            }
+                        }
+                        _ => stuck = Some((listed, now)),
+                    }
+                }
+                Ok(_) => stuck = None,
+                Err(e) => {
+                    tracing::debug!(plan = %id, error = %e, "cannot list the plan's selections")
+                }
             }
+            if now >= deadline {
+                return Err(OpError::Failed(format!(
+                    "backup plan '{id}' still has selections after {}s: {}",
+                    budget.as_secs(),
+                    refusal.message
+                )));
+            }
+            tracing::debug!(plan = %id, "selections still attached; retrying delete");
+            tokio::time::sleep(delay.min(deadline - now)).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
+}
+
+/// Why a plan cannot be deleted while selections nobody is deleting still belong to it.
+fn selections_left_behind(id: &str, listed: &[(String, String)], grace: Duration) -> String {
+    let names: Vec<String> = listed
+        .iter()
+        .map(|(sel, name)| format!("'{name}' ({id}|{sel})"))
+        .collect();
+    format!(
+        "backup plan '{id}' cannot be deleted: AWS deletes a plan only after its selections, and \
+         {} selection(s) of it stayed in place for {}s: {}. If they are in this stack (after \
+         `pulumi import`, the state records no dependency between a selection and its plan), make \
+         each selection's planId refer to the plan resource's planId output and run `pulumi up` \
+         once, which records the dependency, then delete again. Otherwise delete those selections \
+         first (`pulumi destroy --target <selection urn>`, or DeleteBackupSelection)",
+        listed.len(),
+        grace.as_secs(),
+        names.join(", ")
+    )
 }

@@ -41,8 +41,9 @@ pub struct SelectionArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iam_role_arn: Option<String>,
     /// ARNs of the resources to back up; a resource matching any of them is selected (OR). An ARN
-    /// may end with `*` as a prefix pattern, and `*` alone means every supported resource. At most
-    /// 500 ARNs, or 30 when any contains a `*`. Combined with `listOfTags` by OR: to select only
+    /// may end with `*` as a prefix pattern (`arn:aws:s3:::logs-*`, or service-wide
+    /// `arn:aws:fsx:*`), its region and account may be `*`, and `*` alone means every supported
+    /// resource. At most 500 ARNs, or 30 when any contains a `*`. Combined with `listOfTags` by OR: to select only
     /// the tagged resources among these ARNs, use `conditions` instead of `listOfTags`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<String>>,
@@ -173,13 +174,56 @@ fn iam_role_arn() -> &'static Regex {
     })
 }
 
-/// `arn:<partition>:<service>:<region>:<account>:<resource>`; region and account may be empty
-/// (S3) or `*`.
-fn resource_arn() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"^arn:[^:\s]+:[^:\s]+:[^:\s]*:[^:\s]*:\S+$").expect("valid regex")
-    })
+/// What a `resources`/`notResources` entry may be, as AWS documents it: `*`; a full ARN
+/// `arn:<partition>:<service>:<region>:<account>:<resource>` whose region and account are empty
+/// (S3), literal or `*`; or an ARN cut short by a trailing `*` after at least its service, a
+/// prefix pattern such as `arn:aws:fsx:*` (every FSx resource). `Ok(true)` when a `*` stands
+/// inside the resource part rather than at its end, which AWS does not document.
+fn resource_pattern(arn: &str) -> Result<bool, String> {
+    if arn == "*" {
+        return Ok(false);
+    }
+    let shape =
+        "must be '*', a resource ARN (arn:<partition>:<service>:<region>:<account-id>:<resource>, \
+                 optionally ending with *) or an ARN prefix ending with * after the service (e.g. \
+                 arn:aws:fsx:* or arn:aws:ec2:*:*:volume/*)";
+    if arn.chars().any(char::is_whitespace) {
+        return Err(format!("{shape}; got '{arn}', which contains whitespace"));
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let literal = |f: &str| !f.is_empty() && !f.contains('*');
+    if parts[0] != "arn" || parts.len() < 4 || !literal(parts[1]) || !literal(parts[2]) {
+        return Err(format!("{shape}; got '{arn}'"));
+    }
+    // Region and account: empty, literal, or exactly `*`.
+    let field_ok = |f: &str| !f.contains('*') || f == "*";
+    if parts.len() < 6 {
+        // A prefix pattern: the last field present ends with the only `*` it has.
+        let (last, middle) = parts[3..].split_last().expect("at least one field");
+        let ok = last.ends_with('*')
+            && !last[..last.len() - 1].contains('*')
+            && middle.iter().all(|f| field_ok(f));
+        return if ok {
+            Ok(false)
+        } else {
+            Err(format!(
+                "{shape}; got '{arn}', which has fewer than 6 ARN fields without being a prefix \
+                 pattern ending with *"
+            ))
+        };
+    }
+    let (region, account, resource) = (parts[3], parts[4], parts[5]);
+    if !field_ok(region) || !field_ok(account) {
+        return Err(format!(
+            "{shape}; got '{arn}': a region or account field is either literal or exactly *"
+        ));
+    }
+    if resource.is_empty() {
+        return Err(format!(
+            "{shape}; got '{arn}', whose resource part is empty"
+        ));
+    }
+    Ok(resource.trim_end_matches('*').contains('*'))
 }
 
 /// Splits `<planId>|<selectionId>`.
@@ -233,24 +277,14 @@ fn check_arns(ctx: &mut CheckContext, field: &str, arns: &Option<Vec<String>>) {
     let Some(arns) = arns else { return };
     for (i, arn) in arns.iter().enumerate() {
         let path = format!("{field}[{i}]");
-        if arn != "*" && !resource_arn().is_match(arn) {
-            ctx.fail(
-                &path,
-                format!(
-                    "must be a resource ARN (arn:<partition>:<service>:<region>:<account-id>:<resource>, \
-                     optionally ending with *) or '*'; got '{arn}'"
-                ),
-            );
-            continue;
-        }
-        // AWS documents `*` in the resource part only at the end (a prefix pattern).
-        let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
-        if resource.trim_end_matches('*').contains('*') {
-            ctx.warn(format!(
+        match resource_pattern(arn) {
+            Err(reason) => ctx.fail(&path, reason),
+            Ok(true) => ctx.warn(format!(
                 "{path}: '{arn}' has a * before the end of its resource part; AWS Backup documents \
                  wildcards there only as a prefix pattern ending with * (e.g. arn:aws:s3:::my-bucket-*), \
                  so it may not match what you expect"
-            ));
+            )),
+            Ok(false) => {}
         }
     }
     let wildcard = arns.iter().any(|a| a.contains('*'));

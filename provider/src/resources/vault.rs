@@ -125,12 +125,22 @@ impl Resource for Vault {
         tags::check(ctx, &mut args.tags);
     }
 
-    fn normalize_for_diff(&self, _old_state: &Value, old: &mut Value, new: &mut Value) {
+    fn normalize_for_diff(&self, old_state: &Value, old: &mut Value, new: &mut Value) {
         // An omitted key means "whatever AWS chose" (its aws/backup key): not a change.
-        if new.get("encryptionKeyArn").is_none() {
-            if let Some(o) = old.as_object_mut() {
-                o.remove("encryptionKeyArn");
+        match new.get("encryptionKeyArn") {
+            None => {
+                if let Some(o) = old.as_object_mut() {
+                    o.remove("encryptionKeyArn");
+                }
             }
+            // Naming the key the vault already has is not a change either, even when the
+            // previous inputs left it out.
+            Some(key) if old.get("encryptionKeyArn").is_none() => {
+                if old_state.get("encryptionKeyArn") == Some(key) {
+                    old["encryptionKeyArn"] = key.clone();
+                }
+            }
+            Some(_) => {}
         }
         for side in [old, new] {
             if side.get("forceDestroy").is_none() {
@@ -200,15 +210,21 @@ impl Resource for Vault {
             return Ok(None);
         };
         let live_tags = tags::managed(ctx.api.list_tags(&vault.arn).await?);
+        let importing = old.is_none();
         let old = old.unwrap_or_default();
         let tags = (!live_tags.is_empty() || old.tags.is_some()).then_some(live_tags);
         let inputs = VaultArgs {
             name: Some(vault.name.clone()),
-            // Only an explicitly chosen key is an input; AWS's default is not.
-            encryption_key_arn: old
-                .encryption_key_arn
-                .as_ref()
-                .and(vault.encryption_key_arn.clone()),
+            // On refresh, only a key the user chose is an input (AWS's default is not). On import
+            // nobody can tell them apart, so the key is recorded: a program naming it then has no
+            // diff, and one omitting it accepts whichever key the vault has.
+            encryption_key_arn: if importing {
+                vault.encryption_key_arn.clone()
+            } else {
+                old.encryption_key_arn
+                    .as_ref()
+                    .and(vault.encryption_key_arn.clone())
+            },
             tags: tags.clone(),
             force_destroy: old.force_destroy,
         };

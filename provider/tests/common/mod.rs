@@ -432,6 +432,21 @@ impl BackupApi for FakeBackup {
             })
     }
 
+    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        self.enter("ListBackupSelections").await?;
+        let s = self.state.lock().unwrap();
+        Ok(s.selections
+            .values()
+            .filter(|sel| sel.plan_id == plan_id)
+            .map(|sel| {
+                (
+                    sel.selection_id.clone(),
+                    sel.selection.selection_name.clone(),
+                )
+            })
+            .collect())
+    }
+
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         self.enter("ListTags").await?;
         Ok(self
@@ -514,4 +529,25 @@ pub const VAULT: &str = "awsbackup:index:Vault";
 
 pub fn urn(name: &str) -> String {
     format!("urn:pulumi:test::proj::{VAULT}::{name}")
+}
+
+/// The full path a Check failure names. The engine looks failures up by top-level property, so a
+/// nested path is reported on its top-level property and leads the reason (`rules[1].x: ...`);
+/// this checks that shape and returns the nested path, or the property itself.
+pub fn failure_path(f: &awsbackup::proto::pulumirpc::CheckFailure) -> String {
+    assert!(
+        !f.property.contains(['.', '[']),
+        "the engine cannot resolve the nested property {:?}",
+        f.property
+    );
+    match f.reason.split_once(": ") {
+        Some((path, _))
+            if path.len() > f.property.len()
+                && path.starts_with(&f.property)
+                && path[f.property.len()..].starts_with(['.', '[']) =>
+        {
+            path.to_string()
+        }
+        _ => f.property.clone(),
+    }
 }

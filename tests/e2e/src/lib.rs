@@ -561,6 +561,26 @@ impl Stack {
         ])
     }
 
+    /// `pulumi import --file <f> --yes --protect=false --generate-code=false`: imports every
+    /// (type token, resource name, id) in one command.
+    pub fn import_all(&self, resources: &[(&str, &str, &str)]) -> CmdOutput {
+        let list: Vec<Value> = resources
+            .iter()
+            .map(|(token, name, id)| serde_json::json!({"type": token, "name": name, "id": id}))
+            .collect();
+        let file = self.dir.path().join("import.json");
+        fs::write(&file, serde_json::json!({ "resources": list }).to_string())
+            .expect("write the import file");
+        self.pulumi(&[
+            "import",
+            "--file",
+            &file.display().to_string(),
+            "--yes",
+            "--protect=false",
+            "--generate-code=false",
+        ])
+    }
+
     /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.
     pub fn state_delete(&self, urn: &str) -> CmdOutput {
         self.pulumi(&["state", "delete", urn, "--yes"])

@@ -274,3 +274,62 @@ fn import_resource_option_adopts_each_resource_type() {
     assert_eq!(aws.vault_names(), Vec::<String>::new());
     assert_eq!(aws.plan_ids(), Vec::<String>::new());
 }
+
+/// Right after `pulumi import` the state records no dependency between a selection and its plan,
+/// so nothing stops a destroy from deleting the plan while its selection stays (here a targeted
+/// one). The plan's delete then fails within its grace, naming the selection and the advice,
+/// instead of waiting out two minutes. The documented `pulumi up` records the dependencies: the
+/// same targeted destroy is then refused by the engine, and a full destroy leaves nothing.
+#[test]
+fn destroy_right_after_an_import_fails_fast_and_the_documented_up_fixes_it() {
+    let local = Local::start();
+    let aws = Aws::for_local(&local);
+    let a = create_with_sdk(&aws, "imported-order", None);
+    let program = declaring_program(&a, "", |_| String::new());
+    let stack = Stack::new(&program, local.endpoint());
+    let selection_import_id = format!("{}|{}", a.plan_id, a.selection_id);
+    stack
+        .import_all(&[
+            (VAULT, "vault", a.vault.as_str()),
+            (LOCK, "lock", a.vault.as_str()),
+            (PLAN, "plan", a.plan_id.as_str()),
+            (SELECTION, "sel", selection_import_id.as_str()),
+        ])
+        .success()
+        .contains("4 imported");
+    let plan_urn = stack.urn(PLAN, "plan");
+    let destroy_plan =
+        || stack.pulumi(&["destroy", "--yes", "--skip-preview", "--target", &plan_urn]);
+    let started = std::time::Instant::now();
+    let destroy = destroy_plan().failure();
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(75),
+        "the plan's delete took {took:?}\n{destroy}"
+    );
+    destroy
+        .contains(&format!("'tagged-buckets' ({selection_import_id})"))
+        .contains("pulumi import")
+        .contains("run `pulumi up`");
+    assert_eq!(aws.plan_ids(), vec![a.plan_id.clone()]);
+    assert_eq!(aws.selection_ids(&a.plan_id), vec![a.selection_id.clone()]);
+
+    // The README's advice: one `pulumi up` of the program, whose selection refers to the plan.
+    stack
+        .pulumi(&["up", "--yes", "--expect-no-changes"])
+        .success();
+    let export = stack.export();
+    let sel = export.resource(&stack.urn(SELECTION, "sel")).unwrap();
+    assert!(
+        sel["dependencies"]
+            .as_array()
+            .is_some_and(|d| d.contains(&json!(plan_urn))),
+        "{sel}"
+    );
+    // Now the engine knows the selection depends on the plan.
+    destroy_plan().failure().contains("--target-dependents");
+    assert_eq!(aws.plan_ids(), vec![a.plan_id.clone()]);
+    stack.destroy().success();
+    assert_eq!(aws.vault_names(), Vec::<String>::new());
+    assert_eq!(aws.plan_ids(), Vec::<String>::new());
+}

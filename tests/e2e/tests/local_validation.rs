@@ -39,6 +39,13 @@ fn assert_refused(
                 "{what}: the output should contain {needle:?}\n{out}"
             );
         }
+        // The engine prints a failure's property with its value, looked up as a top-level
+        // key: a nested path there would print as <nil>.
+        let nested = regex::Regex::new(r"property [A-Za-z]+[\[.]").unwrap();
+        assert!(
+            !nested.is_match(&out.all()),
+            "{what}: a failure names a property the engine cannot look up\n{out}"
+        );
         assert_eq!(
             aws.plan_ids(),
             Vec::<String>::new(),
@@ -256,7 +263,22 @@ fn bad_vaults_locks_and_selections_fail_at_preview_naming_the_property() {
                 "      iamRoleArn: {ROLE}\n      listOfTags:\n        - conditionType: STRINGEQUALS\n          \
                  conditionKey: \"\"\n          conditionValue: daily\n"
             )),
-            vec!["listOfTags[0].conditionKey", "must not be empty"],
+            vec![
+                "property listOfTags value",
+                "listOfTags[0].conditionKey: must not be empty",
+            ],
+        ),
+        (
+            "a notResources entry that is no ARN pattern",
+            selection(&format!(
+                "      iamRoleArn: {ROLE}\n      resources:\n        - \"*\"\n      notResources:\n        \
+                 - arn:aws:fsx:*\n        - arn:aws:*\n"
+            )),
+            vec![
+                "property notResources value",
+                "notResources[1]: must be '*', a resource ARN",
+                "got 'arn:aws:*'",
+            ],
         ),
     ];
     for (what, program, needles) in &cases {

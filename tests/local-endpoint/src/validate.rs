@@ -162,8 +162,9 @@ pub fn backup_vault_arn(s: &str) -> Result<(), String> {
     }
 }
 
-/// A resource pattern of a selection: `*`, or an ARN whose wildcards are in the
-/// region/account fields or at the very end (prefix pattern).
+/// A resource pattern of a selection: `*`; an ARN whose region/account fields are literal or
+/// `*` and whose resource part has a `*` only at its very end; or an ARN cut short by a trailing
+/// `*` after at least its service (a prefix pattern such as `arn:aws:fsx:*`).
 pub fn selection_resource(s: &str) -> ApiResult<()> {
     if s == "*" {
         return Ok(());
@@ -173,14 +174,26 @@ pub fn selection_resource(s: &str) -> ApiResult<()> {
             "Invalid resource ARN or pattern in selection: {s:?}"
         ))
     };
-    let arn = parse_arn(s).ok_or_else(bad)?;
     let field_ok = |f: &str| !f.contains('*') || f == "*";
-    let res = &arn.resource;
-    let res_ok = match res.find('*') {
-        None => true,
-        Some(i) => i == res.len() - 1,
-    };
-    if field_ok(&arn.region) && field_ok(&arn.account) && !arn.service.contains('*') && res_ok {
+    let trailing_only = |f: &str| f.find('*').is_none_or(|i| i == f.len() - 1);
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    if parts.len() < 6 {
+        let literal = |f: &str| !f.is_empty() && !f.contains('*');
+        let prefix_ok = parts.len() >= 4
+            && parts[0] == "arn"
+            && literal(parts[1])
+            && literal(parts[2])
+            && parts[3..parts.len() - 1].iter().all(|f| field_ok(f))
+            && s.ends_with('*')
+            && trailing_only(parts[parts.len() - 1]);
+        return if prefix_ok { Ok(()) } else { Err(bad()) };
+    }
+    let arn = parse_arn(s).ok_or_else(bad)?;
+    if field_ok(&arn.region)
+        && field_ok(&arn.account)
+        && !arn.service.contains('*')
+        && trailing_only(&arn.resource)
+    {
         Ok(())
     } else {
         Err(bad())
@@ -487,5 +500,15 @@ mod tests {
         assert!(selection_resource("arn:aws:ec2:*:*:volume/*").is_ok());
         assert!(selection_resource("arn:aws:s3:::*-logs").is_err());
         assert!(selection_resource("not-an-arn").is_err());
+        // Prefix patterns cut short after the service, region or account.
+        assert!(selection_resource("arn:aws:fsx:*").is_ok());
+        assert!(selection_resource("arn:aws:ec2:*").is_ok());
+        assert!(selection_resource("arn:aws:rds:eu-west-1:*").is_ok());
+        assert!(selection_resource("arn:aws:rds:eu-*").is_ok());
+        assert!(selection_resource("arn:aws:*").is_err());
+        assert!(selection_resource("arn:aws:fsx").is_err());
+        assert!(selection_resource("arn:aws:fsx:").is_err());
+        assert!(selection_resource("arn:aws:fsx:*:x").is_err());
+        assert!(selection_resource("arn:aws:f*x:*").is_err());
     }
 }

@@ -266,6 +266,55 @@ async fn resource_arn_limits() {
     create(vec!["arn:aws:ec2:*:*:volume/*".into(), "*".into()])
         .await
         .unwrap();
+    assert_invalid(
+        create(vec!["arn:aws:*".into()]).await,
+        "Invalid resource ARN",
+    );
+    assert_invalid(
+        create(vec!["arn:aws:fsx:*:x".into()]).await,
+        "Invalid resource ARN",
+    );
+}
+
+/// Service-wide prefix patterns (`arn:aws:fsx:*`) in Resources and NotResources, as AWS's
+/// guide uses them, are stored and read back as given.
+#[tokio::test]
+async fn service_wide_prefix_patterns() {
+    let (_ep, c, plan) = setup().await;
+    let sel = BackupSelection::builder()
+        .selection_name("all-but-fsx")
+        .iam_role_arn(ROLE)
+        .resources("arn:aws:ec2:*")
+        .resources("arn:aws:rds:eu-west-1:*")
+        .not_resources("arn:aws:fsx:*")
+        .build()
+        .unwrap();
+    let id = c
+        .create_backup_selection()
+        .backup_plan_id(&plan)
+        .backup_selection(sel)
+        .send()
+        .await
+        .unwrap()
+        .selection_id
+        .unwrap();
+    let got = c
+        .get_backup_selection()
+        .backup_plan_id(&plan)
+        .selection_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .backup_selection
+        .unwrap();
+    assert_eq!(
+        got.resources(),
+        [
+            "arn:aws:ec2:*".to_string(),
+            "arn:aws:rds:eu-west-1:*".to_string()
+        ]
+    );
+    assert_eq!(got.not_resources(), ["arn:aws:fsx:*".to_string()]);
 }
 
 #[tokio::test]

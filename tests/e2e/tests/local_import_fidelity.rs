@@ -1,0 +1,254 @@
+//! The import-fidelity matrix: every resource type, in every configuration whose inputs AWS
+//! reports back, is created by a program, removed from the state, imported with `pulumi import`,
+//! and then the same program has nothing to do (`preview --expect-no-changes`, and a refresh
+//! finds nothing either). Each new resource or input joins [`PROGRAM`].
+//!
+//! Inputs AWS never reports (a vault's `forceDestroy`) cannot survive an import and are left out.
+
+use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
+use serde_json::json;
+
+const VAULT: &str = "awsbackup:index:Vault";
+const LOCK: &str = "awsbackup:index:VaultLock";
+const PLAN: &str = "awsbackup:index:Plan";
+const SELECTION: &str = "awsbackup:index:Selection";
+
+/// Every configuration of the matrix, in one program.
+const PROGRAM: &str = r#"resources:
+  # A vault with AWS's key and tags, one with its own KMS key, one autonamed.
+  plain:
+    type: awsbackup:index:Vault
+    properties:
+      name: fid-plain
+      tags:
+        team: platform
+  keyed:
+    type: awsbackup:index:Vault
+    properties:
+      name: fid-keyed
+      encryptionKeyArn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  auto:
+    type: awsbackup:index:Vault
+  # A governance lock with both bounds, a compliance lock with a minimum only.
+  governance:
+    type: awsbackup:index:VaultLock
+    properties:
+      backupVaultName: ${plain.name}
+      minRetentionDays: 1
+      maxRetentionDays: 400
+  compliance:
+    type: awsbackup:index:VaultLock
+    properties:
+      backupVaultName: ${keyed.name}
+      minRetentionDays: 7
+      changeableForDays: 30
+  plan:
+    type: awsbackup:index:Plan
+    properties:
+      name: fid-plan
+      rules:
+        # Continuous backup with its own schedule, and with the one AWS fills in.
+        - ruleName: pitr-own-schedule
+          targetVaultName: ${keyed.name}
+          enableContinuousBackup: true
+          scheduleExpression: cron(0 12 * * ? *)
+          lifecycle:
+            deleteAfterDays: 14
+        - ruleName: pitr-default-schedule
+          targetVaultName: ${keyed.name}
+          enableContinuousBackup: true
+          lifecycle:
+            deleteAfterDays: 35
+        # Every other rule input: time zone, windows, cold storage and archive, recovery point
+        # tags, copies with and without a lifecycle, index actions.
+        - ruleName: daily-copies
+          targetVaultName: ${plain.name}
+          scheduleExpression: cron(0 3 ? * * *)
+          scheduleExpressionTimezone: Europe/Paris
+          startWindowMinutes: 120
+          completionWindowMinutes: 720
+          lifecycle:
+            moveToColdStorageAfterDays: 30
+            deleteAfterDays: 365
+            optInToArchiveForSupportedResources: true
+          recoveryPointTags:
+            kind: daily
+          copyActions:
+            - destinationVaultArn: arn:aws:backup:eu-west-1:123456789012:backup-vault:dr-vault
+              lifecycle:
+                deleteAfterDays: 90
+            - destinationVaultArn: arn:aws:backup:us-west-2:210987654321:backup-vault:other-account
+          indexActions:
+            - resourceTypes:
+                - EBS
+                - S3
+      advancedBackupSettings:
+        - resourceType: EC2
+          backupOptions:
+            WindowsVSS: enabled
+      tags:
+        team: platform
+  # An autonamed plan with AWS's defaults only.
+  minimal:
+    type: awsbackup:index:Plan
+    properties:
+      rules:
+        - ruleName: nightly
+          targetVaultName: ${auto.name}
+  # Every way of selecting: conditions with notResources (a service-wide pattern among them),
+  # listOfTags, and resource patterns.
+  byConditions:
+    type: awsbackup:index:Selection
+    properties:
+      planId: ${plan.planId}
+      name: by-conditions
+      iamRoleArn: arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole
+      resources:
+        - "*"
+      notResources:
+        - arn:aws:fsx:*
+        - arn:aws:s3:::scratch-bucket
+      conditions:
+        stringEquals:
+          - conditionKey: aws:ResourceTag/backup
+            conditionValue: daily
+        stringNotLike:
+          - conditionKey: aws:ResourceTag/env
+            conditionValue: test*
+  byTags:
+    type: awsbackup:index:Selection
+    properties:
+      planId: ${plan.planId}
+      name: by-tags
+      iamRoleArn: arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole
+      listOfTags:
+        - conditionType: STRINGEQUALS
+          conditionKey: backup
+          conditionValue: weekly
+  byPatterns:
+    type: awsbackup:index:Selection
+    properties:
+      planId: ${minimal.planId}
+      iamRoleArn: arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole
+      resources:
+        - arn:aws:fsx:*
+        - arn:aws:ec2:*:*:volume/*
+      notResources:
+        - arn:aws:rds:eu-west-1:*
+"#;
+
+/// (type token, resource name) of every resource in [`PROGRAM`].
+const RESOURCES: &[(&str, &str)] = &[
+    (VAULT, "plain"),
+    (VAULT, "keyed"),
+    (VAULT, "auto"),
+    (LOCK, "governance"),
+    (LOCK, "compliance"),
+    (PLAN, "plan"),
+    (PLAN, "minimal"),
+    (SELECTION, "byConditions"),
+    (SELECTION, "byTags"),
+    (SELECTION, "byPatterns"),
+];
+
+#[test]
+fn every_resource_configuration_imports_without_changes() {
+    let local = Local::start();
+    let aws = Aws::for_local(&local);
+    let stack = Stack::new(
+        &yaml_program("awsbackup-fidelity", PROGRAM),
+        local.endpoint(),
+    );
+
+    let preview = stack.preview_diff().success();
+    preview
+        .contains("\"arn:aws:fsx:*\"")
+        .contains("11 to create");
+    stack.up().success();
+    stack.preview_expect_no_changes().success();
+    stack
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+
+    // What AWS holds, and the ids to import it by.
+    let export = stack.export();
+    let ids: Vec<(&str, &str, String)> = RESOURCES
+        .iter()
+        .map(|(token, name)| {
+            let r = export
+                .resource(&stack.urn(token, name))
+                .unwrap_or_else(|| panic!("{token} {name} is not in the state:\n{export}"));
+            (*token, *name, r["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let plan_id = &ids.iter().find(|(_, n, _)| *n == "plan").unwrap().2;
+    let version = aws.plan(plan_id).unwrap().version_id;
+    let held = (
+        aws.vault_names(),
+        aws.plan_ids(),
+        aws.selection_ids(plan_id),
+    );
+    assert_eq!(held.0.len(), 3);
+    assert_eq!(held.1.len(), 2);
+    assert_eq!(held.2.len(), 2);
+    let pattern_id = &ids.iter().find(|(_, n, _)| *n == "byPatterns").unwrap().2;
+    let (minimal_id, pattern_selection) = pattern_id.split_once('|').unwrap();
+    let by_patterns = aws
+        .selection(minimal_id, pattern_selection)
+        .expect("the selection exists");
+    assert_eq!(
+        by_patterns.resources(),
+        ["arn:aws:fsx:*", "arn:aws:ec2:*:*:volume/*"]
+    );
+
+    // Forget everything, then import it all back by id.
+    for (token, name) in RESOURCES.iter().rev() {
+        stack.state_delete(&stack.urn(token, name)).success();
+    }
+    assert!(stack.export().of_type(VAULT).is_empty());
+    let import: Vec<(&str, &str, &str)> = ids
+        .iter()
+        .map(|(token, name, id)| (*token, *name, id.as_str()))
+        .collect();
+    stack.import_all(&import).success().contains("10 imported");
+    assert_eq!(
+        (
+            aws.vault_names(),
+            aws.plan_ids(),
+            aws.selection_ids(plan_id)
+        ),
+        held,
+        "the import changed what AWS holds"
+    );
+    assert_eq!(aws.plan(plan_id).unwrap().version_id, version);
+
+    let imported = stack.export();
+    let keyed = imported.resource(&stack.urn(VAULT, "keyed")).unwrap();
+    assert_eq!(
+        keyed["inputs"]["encryptionKeyArn"],
+        json!("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    );
+    let plan = imported.resource(&stack.urn(PLAN, "plan")).unwrap();
+    assert_eq!(
+        plan["inputs"]["rules"][0]["scheduleExpression"],
+        json!("cron(0 12 * * ? *)")
+    );
+    assert_eq!(plan["inputs"]["rules"][1].get("scheduleExpression"), None);
+
+    // The program that created them has nothing to do, and a refresh finds nothing.
+    stack.preview_expect_no_changes().success();
+    stack
+        .pulumi(&["refresh", "--yes", "--expect-no-changes"])
+        .success();
+    stack.preview_expect_no_changes().success();
+
+    // An import records no dependencies; one `pulumi up` of the program records them (and
+    // changes nothing), after which destroy deletes in order and leaves nothing.
+    stack
+        .pulumi(&["up", "--yes", "--expect-no-changes"])
+        .success();
+    assert_eq!(aws.plan(plan_id).unwrap().version_id, version);
+    stack.destroy().success();
+    assert_eq!(aws.vault_names(), Vec::<String>::new());
+    assert_eq!(aws.plan_ids(), Vec::<String>::new());
+}
