@@ -138,10 +138,11 @@ async fn handle_request(
         }
     };
 
+    let (account, region) = caller(&parts.headers, &query);
     let decision = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
-        inner.faults.decide(route.operation, now)
+        inner.faults.decide(route.operation, &account, &region, now)
     };
     if decision.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
@@ -161,7 +162,6 @@ async fn handle_request(
         None => {}
     }
 
-    let (account, region) = caller(&parts.headers, &query);
     let result = {
         let mut inner = shared.lock();
         let request = ops::Request {

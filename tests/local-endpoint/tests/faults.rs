@@ -229,3 +229,87 @@ async fn dropped_connections_and_latency_are_retried() {
         drops
     );
 }
+
+/// `rateLimits` throttles by rate, with a token bucket per account, region and operation (or
+/// `*`): a burst passes, the rest of a tight loop is throttled, another account has its own
+/// bucket, and the bucket refills at its rate.
+#[tokio::test]
+async fn rate_limits_throttle_by_rate_per_account_and_region() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let a = client_for(
+        &ep.url(),
+        "111111111111",
+        "us-east-1",
+        RetryConfig::disabled(),
+    );
+    let b = client_for(
+        &ep.url(),
+        "222222222222",
+        "us-east-1",
+        RetryConfig::disabled(),
+    );
+    let a_west = client_for(
+        &ep.url(),
+        "111111111111",
+        "eu-west-1",
+        RetryConfig::disabled(),
+    );
+    ep.set_faults(json!({
+        "rateLimits": {
+            "*": { "perSecond": 5, "burst": 10 },
+            "ListTags": { "perSecond": 1, "burst": 1 }
+        }
+    }))
+    .unwrap();
+    let burst = |c: Client| async move {
+        let mut ok = 0;
+        let mut throttled = 0;
+        for _ in 0..30 {
+            match c.list_backup_vaults().send().await {
+                Ok(_) => ok += 1,
+                Err(e) => {
+                    assert_eq!(failure(Err::<(), _>(e)).code, "ThrottlingException");
+                    throttled += 1;
+                }
+            }
+        }
+        (ok, throttled)
+    };
+    let started = Instant::now();
+    let (ok, throttled) = burst(a.clone()).await;
+    // The burst of 10 plus what refilled while the loop ran (5 per second).
+    let refill = (started.elapsed().as_secs_f64() * 5.0).ceil() as i32;
+    assert!((10..=10 + refill).contains(&ok), "{ok} passed");
+    assert_eq!(ok + throttled, 30);
+    let (ok_b, _) = burst(b).await;
+    assert!(ok_b >= 10, "another account has its own bucket: {ok_b}");
+    let (ok_west, _) = burst(a_west).await;
+    assert!(
+        ok_west >= 10,
+        "another region has its own bucket: {ok_west}"
+    );
+    // An operation with its own limit does not draw on the empty `*` bucket: one ListTags
+    // passes the limiter (and fails on its own merits), the next one is throttled.
+    let tags = || {
+        a.list_tags()
+            .resource_arn("arn:aws:backup:us-east-1:111111111111:backup-vault:none")
+            .send()
+    };
+    let first = tags()
+        .await
+        .map(drop)
+        .map_err(|e| failure(Err::<(), _>(e)).code);
+    assert_ne!(first, Err("ThrottlingException".to_string()));
+    assert_eq!(failure(tags().await.map(drop)).code, "ThrottlingException");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (after, _) = burst(a).await;
+    assert!((5..=8).contains(&after), "refilled at 5/s: {after}");
+    let stats = ep.stats();
+    assert!(
+        stats["faultsByKind"]["throttle"].as_u64().unwrap() >= 20,
+        "{stats}"
+    );
+
+    let bad = ep.set_faults(json!({"rateLimits": {"*": {"perSecond": 0, "burst": 1}}}));
+    assert!(bad.unwrap_err().contains("perSecond > 0"));
+}
