@@ -63,7 +63,9 @@ impl FaultRequest {
             }
         }
         for (op, limit) in &self.rate_limits {
-            if !(limit.per_second > 0.0 && limit.per_second.is_finite()) || !(limit.burst >= 1.0) {
+            let valid =
+                limit.per_second > 0.0 && limit.per_second.is_finite() && limit.burst >= 1.0;
+            if !valid {
                 return Err(format!(
                     "rateLimits.{op} needs perSecond > 0 and burst >= 1"
                 ));
