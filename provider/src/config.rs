@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::aws::sdk::SdkBackup;
 use crate::aws::{BackupApi, Tags};
+use crate::retry::{shared_limiter, Policy, DEFAULT_MAX_RETRIES};
 
 /// Configuration of the awsbackup provider. Everything is optional: with nothing set, the standard
 /// AWS credential and region chain applies (environment, shared profiles, SSO, instance roles).
@@ -46,12 +47,31 @@ pub struct ProviderConfig {
     /// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
-    /// How many times a throttled or failed AWS call is retried (default 3).
+    /// How many times an AWS call that was throttled, failed on AWS's side (5xx), lost its
+    /// connection or timed out is retried, with capped exponential backoff and jitter, within the
+    /// operation's timeout (default 25; 0 disables retries). Other errors fail at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
+    /// `adaptive` (default): besides retrying, every call to the same account and region is
+    /// paced by a client-side rate limit that slows down when AWS throttles and speeds up again
+    /// while it does not. `standard`: retries only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_mode: Option<RetryMode>,
     /// Tags merged under every resource's `tags` (a resource's own value wins).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_tags: Option<Tags>,
+}
+
+/// How AWS calls are retried and paced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum RetryMode {
+    /// Retries with backoff only.
+    Standard,
+    /// Retries with backoff, and a client-side rate limit per account and region that adapts to
+    /// throttling.
+    #[default]
+    Adaptive,
 }
 
 /// A role to assume.
@@ -83,6 +103,7 @@ impl fmt::Debug for ProviderConfig {
             .field("assume_role", &self.assume_role)
             .field("endpoint", &self.endpoint)
             .field("max_retries", &self.max_retries)
+            .field("retry_mode", &self.retry_mode)
             .field("default_tags", &self.default_tags)
             .finish()
     }
@@ -112,13 +133,34 @@ pub fn coerce_config_strings(config: &mut Value) {
 impl ProviderConfig {
     /// Builds the AWS Backup client. Resolves credentials and region lazily, on the first call.
     pub async fn backup_api(&self) -> Arc<dyn BackupApi> {
-        Arc::new(SdkBackup::new(&self.sdk_config().await))
+        let sdk = self.sdk_config().await;
+        let policy = Policy {
+            max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+            ..Policy::default()
+        };
+        let limiter = (self.retry_mode.unwrap_or_default() == RetryMode::Adaptive)
+            .then(|| shared_limiter(&self.limiter_key(&sdk)));
+        Arc::new(SdkBackup::new(&sdk, policy, limiter))
+    }
+
+    /// What identifies the account and region the calls go to, as far as the configuration tells.
+    fn limiter_key(&self, sdk: &aws_config::SdkConfig) -> String {
+        let role = self.assume_role.as_ref().map(|r| r.role_arn.as_str());
+        format!(
+            "{}|{}|{}|{}|{}",
+            sdk.region().map(|r| r.as_ref()).unwrap_or_default(),
+            self.endpoint.as_deref().unwrap_or_default(),
+            self.profile.as_deref().unwrap_or_default(),
+            self.access_key.as_deref().unwrap_or_default(),
+            role.unwrap_or_default()
+        )
     }
 
     async fn sdk_config(&self) -> aws_config::SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-            RetryConfig::standard().with_max_attempts(self.max_retries.unwrap_or(3) + 1),
-        );
+        // The SDK's own retries serve the credential providers (STS, SSO); the Backup client
+        // makes one attempt per call and the provider retries it (crate::retry).
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard());
         if let Some(region) = &self.region {
             loader = loader.region(Region::new(region.clone()));
         }
@@ -178,6 +220,7 @@ mod tests {
         let cfg: ProviderConfig = serde_json::from_value(v).unwrap();
         assert_eq!(cfg.region.as_deref(), Some("123"));
         assert_eq!(cfg.max_retries, Some(5));
+        assert_eq!(cfg.retry_mode, None);
         assert_eq!(cfg.default_tags.unwrap()["team"], "backup");
         assert!(cfg.assume_role.unwrap().role_arn.ends_with("role/x"));
     }

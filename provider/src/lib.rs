@@ -8,6 +8,7 @@ pub mod proto;
 pub mod provider;
 pub mod resource;
 pub mod resources;
+pub mod retry;
 pub mod schema;
 pub mod server;
 pub mod time;

@@ -27,6 +27,35 @@ fn engine_address(args: &[String]) -> Option<String> {
 /// How long in-flight calls may run after SIGINT/SIGTERM (the engine kills after 5 s).
 const GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Resolves when the engine is gone: the process that launched the plugin died (it is
+/// re-parented), or the engine's address refuses connections twice in a row. Checked every
+/// two seconds, so a provider whose engine was killed exits within a few seconds.
+async fn engine_gone(address: Option<String>) {
+    let parent = std::os::unix::process::parent_id();
+    let mut refusals = 0;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        if std::os::unix::process::parent_id() != parent {
+            tracing::warn!("the engine that launched the provider is gone; stopping");
+            return;
+        }
+        let Some(address) = &address else { continue };
+        let probe = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            tokio::net::TcpStream::connect(address.as_str()),
+        )
+        .await;
+        match probe {
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => refusals += 1,
+            _ => refusals = 0,
+        }
+        if refusals >= 2 {
+            tracing::warn!("the engine no longer answers; stopping");
+            return;
+        }
+    }
+}
+
 async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
@@ -57,8 +86,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
 
     let args: Vec<String> = std::env::args().collect();
-    if let Some(address) = engine_address(&args) {
-        connect_engine(&address);
+    let engine = engine_address(&args);
+    if let Some(address) = &engine {
+        connect_engine(address);
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let mut serving = tokio::spawn(server::serve(listener, Provider::new(), async {
@@ -67,8 +97,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::select! {
         result = &mut serving => return Ok(result??),
         _ = shutdown_signal() => {}
+        _ = engine_gone(engine) => {}
     }
-    // Finish what is in flight, but do not wait on idle connections the engine keeps open.
+    // Finish what is in flight, but do not wait on idle connections the engine keeps open. A
+    // create cut short here is found again by the next update (creates are idempotent).
     let _ = stop.send(());
     let _ = tokio::time::timeout(GRACE, serving).await;
     Ok(())

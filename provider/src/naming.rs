@@ -4,6 +4,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::resource::AUTONAMED_KEY;
 use crate::value::Marks;
@@ -109,7 +110,28 @@ pub fn resolve_name(
     }))
 }
 
-fn generate(rule: &NameRule, resource_name: &str, random_seed: &[u8]) -> Result<String, String> {
+/// A seed that stays the same for the same resource (URN) with the same values of `fields`
+/// (the inputs whose change replaces the resource), so a create retried after an interruption
+/// picks the name the interrupted one chose, while a replacement forced by a changed input
+/// picks another.
+pub fn stable_seed(urn: &str, inputs: &Value, fields: &[&str]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(urn.as_bytes());
+    for f in fields {
+        h.update(b"\0");
+        h.update(f.as_bytes());
+        h.update(b"=");
+        h.update(inputs.get(*f).map(Value::to_string).unwrap_or_default());
+    }
+    h.finalize().into()
+}
+
+/// `<resource name>-<7 chars>` from the seed (random without one).
+pub fn generate(
+    rule: &NameRule,
+    resource_name: &str,
+    random_seed: &[u8],
+) -> Result<String, String> {
     if let Some(bad) = resource_name.chars().find(|c| !(rule.allowed)(*c)) {
         return Err(format!(
             "cannot be generated from the resource name '{resource_name}' because it contains '{bad}' \

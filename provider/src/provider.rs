@@ -20,7 +20,8 @@ use crate::proto::pulumirpc::{
     self as rpc, check_request::autonaming_options::Mode, diff_response::DiffChanges,
     property_diff::Kind, resource_provider_server::ResourceProvider,
 };
-use crate::resource::{decode, CheckInput, Context, DiffKind, DynResource, OpError};
+use crate::resource::{decode, CheckInput, Context, DiffKind, DynResource, OpError, VaultLookups};
+use crate::retry::{self, OpKind, Scope};
 use crate::schema::package_schema;
 use crate::value::{self, Marks, Path};
 
@@ -31,6 +32,7 @@ pub struct Provider {
     api: tokio::sync::OnceCell<Arc<dyn BackupApi>>,
     cancel: CancellationToken,
     schema: OnceLock<String>,
+    vaults: Arc<VaultLookups>,
 }
 
 impl Provider {
@@ -44,6 +46,7 @@ impl Provider {
             api: tokio::sync::OnceCell::new(),
             cancel: CancellationToken::new(),
             schema: OnceLock::new(),
+            vaults: Arc::default(),
         }
     }
 
@@ -79,24 +82,32 @@ impl Provider {
             config,
             api,
             timeout: (timeout > 0.0).then(|| Duration::from_secs_f64(timeout)),
+            vaults: self.vaults.clone(),
         }
     }
 
-    /// Runs a resource operation under the engine's timeout (0 = none) and Cancel.
+    /// Runs a resource operation under its timeout (the program's custom timeout, or the
+    /// default for its kind) and Cancel. Retries and waits inside it stop before the timeout.
     async fn run<T>(
         &self,
+        kind: OpKind,
         timeout: f64,
         op: impl Future<Output = Result<T, OpError>>,
     ) -> Result<T, RunError> {
+        let limit = if timeout > 0.0 {
+            Duration::from_secs_f64(timeout)
+        } else {
+            kind.default_timeout()
+        };
+        let scope = Scope {
+            deadline: tokio::time::Instant::now() + limit,
+            cancel: self.cancel.clone(),
+        };
         let timed = async {
-            if timeout > 0.0 {
-                tokio::time::timeout(Duration::from_secs_f64(timeout), op)
-                    .await
-                    .map_err(|_| RunError::TimedOut(timeout))?
-                    .map_err(RunError::Op)
-            } else {
-                op.await.map_err(RunError::Op)
-            }
+            tokio::time::timeout(limit, retry::scoped(scope, op))
+                .await
+                .map_err(|_| RunError::TimedOut(limit.as_secs_f64()))?
+                .map_err(RunError::Op)
         };
         tokio::select! {
             r = timed => r,
@@ -117,7 +128,7 @@ impl Provider {
         if res.has_preflight() {
             let ctx = self.context(urn, timeout).await;
             let (plain_news, _) = plain(news);
-            self.run(timeout, res.preflight(&ctx, plain_news))
+            self.run(OpKind::Preview, timeout, res.preflight(&ctx, plain_news))
                 .await
                 .map_err(|e| e.into_status(secrets))?;
         }
@@ -453,7 +464,6 @@ impl ResourceProvider for Provider {
                 olds: &olds,
                 news,
                 marks: &marks,
-                random_seed: &req.random_seed,
                 autonaming,
             });
             for w in &out.warnings {
@@ -517,7 +527,7 @@ impl ResourceProvider for Provider {
             }
             let ctx = self.context(&req.urn, req.timeout).await;
             let (id, state) = self
-                .run(req.timeout, res.create(&ctx, news))
+                .run(OpKind::Create, req.timeout, res.create(&ctx, news))
                 .await
                 .map_err(|e| e.into_status(&secrets))?;
             Ok(Response::new(rpc::CreateResponse {
@@ -548,6 +558,7 @@ impl ResourceProvider for Provider {
             let ctx = self.context(&req.urn, req.timeout).await;
             let found = self
                 .run(
+                    OpKind::Read,
                     req.timeout,
                     res.read(&ctx, &req.id, old_inputs.map(|(v, _)| v)),
                 )
@@ -598,7 +609,11 @@ impl ResourceProvider for Provider {
             }
             let ctx = self.context(&req.urn, req.timeout).await;
             let state = self
-                .run(req.timeout, res.update(&ctx, &req.id, olds, news))
+                .run(
+                    OpKind::Update,
+                    req.timeout,
+                    res.update(&ctx, &req.id, olds, news),
+                )
                 .await
                 .map_err(|e| {
                     e.into_status(&self.secret_marks(res.as_ref(), &[&marks, &old_marks]))
@@ -619,7 +634,7 @@ impl ResourceProvider for Provider {
             let res = self.resource(&req.r#type, &req.urn)?;
             let (olds, marks) = plain(req.properties.as_ref());
             let ctx = self.context(&req.urn, req.timeout).await;
-            self.run(req.timeout, res.delete(&ctx, &req.id, olds))
+            self.run(OpKind::Delete, req.timeout, res.delete(&ctx, &req.id, olds))
                 .await
                 .map_err(|e| e.into_status(&marks))?;
             Ok(Response::new(()))

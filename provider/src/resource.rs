@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::aws::{AwsError, BackupApi};
+use crate::aws::{AwsError, BackupApi, Vault};
 use crate::config::ProviderConfig;
 use crate::naming::{self, Autonaming, NameRule};
 use crate::value::{is_unknown, Marks, Path, UNKNOWN};
@@ -122,13 +122,45 @@ pub struct Context {
     pub api: Arc<dyn BackupApi>,
     /// The operation's custom timeout, when the program sets one.
     pub timeout: Option<Duration>,
+    /// Vaults looked up by checks against live state, shared by the provider's operations.
+    pub vaults: Arc<VaultLookups>,
+}
+
+/// Vaults that checks against live state looked up (a plan's target vaults and their locks),
+/// kept for the life of the provider process so that a preview looks each vault up once. The
+/// provider's own writes to a vault or its lock forget it.
+#[derive(Default)]
+pub struct VaultLookups {
+    seen: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Option<Vault>>>>>,
+}
+
+impl VaultLookups {
+    /// The vault as AWS described it the first time it was asked for (`None`: no such vault).
+    pub async fn get(&self, api: &dyn BackupApi, name: &str) -> Result<Option<Vault>, AwsError> {
+        let cell = self
+            .seen
+            .lock()
+            .expect("lookups lock")
+            .entry(name.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| api.describe_vault(name))
+            .await
+            .cloned()
+    }
+
+    pub fn forget(&self, name: &str) {
+        self.seen.lock().expect("lookups lock").remove(name);
+    }
 }
 
 impl Context {
-    /// How long a wait inside the operation may last: `default`, or within the custom timeout,
-    /// leaving a tenth of it so the wait can still report why it gave up.
+    /// How long a wait inside the operation may last: `default`, or the custom timeout when the
+    /// program sets one, and in any case within nine tenths of the time the operation has left,
+    /// so the wait can still report why it gave up.
     pub fn wait_budget(&self, default: Duration) -> Duration {
-        self.timeout.map_or(default, |t| t.mul_f64(0.9))
+        let base = self.timeout.unwrap_or(default);
+        crate::retry::remaining().map_or(base, |left| base.min(left.mul_f64(0.9)))
     }
 }
 
@@ -281,7 +313,6 @@ pub struct CheckInput<'a> {
     /// New inputs (plain), and where they had unknowns.
     pub news: Value,
     pub marks: &'a Marks,
-    pub random_seed: &'a [u8],
     pub autonaming: Option<Autonaming>,
 }
 
@@ -330,6 +361,25 @@ impl<R: Resource> Erased<R> {
             .flat_map(|m| m.keys())
             .filter(move |k| inputs.get(k.as_str()).is_none())
     }
+}
+
+/// The inputs that identify a resource besides its name: those whose change replaces it.
+fn identity_fields<R: Resource>() -> Vec<&'static str> {
+    let name = R::NAME.as_ref().map(|n| n.field);
+    R::REPLACE_ON_CHANGES
+        .iter()
+        .copied()
+        .filter(|f| Some(*f) != name)
+        .collect()
+}
+
+/// The CreatorRequestId for creating the resource `urn` with these inputs: the same for the same
+/// resource with the same replace-on-change inputs (its name included), so a create retried after
+/// an interruption, in this process or a later one, gets back what the first attempt made.
+pub fn creator_request_id<R: Resource>(urn: &str, inputs: &R::Args) -> String {
+    let seed = naming::stable_seed(urn, &encode(inputs), R::REPLACE_ON_CHANGES);
+    let hex: String = seed.iter().take(20).map(|b| format!("{b:02x}")).collect();
+    format!("pulumi-{hex}")
 }
 
 /// JSON Schema of a type, with `$ref`s resolved by the schema module later.
@@ -436,13 +486,14 @@ impl<R: Resource> DynResource for Erased<R> {
         }
 
         if let Some(rule) = &R::NAME {
+            let seed = naming::stable_seed(req.urn, &news, &identity_fields::<R>());
             match naming::resolve_name(
                 rule,
                 &news,
                 req.olds,
                 req.marks,
                 req.name,
-                req.random_seed,
+                &seed,
                 req.autonaming.as_ref(),
             ) {
                 Ok(Some(resolved)) => {
@@ -540,12 +591,18 @@ impl<R: Resource> DynResource for Erased<R> {
             },
         );
         if let Some(rule) = &R::NAME {
-            // A name that stays the same must be freed before the replacement can take it,
-            // unless the provider chose it and will choose a new one for the replacement.
-            let same_name =
-                old.get(rule.field).is_some() && old.get(rule.field) == new.get(rule.field);
+            // A replacement that keeps the name must free it first. An autonamed resource gets
+            // the name its new inputs derive (see `naming::stable_seed`): the same one when only
+            // a targeted `--replace` or a dependency forces the replacement.
             let autonamed = news.get(AUTONAMED_KEY) == Some(&Value::Bool(true));
-            outcome.delete_before_replace = !outcome.replaces.is_empty() && same_name && !autonamed;
+            outcome.delete_before_replace = if autonamed {
+                // Only a changed identifying input gives the replacement another name.
+                !identity_fields::<R>()
+                    .iter()
+                    .any(|f| outcome.replaces.iter().any(|r| r == f))
+            } else {
+                old.get(rule.field).is_some() && old.get(rule.field) == new.get(rule.field)
+            };
         }
         if !outcome.changed_keys.is_empty() {
             if let Some(reason) = self.resource.refuse_change(olds, &outcome.changed_keys) {

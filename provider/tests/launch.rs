@@ -235,3 +235,42 @@ async fn a_preview_works_without_any_credentials() {
     );
     eprintln!("plan preview without credentials took {elapsed:?}");
 }
+
+/// A provider whose engine is gone (killed: its address refuses connections) stops by itself
+/// within a few seconds instead of running on.
+#[tokio::test]
+async fn the_plugin_exits_when_its_engine_stops_answering() {
+    let engine = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = engine.local_addr().unwrap().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-awsbackup"))
+        .arg(&address)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // Alive while the engine answers.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited with its engine alive"
+    );
+    drop(engine);
+    let gone = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if gone.elapsed() > Duration::from_secs(10) {
+            child.kill().ok();
+            panic!("the plugin still runs 10 s after its engine went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    eprintln!("exited {:?} after the engine went away", gone.elapsed());
+    assert!(status.success(), "exit status {status:?}");
+}

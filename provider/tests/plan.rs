@@ -559,7 +559,10 @@ async fn delete_waits_for_deleted_selections_to_stop_counting() {
         .iam_role_arn("arn:aws:iam::123456789012:role/backup")
         .build()
         .unwrap();
-    let (sel, _) = fake.create_selection(&created.id, selection).await.unwrap();
+    let (sel, _) = fake
+        .create_selection(&created.id, selection, None)
+        .await
+        .unwrap();
     let later = fake.clone();
     let plan_id = created.id.clone();
     tokio::spawn(async move {
@@ -669,7 +672,10 @@ async fn delete_fails_fast_with_advice_when_selections_stay() {
         .iam_role_arn("arn:aws:iam::123456789012:role/backup")
         .build()
         .unwrap();
-    let (sel, _) = fake.create_selection(&created.id, selection).await.unwrap();
+    let (sel, _) = fake
+        .create_selection(&created.id, selection, None)
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let err = client
         .delete(rpc::DeleteRequest {

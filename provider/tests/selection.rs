@@ -100,8 +100,9 @@ impl BackupApi for AwsLike {
         &self,
         plan: BackupPlanInput,
         tags: &Tags,
+        token: Option<&str>,
     ) -> Result<PlanVersion, AwsError> {
-        self.fake.create_plan(plan, tags).await
+        self.fake.create_plan(plan, tags, token).await
     }
     async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
         self.fake.get_plan(id).await
@@ -116,6 +117,7 @@ impl BackupApi for AwsLike {
         &self,
         plan_id: &str,
         selection: BackupSelection,
+        token: Option<&str>,
     ) -> Result<(String, Option<String>), AwsError> {
         let n = self.create_attempts.fetch_add(1, Ordering::SeqCst);
         let failing = self
@@ -125,7 +127,7 @@ impl BackupApi for AwsLike {
         if failing {
             return Err(iam_error(n));
         }
-        self.fake.create_selection(plan_id, selection).await
+        self.fake.create_selection(plan_id, selection, token).await
     }
     async fn get_selection(
         &self,
@@ -346,7 +348,7 @@ async fn new_plan(api: &dyn BackupApi) -> String {
         .rules(rule)
         .build()
         .unwrap();
-    api.create_plan(plan, &Tags::new()).await.unwrap().id
+    api.create_plan(plan, &Tags::new(), None).await.unwrap().id
 }
 
 /// Valid inputs for a selection in `plan`.
@@ -768,12 +770,20 @@ async fn create_gives_up_when_the_role_never_becomes_usable() {
     aws.iam_failures.store(u32::MAX, Ordering::SeqCst);
     let mut client = serve(aws.clone()).await;
 
-    // The test shortens the 2-minute window (the only test that does).
-    awsbackup::resources::selection::set_iam_propagation_window(Some(Duration::from_millis(600)));
+    // The create's custom timeout (1 s) replaces the 2-minute window; the wait keeps a tenth
+    // of it to report why it gave up.
     let started = Instant::now();
-    let err = create(&mut client, inputs(&plan)).await.unwrap_err();
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: sel_urn("sel"),
+            properties: to_struct(inputs(&plan)),
+            r#type: SELECTION.into(),
+            timeout: 1.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     let elapsed = started.elapsed();
-    awsbackup::resources::selection::set_iam_propagation_window(None);
 
     assert!(
         err.message().contains(&format!(
@@ -782,8 +792,11 @@ async fn create_gives_up_when_the_role_never_becomes_usable() {
         "{}",
         err.message()
     );
-    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(850), "{elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "the wait ends before the timeout: {elapsed:?}"
+    );
     assert!(aws.create_attempts.load(Ordering::SeqCst) >= 3);
     assert!(
         fake.calls().iter().all(|c| c != "CreateBackupSelection"),

@@ -335,10 +335,23 @@ async fn locking_a_missing_or_locked_vault_says_what_to_do() {
         })
         .await
         .unwrap();
-    let err = client
+    // The same lock again (a create retried after an interrupted update) adopts it.
+    let adopted = client
         .create(rpc::CreateRequest {
             urn: lock_urn(),
             properties: to_struct(json!({"backupVaultName": "locked"})),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(adopted.id, "locked");
+    // Another lock is somebody else's: import it or change it in place.
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: lock_urn(),
+            properties: to_struct(json!({"backupVaultName": "locked", "minRetentionDays": 7})),
             r#type: LOCK.into(),
             ..Default::default()
         })

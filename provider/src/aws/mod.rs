@@ -17,7 +17,35 @@ pub struct AwsError {
     /// The exception name, e.g. `ResourceNotFoundException`; `DispatchFailure` etc. for transport errors.
     pub code: String,
     pub message: String,
+    /// The HTTP status of the answer, when there was one.
+    pub status: Option<u16>,
 }
+
+/// Codes AWS answers when a caller exceeds its request rate.
+const THROTTLING_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+];
+
+/// Codes of failures that a later attempt may not meet: AWS-side faults and the transport's.
+/// (`LimitExceededException` is a quota, not a rate: it is not here.)
+const TRANSIENT_CODES: &[&str] = &[
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalServerError",
+    "InternalServerException",
+    "InternalFailure",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "DispatchFailure",
+    "TimeoutError",
+    "ResponseError",
+];
 
 impl AwsError {
     pub fn new(operation: &'static str, code: &str, message: impl Into<String>) -> Self {
@@ -25,6 +53,7 @@ impl AwsError {
             operation,
             code: code.to_string(),
             message: message.into(),
+            status: None,
         }
     }
 
@@ -34,6 +63,38 @@ impl AwsError {
 
     pub fn is_not_found(&self) -> bool {
         self.is("ResourceNotFoundException")
+    }
+
+    /// AWS's answer about a selection whose plan has been deleted.
+    pub fn is_plan_gone(&self) -> bool {
+        self.is("InvalidParameterValueException")
+            && self.message.contains("Cannot find Backup plan")
+    }
+
+    /// AWS's answer while a new IAM role has not propagated yet.
+    pub fn is_iam_not_ready(&self) -> bool {
+        let message = self.message.to_ascii_lowercase();
+        self.is("InvalidParameterValueException")
+            && (message.contains("cannot be assumed")
+                || message.contains("is not authorized to call"))
+    }
+
+    /// AWS's refusal to delete a plan that still has selections.
+    pub fn is_plan_has_selections(&self) -> bool {
+        self.is("InvalidRequestException") && self.message.to_lowercase().contains("selection")
+    }
+
+    /// AWS refused the call for its rate: retry later, and slower.
+    pub fn is_throttling(&self) -> bool {
+        THROTTLING_CODES.contains(&self.code.as_str()) || self.status == Some(429)
+    }
+
+    /// The call may succeed if made again: throttling, a 5xx, a dropped connection or a timeout.
+    /// Everything else (validation, access, not found, conflicts) fails the same way again.
+    pub fn is_retryable(&self) -> bool {
+        self.is_throttling()
+            || TRANSIENT_CODES.contains(&self.code.as_str())
+            || self.status.is_some_and(|s| s >= 500)
     }
 }
 
@@ -51,6 +112,8 @@ pub struct Vault {
     pub max_retention_days: Option<i64>,
     /// RFC 3339; set for compliance-mode locks.
     pub lock_date: Option<String>,
+    /// The idempotency token the vault was created with.
+    pub creator_request_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,6 +121,8 @@ pub struct CreateVault {
     pub name: String,
     pub encryption_key_arn: Option<String>,
     pub tags: Tags,
+    /// Makes a repeated create answer the first one instead of failing.
+    pub creator_request_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -121,10 +186,12 @@ pub trait BackupApi: Send + Sync {
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;
     async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError>;
 
+    /// A repeated create with the same `creator_request_id` answers the plan it created first.
     async fn create_plan(
         &self,
         plan: aws_sdk_backup::types::BackupPlanInput,
         tags: &Tags,
+        creator_request_id: Option<&str>,
     ) -> Result<PlanVersion, AwsError>;
     /// `None` when the plan does not exist or has been deleted.
     async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError>;
@@ -135,11 +202,13 @@ pub trait BackupApi: Send + Sync {
     ) -> Result<PlanVersion, AwsError>;
     async fn delete_plan(&self, id: &str) -> Result<(), AwsError>;
 
-    /// Returns the new selection's id and creation date.
+    /// Returns the new selection's id and creation date; a repeated create with the same
+    /// `creator_request_id` answers the selection it created first.
     async fn create_selection(
         &self,
         plan_id: &str,
         selection: aws_sdk_backup::types::BackupSelection,
+        creator_request_id: Option<&str>,
     ) -> Result<(String, Option<String>), AwsError>;
     /// `None` when the selection, or its plan, does not exist.
     async fn get_selection(

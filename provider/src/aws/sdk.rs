@@ -1,5 +1,6 @@
 //! [`BackupApi`] on top of aws-sdk-backup.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -18,22 +19,51 @@ use super::{
     AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault, VaultCreated,
     VaultLockConfig,
 };
+use crate::retry::{self, Policy, RateLimiter};
 
+/// The SDK client makes one attempt per call; [`retry::call`] retries it under the provider's
+/// policy and, in adaptive mode, paces it with the limiter shared by the account and region.
 pub struct SdkBackup {
     client: Client,
     clock: Arc<ServerClock>,
+    policy: Policy,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl SdkBackup {
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        policy: Policy,
+        limiter: Option<Arc<RateLimiter>>,
+    ) -> Self {
         let clock = Arc::new(ServerClock::default());
         let config = aws_sdk_backup::config::Builder::from(sdk)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
             .interceptor(DateHeader(clock.clone()))
             .build();
         SdkBackup {
             client: Client::from_conf(config),
             clock,
+            policy,
+            limiter,
         }
+    }
+
+    /// Sends the request `build` makes, retrying as the policy says.
+    async fn send<T, E, Fut>(
+        &self,
+        operation: &'static str,
+        mut build: impl FnMut() -> Fut,
+    ) -> Result<T, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        retry::call(&self.policy, self.limiter.as_deref(), || {
+            let sent = build();
+            async move { sent.await.map_err(|e| aws_error(operation, e)) }
+        })
+        .await
     }
 }
 
@@ -68,18 +98,27 @@ impl Intercept for DateHeader {
     }
 }
 
-fn aws_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> AwsError
+fn aws_error<E>(operation: &'static str, err: SdkError<E>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
+    let status = match &err {
+        SdkError::ServiceError(e) => Some(e.raw().status().as_u16()),
+        SdkError::ResponseError(e) => Some(e.raw().status().as_u16()),
+        _ => None,
+    };
     let (code, message) = match &err {
         SdkError::ServiceError(e) => (
             e.err().code().unwrap_or("Unknown").to_string(),
             e.err().message().unwrap_or_default().to_string(),
         ),
         SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
-        SdkError::DispatchFailure(e) => ("DispatchFailure".into(), format!("{e:?}")),
+        // A lost or refused connection may work next time; no credentials or a bad endpoint
+        // will not.
+        SdkError::DispatchFailure(e) if e.is_io() || e.is_timeout() => {
+            ("DispatchFailure".into(), format!("{e:?}"))
+        }
+        SdkError::DispatchFailure(e) => ("ClientError".into(), format!("{e:?}")),
         SdkError::ResponseError(e) => ("ResponseError".into(), format!("{e:?}")),
         other => ("Unknown".into(), other.to_string()),
     };
@@ -92,6 +131,7 @@ where
         operation,
         code,
         message,
+        status,
     }
 }
 
@@ -109,17 +149,18 @@ impl BackupApi for SdkBackup {
     }
 
     async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
+        let tags = (!input.tags.is_empty()).then(|| input.tags.clone().into_iter().collect());
         let out = self
-            .client
-            .create_backup_vault()
-            .backup_vault_name(&input.name)
-            .set_encryption_key_arn(input.encryption_key_arn)
-            .set_backup_vault_tags(
-                (!input.tags.is_empty()).then(|| input.tags.into_iter().collect()),
-            )
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateBackupVault", e))?;
+            .send("CreateBackupVault", || {
+                self.client
+                    .create_backup_vault()
+                    .backup_vault_name(&input.name)
+                    .set_encryption_key_arn(input.encryption_key_arn.clone())
+                    .set_backup_vault_tags(tags.clone())
+                    .set_creator_request_id(input.creator_request_id.clone())
+                    .send()
+            })
+            .await?;
         Ok(VaultCreated {
             arn: out.backup_vault_arn.unwrap_or_default(),
             creation_date: out.creation_date.as_ref().map(rfc3339),
@@ -128,21 +169,18 @@ impl BackupApi for SdkBackup {
 
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
         let out = match self
-            .client
-            .describe_backup_vault()
-            .backup_vault_name(name)
-            .send()
+            .send("DescribeBackupVault", || {
+                self.client
+                    .describe_backup_vault()
+                    .backup_vault_name(name)
+                    .send()
+            })
             .await
         {
             Ok(out) => out,
-            Err(e) => {
-                let err = aws_error("DescribeBackupVault", e);
-                // AWS answers AccessDenied for a vault that does not exist.
-                if err.is_not_found() || err.is("AccessDeniedException") {
-                    return Ok(None);
-                }
-                return Err(err);
-            }
+            // AWS answers AccessDenied for a vault that does not exist.
+            Err(err) if err.is_not_found() || err.is("AccessDeniedException") => return Ok(None),
+            Err(err) => return Err(err),
         };
         Ok(Some(Vault {
             name: out.backup_vault_name.unwrap_or_else(|| name.to_string()),
@@ -154,39 +192,43 @@ impl BackupApi for SdkBackup {
             min_retention_days: out.min_retention_days,
             max_retention_days: out.max_retention_days,
             lock_date: out.lock_date.as_ref().map(rfc3339),
+            creator_request_id: out.creator_request_id,
         }))
     }
 
     async fn delete_vault(&self, name: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_backup_vault()
-            .backup_vault_name(name)
-            .send()
-            .await
-            .map_err(|e| aws_error("DeleteBackupVault", e))?;
+        self.send("DeleteBackupVault", || {
+            self.client
+                .delete_backup_vault()
+                .backup_vault_name(name)
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError> {
-        self.client
-            .put_backup_vault_lock_configuration()
-            .backup_vault_name(vault)
-            .set_min_retention_days(lock.min_retention_days)
-            .set_max_retention_days(lock.max_retention_days)
-            .set_changeable_for_days(lock.changeable_for_days)
-            .send()
-            .await
-            .map_err(|e| aws_error("PutBackupVaultLockConfiguration", e))?;
+        self.send("PutBackupVaultLockConfiguration", || {
+            self.client
+                .put_backup_vault_lock_configuration()
+                .backup_vault_name(vault)
+                .set_min_retention_days(lock.min_retention_days)
+                .set_max_retention_days(lock.max_retention_days)
+                .set_changeable_for_days(lock.changeable_for_days)
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_backup_vault_lock_configuration()
-            .backup_vault_name(vault)
-            .send()
-            .await
-            .map_err(|e| aws_error("DeleteBackupVaultLockConfiguration", e))?;
+        self.send("DeleteBackupVaultLockConfiguration", || {
+            self.client
+                .delete_backup_vault_lock_configuration()
+                .backup_vault_name(vault)
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
@@ -194,15 +236,19 @@ impl BackupApi for SdkBackup {
         &self,
         plan: BackupPlanInput,
         tags: &Tags,
+        creator_request_id: Option<&str>,
     ) -> Result<PlanVersion, AwsError> {
+        let tags = (!tags.is_empty()).then(|| tags.clone().into_iter().collect());
         let out = self
-            .client
-            .create_backup_plan()
-            .backup_plan(plan)
-            .set_backup_plan_tags((!tags.is_empty()).then(|| tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateBackupPlan", e))?;
+            .send("CreateBackupPlan", || {
+                self.client
+                    .create_backup_plan()
+                    .backup_plan(plan.clone())
+                    .set_backup_plan_tags(tags.clone())
+                    .set_creator_request_id(creator_request_id.map(str::to_string))
+                    .send()
+            })
+            .await?;
         Ok(PlanVersion {
             id: out.backup_plan_id.unwrap_or_default(),
             arn: out.backup_plan_arn.unwrap_or_default(),
@@ -212,21 +258,14 @@ impl BackupApi for SdkBackup {
 
     async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
         let out = match self
-            .client
-            .get_backup_plan()
-            .backup_plan_id(id)
-            .send()
+            .send("GetBackupPlan", || {
+                self.client.get_backup_plan().backup_plan_id(id).send()
+            })
             .await
         {
             Ok(out) => out,
-            Err(e) => {
-                let err = aws_error("GetBackupPlan", e);
-                return if err.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+            Err(err) if err.is_not_found() => return Ok(None),
+            Err(err) => return Err(err),
         };
         // A deleted plan may still be readable, with its deletion date.
         if out.deletion_date.is_some() {
@@ -247,13 +286,14 @@ impl BackupApi for SdkBackup {
 
     async fn update_plan(&self, id: &str, plan: BackupPlanInput) -> Result<PlanVersion, AwsError> {
         let out = self
-            .client
-            .update_backup_plan()
-            .backup_plan_id(id)
-            .backup_plan(plan)
-            .send()
-            .await
-            .map_err(|e| aws_error("UpdateBackupPlan", e))?;
+            .send("UpdateBackupPlan", || {
+                self.client
+                    .update_backup_plan()
+                    .backup_plan_id(id)
+                    .backup_plan(plan.clone())
+                    .send()
+            })
+            .await?;
         Ok(PlanVersion {
             id: out.backup_plan_id.unwrap_or_else(|| id.to_string()),
             arn: out.backup_plan_arn.unwrap_or_default(),
@@ -262,12 +302,10 @@ impl BackupApi for SdkBackup {
     }
 
     async fn delete_plan(&self, id: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_backup_plan()
-            .backup_plan_id(id)
-            .send()
-            .await
-            .map_err(|e| aws_error("DeleteBackupPlan", e))?;
+        self.send("DeleteBackupPlan", || {
+            self.client.delete_backup_plan().backup_plan_id(id).send()
+        })
+        .await?;
         Ok(())
     }
 
@@ -275,15 +313,18 @@ impl BackupApi for SdkBackup {
         &self,
         plan_id: &str,
         selection: BackupSelection,
+        creator_request_id: Option<&str>,
     ) -> Result<(String, Option<String>), AwsError> {
         let out = self
-            .client
-            .create_backup_selection()
-            .backup_plan_id(plan_id)
-            .backup_selection(selection)
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateBackupSelection", e))?;
+            .send("CreateBackupSelection", || {
+                self.client
+                    .create_backup_selection()
+                    .backup_plan_id(plan_id)
+                    .backup_selection(selection.clone())
+                    .set_creator_request_id(creator_request_id.map(str::to_string))
+                    .send()
+            })
+            .await?;
         Ok((
             out.selection_id.unwrap_or_default(),
             out.creation_date.as_ref().map(rfc3339),
@@ -296,25 +337,19 @@ impl BackupApi for SdkBackup {
         selection_id: &str,
     ) -> Result<Option<Selection>, AwsError> {
         let out = match self
-            .client
-            .get_backup_selection()
-            .backup_plan_id(plan_id)
-            .selection_id(selection_id)
-            .send()
+            .send("GetBackupSelection", || {
+                self.client
+                    .get_backup_selection()
+                    .backup_plan_id(plan_id)
+                    .selection_id(selection_id)
+                    .send()
+            })
             .await
         {
             Ok(out) => out,
-            Err(e) => {
-                let err = aws_error("GetBackupSelection", e);
-                // After its plan is deleted AWS answers InvalidParameterValue "Cannot find Backup plan".
-                let plan_gone = err.is("InvalidParameterValueException")
-                    && err.message.contains("Cannot find Backup plan");
-                return if err.is_not_found() || plan_gone {
-                    Ok(None)
-                } else {
-                    Err(err)
-                };
-            }
+            // After its plan is deleted AWS answers InvalidParameterValue "Cannot find Backup plan".
+            Err(err) if err.is_not_found() || err.is_plan_gone() => return Ok(None),
+            Err(err) => return Err(err),
         };
         let Some(selection) = out.backup_selection else {
             return Ok(None);
@@ -328,13 +363,14 @@ impl BackupApi for SdkBackup {
     }
 
     async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_backup_selection()
-            .backup_plan_id(plan_id)
-            .selection_id(selection_id)
-            .send()
-            .await
-            .map_err(|e| aws_error("DeleteBackupSelection", e))?;
+        self.send("DeleteBackupSelection", || {
+            self.client
+                .delete_backup_selection()
+                .backup_plan_id(plan_id)
+                .selection_id(selection_id)
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
@@ -343,13 +379,14 @@ impl BackupApi for SdkBackup {
         let mut token = None;
         loop {
             let out = self
-                .client
-                .list_backup_selections()
-                .backup_plan_id(plan_id)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| aws_error("ListBackupSelections", e))?;
+                .send("ListBackupSelections", || {
+                    self.client
+                        .list_backup_selections()
+                        .backup_plan_id(plan_id)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
             found.extend(
                 out.backup_selections_list
                     .unwrap_or_default()
@@ -373,13 +410,14 @@ impl BackupApi for SdkBackup {
         let mut token = None;
         loop {
             let out = self
-                .client
-                .list_tags()
-                .resource_arn(arn)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| aws_error("ListTags", e))?;
+                .send("ListTags", || {
+                    self.client
+                        .list_tags()
+                        .resource_arn(arn)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
             tags.extend(out.tags.unwrap_or_default());
             token = out.next_token;
             if token.is_none() {
@@ -389,24 +427,27 @@ impl BackupApi for SdkBackup {
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.client
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", e))?;
+        let tags: std::collections::HashMap<String, String> = tags.clone().into_iter().collect();
+        self.send("TagResource", || {
+            self.client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags.clone()))
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.client
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_key_list(Some(keys.to_vec()))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", e))?;
+        self.send("UntagResource", || {
+            self.client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_key_list(Some(keys.to_vec()))
+                .send()
+        })
+        .await?;
         Ok(())
     }
 
@@ -415,13 +456,14 @@ impl BackupApi for SdkBackup {
         let mut token = None;
         loop {
             let out = self
-                .client
-                .list_recovery_points_by_backup_vault()
-                .backup_vault_name(vault)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| aws_error("ListRecoveryPointsByBackupVault", e))?;
+                .send("ListRecoveryPointsByBackupVault", || {
+                    self.client
+                        .list_recovery_points_by_backup_vault()
+                        .backup_vault_name(vault)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
             arns.extend(
                 out.recovery_points
                     .unwrap_or_default()
@@ -436,13 +478,14 @@ impl BackupApi for SdkBackup {
     }
 
     async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<(), AwsError> {
-        self.client
-            .delete_recovery_point()
-            .backup_vault_name(vault)
-            .recovery_point_arn(arn)
-            .send()
-            .await
-            .map_err(|e| aws_error("DeleteRecoveryPoint", e))?;
+        self.send("DeleteRecoveryPoint", || {
+            self.client
+                .delete_recovery_point()
+                .backup_vault_name(vault)
+                .recovery_point_arn(arn)
+                .send()
+        })
+        .await?;
         Ok(())
     }
 }

@@ -15,9 +15,10 @@ use serde_json::Value;
 
 use crate::aws::{Plan as AwsPlan, Tags};
 use crate::naming::NameRule;
-use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
 use crate::resources::vault::VAULT_NAME;
+use crate::retry::{self, Poll, WaitError};
 use crate::value::Path;
 
 /// A backup plan: when to back up, where to, and how long to keep the recovery points. Rules are
@@ -858,7 +859,7 @@ impl Resource for Plan {
             };
             if !vaults.contains_key(&vault_name) {
                 // Only what can be seen counts: no credentials or no such vault yet is no finding.
-                let live = ctx.api.describe_vault(&vault_name).await.unwrap_or_else(|e| {
+                let live = ctx.vaults.get(ctx.api.as_ref(), &vault_name).await.unwrap_or_else(|e| {
                     tracing::debug!(vault = %vault_name, error = %e, "cannot look up the target vault's lock");
                     None
                 });
@@ -898,9 +899,16 @@ impl Resource for Plan {
     async fn create(&self, ctx: &Context, args: PlanArgs) -> Result<(String, PlanState), OpError> {
         self.preflight(ctx, &args).await?;
         let name = args.name.clone().unwrap_or_default();
+        // A repeated create (a retry, or the next update after an interrupted one) gets back the
+        // plan the first one made.
+        let token = creator_request_id::<Self>(&ctx.urn, &args);
         let created = ctx
             .api
-            .create_plan(document(&args)?, &args.tags.clone().unwrap_or_default())
+            .create_plan(
+                document(&args)?,
+                &args.tags.clone().unwrap_or_default(),
+                Some(&token),
+            )
             .await
             .map_err(|e| {
                 if e.is("AlreadyExistsException") {
@@ -966,78 +974,97 @@ impl Resource for Plan {
         let old_rules: Vec<RuleArgs> = old.rules.iter().map(|r| r.rule.clone()).collect();
         let document_changed = news.rules.as_ref() != Some(&old_rules)
             || news.advanced_backup_settings != old.advanced_backup_settings;
-        if document_changed {
-            let version = ctx.api.update_plan(id, document(&news)?).await?;
-            tracing::info!(plan = %id, version = %version.version_id, "updated backup plan");
-        }
         if news.tags != old.tags {
-            tags::reconcile(
+            tags::change(
                 ctx.api.as_ref(),
                 &old.arn,
+                &old.tags.clone().unwrap_or_default(),
                 &news.tags.clone().unwrap_or_default(),
             )
             .await?;
         }
-        let plan = ctx.api.get_plan(id).await?.ok_or_else(|| {
-            OpError::Failed(format!(
-                "backup plan '{id}' no longer exists; run `pulumi refresh`"
-            ))
-        })?;
-        Ok(state_from(&plan, &news, news.tags.clone()))
+        if !document_changed {
+            return Ok(PlanState {
+                tags: news.tags.clone(),
+                ..old
+            });
+        }
+        let version = ctx.api.update_plan(id, document(&news)?).await?;
+        tracing::info!(plan = %id, version = %version.version_id, "updated backup plan");
+        // The new version's rule ids are only in GetBackupPlan.
+        let fallback = PlanState {
+            version_id: version.version_id.clone(),
+            ..fallback_state(id, &old.arn, &version.version_id, &news)
+        };
+        match ctx.api.get_plan(id).await {
+            Ok(Some(plan)) => Ok(state_from(&plan, &news, news.tags.clone())),
+            Ok(None) => Err(OpError::partial(
+                id,
+                &fallback,
+                format!("backup plan '{id}' no longer exists; run `pulumi refresh`"),
+            )),
+            Err(e) => Err(OpError::partial(
+                id,
+                &fallback,
+                format!("reading the updated plan failed: {e}"),
+            )),
+        }
     }
 
     async fn delete(&self, ctx: &Context, id: &str, _state: PlanState) -> Result<(), OpError> {
         let budget = ctx.wait_budget(SELECTIONS_GONE_WAIT);
         let grace = SELECTIONS_STUCK_GRACE.min(budget / 4);
-        let deadline = tokio::time::Instant::now() + budget;
-        let mut delay = Duration::from_millis(500);
         // The selections AWS last listed for the plan, and since when that list is unchanged.
-        let mut stuck: Option<(Vec<(String, String)>, tokio::time::Instant)> = None;
-        loop {
-            let refusal = match ctx.api.delete_plan(id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.is_not_found() => return Ok(()),
-                Err(e)
-                    if e.is("InvalidRequestException")
-                        && e.message.to_lowercase().contains("selection") =>
-                {
-                    e
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let now = tokio::time::Instant::now();
-            // Selections still listed are either being deleted right now (the engine deletes
-            // them before or alongside the plan) or going nowhere; none listed means AWS has
-            // not caught up with their deletion yet, which only takes waiting.
-            match ctx.api.list_selections(id).await {
-                Ok(mut listed) if !listed.is_empty() => {
-                    listed.sort();
-                    match &stuck {
-                        Some((before, since)) if *before == listed => {
-                            if now.duration_since(*since) >= grace {
-                                return Err(OpError::Failed(selections_left_behind(
-                                    id, &listed, grace,
-                                )));
+        let stuck: std::sync::Mutex<Option<(Vec<(String, String)>, tokio::time::Instant)>> =
+            Default::default();
+        let deleted = retry::wait(
+            budget,
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+            || async {
+                let refusal = match ctx.api.delete_plan(id).await {
+                    Ok(()) => return Ok(Poll::Done(())),
+                    Err(e) if e.is_not_found() => return Ok(Poll::Done(())),
+                    Err(e) if e.is_plan_has_selections() => e,
+                    Err(e) => return Err(OpError::from(e)),
+                };
+                // Selections still listed are either being deleted right now (the engine deletes
+                // them before or alongside the plan) or going nowhere; none listed means AWS has
+                // not caught up with their deletion yet, which only takes waiting.
+                let now = tokio::time::Instant::now();
+                match ctx.api.list_selections(id).await {
+                    Ok(mut listed) if !listed.is_empty() => {
+                        listed.sort();
+                        let mut stuck = stuck.lock().expect("stuck lock");
+                        match stuck.as_ref() {
+                            Some((before, since)) if *before == listed => {
+                                if now.duration_since(*since) >= grace {
+                                    return Err(OpError::Failed(selections_left_behind(
+                                        id, &listed, grace,
+                                    )));
+                                }
                             }
+                            _ => *stuck = Some((listed, now)),
                         }
-                        _ => stuck = Some((listed, now)),
+                    }
+                    Ok(_) => *stuck.lock().expect("stuck lock") = None,
+                    Err(e) => {
+                        tracing::debug!(plan = %id, error = %e, "cannot list the plan's selections")
                     }
                 }
-                Ok(_) => stuck = None,
-                Err(e) => {
-                    tracing::debug!(plan = %id, error = %e, "cannot list the plan's selections")
-                }
-            }
-            if now >= deadline {
-                return Err(OpError::Failed(format!(
-                    "backup plan '{id}' still has selections after {}s: {}",
-                    budget.as_secs(),
-                    refusal.message
-                )));
-            }
-            tracing::debug!(plan = %id, "selections still attached; retrying delete");
-            tokio::time::sleep(delay.min(deadline - now)).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+                tracing::debug!(plan = %id, "selections still attached; retrying delete");
+                Ok(Poll::Pending(refusal.message))
+            },
+        )
+        .await;
+        match deleted {
+            Ok(()) => Ok(()),
+            Err(WaitError::Failed(e)) => Err(e),
+            Err(WaitError::TimedOut { waited, last }) => Err(OpError::Failed(format!(
+                "backup plan '{id}' still has selections after {:.0}s: {last}",
+                waited.as_secs_f64()
+            ))),
+            Err(WaitError::Cancelled) => Err(OpError::Failed("the operation was cancelled".into())),
         }
     }
 }

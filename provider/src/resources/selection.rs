@@ -3,7 +3,6 @@
 //! AWS has no update for selections, so every input replaces the selection when it changes. The
 //! id is `<planId>|<selectionId>`, which is also the import id.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,9 +14,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{AwsError, Selection as AwsSelection};
+use crate::aws::Selection as AwsSelection;
 use crate::naming::NameRule;
-use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
+use crate::retry::{self, Poll, WaitError};
 
 /// A backup selection: assigns resources to a backup plan, by ARN (`resources`), by tag
 /// (`listOfTags`), or by ARN narrowed with tag conditions (`resources` plus `conditions`). The
@@ -134,30 +134,12 @@ pub const SELECTION_NAME: NameRule = NameRule {
 };
 
 /// How long Create keeps retrying while AWS Backup cannot yet use the IAM role (a role that was
-/// just created, or just given its permissions, takes a while to propagate).
+/// just created, or just given its permissions, takes a while to propagate); the create's custom
+/// timeout replaces it.
 pub const IAM_PROPAGATION_WINDOW: Duration = Duration::from_secs(120);
 /// The first pause between those retries; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(50);
 const MAX_PAUSE: Duration = Duration::from_secs(5);
-/// A process-wide replacement for [`IAM_PROPAGATION_WINDOW`] in milliseconds; 0 = none.
-static WINDOW_OVERRIDE_MS: AtomicU64 = AtomicU64::new(0);
-
-/// Replaces [`IAM_PROPAGATION_WINDOW`] for this process (`None` restores it), so that tests can
-/// see Create give up without waiting two minutes.
-#[doc(hidden)]
-pub fn set_iam_propagation_window(window: Option<Duration>) {
-    let ms = window.map_or(0, |w| {
-        u64::try_from(w.as_millis()).unwrap_or(u64::MAX).max(1)
-    });
-    WINDOW_OVERRIDE_MS.store(ms, Ordering::Relaxed);
-}
-
-fn propagation_window() -> Duration {
-    match WINDOW_OVERRIDE_MS.load(Ordering::Relaxed) {
-        0 => IAM_PROPAGATION_WINDOW,
-        ms => Duration::from_millis(ms),
-    }
-}
 
 const MAX_ARNS: usize = 500;
 const MAX_WILDCARD_ARNS: usize = 30;
@@ -239,18 +221,6 @@ fn id_error(id: &str) -> OpError {
          (e.g. `pulumi import {} <resource name> '<planId>|<selectionId>'`)",
         Selection::TOKEN
     ))
-}
-
-/// AWS's answer while a new IAM role has not propagated yet.
-fn iam_not_ready(e: &AwsError) -> bool {
-    let message = e.message.to_ascii_lowercase();
-    e.is("InvalidParameterValueException")
-        && (message.contains("cannot be assumed") || message.contains("is not authorized to call"))
-}
-
-/// AWS's answer about a selection whose plan has been deleted.
-fn plan_gone(e: &AwsError) -> bool {
-    e.is("InvalidParameterValueException") && e.message.contains("Cannot find Backup plan")
 }
 
 fn non_empty<T>(list: &Option<Vec<T>>) -> bool {
@@ -680,38 +650,46 @@ impl Resource for Selection {
             .ok_or_else(|| OpError::Failed("invalid inputs: planId is missing".into()))?;
         let selection = to_aws(&args)?;
         let role = selection.iam_role_arn().to_string();
-        let window = propagation_window();
-        let deadline = tokio::time::Instant::now() + window;
-        let mut pause = FIRST_PAUSE;
-        let (selection_id, creation_date) = loop {
-            let err = match ctx.api.create_selection(&plan_id, selection.clone()).await {
-                Ok(created) => break created,
-                Err(e) => e,
-            };
-            if err.is_not_found() || plan_gone(&err) {
+        let token = creator_request_id::<Self>(&ctx.urn, &args);
+        let window = ctx.wait_budget(IAM_PROPAGATION_WINDOW);
+        // A new IAM role takes a while before AWS Backup can use it: wait for it.
+        let created = retry::wait(window, FIRST_PAUSE, MAX_PAUSE, || async {
+            match ctx
+                .api
+                .create_selection(&plan_id, selection.clone(), Some(&token))
+                .await
+            {
+                Ok(created) => Ok(Poll::Done(created)),
+                Err(e) if e.is_iam_not_ready() => {
+                    tracing::info!(role = %role, error = %e.message, "IAM role not usable by AWS Backup yet; retrying");
+                    Ok(Poll::Pending(e.message))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        let (selection_id, creation_date) = match created {
+            Ok(created) => created,
+            Err(WaitError::Failed(e)) if e.is_not_found() || e.is_plan_gone() => {
                 return Err(OpError::Failed(format!(
                     "backup plan '{plan_id}' does not exist; create it first (an awsbackup:index:Plan) \
                      and pass its planId ({})",
-                    err.message
-                )));
+                    e.message
+                )))
             }
-            if !iam_not_ready(&err) {
-                return Err(err.into());
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
+            Err(WaitError::Failed(e)) => return Err(e.into()),
+            Err(WaitError::TimedOut { waited, last }) => {
                 return Err(OpError::Failed(format!(
-                    "AWS Backup still cannot use the IAM role '{role}' after retrying for {}s: {}. \
+                    "AWS Backup still cannot use the IAM role '{role}' after retrying for {:.0}s: {last}. \
                      Check that the role's trust policy lets backup.amazonaws.com assume it and that it \
                      has the AWS Backup permissions (e.g. the AWSBackupServiceRolePolicyForBackup managed \
                      policy, which includes tag:GetResources)",
-                    window.as_secs_f64(),
-                    err.message
-                )));
+                    waited.as_secs_f64()
+                )))
             }
-            tracing::info!(role = %role, error = %err.message, "IAM role not usable by AWS Backup yet; retrying");
-            tokio::time::sleep(pause.min(deadline - now)).await;
-            pause = (pause * 2).min(MAX_PAUSE);
+            Err(WaitError::Cancelled) => {
+                return Err(OpError::Failed("the operation was cancelled".into()))
+            }
         };
         tracing::info!(plan = %plan_id, selection = %selection_id, "created backup selection");
         let id = format!("{plan_id}|{selection_id}");
@@ -735,7 +713,7 @@ impl Resource for Selection {
         let live = match ctx.api.get_selection(plan_id, selection_id).await {
             Ok(Some(live)) => live,
             Ok(None) => return Ok(None),
-            Err(e) if e.is_not_found() || plan_gone(&e) => return Ok(None),
+            Err(e) if e.is_not_found() || e.is_plan_gone() => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let inputs = inputs_from(plan_id, &live, &old.unwrap_or_default());
@@ -774,7 +752,7 @@ impl Resource for Selection {
                 Ok(())
             }
             // Already deleted, or its plan is gone (and the selection with it).
-            Err(e) if e.is_not_found() || plan_gone(&e) => Ok(()),
+            Err(e) if e.is_not_found() || e.is_plan_gone() => Ok(()),
             Err(e) => Err(e.into()),
         }
     }

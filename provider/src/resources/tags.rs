@@ -48,9 +48,21 @@ pub fn check(ctx: &mut CheckContext, tags: &mut Option<Tags>) {
     }
 }
 
-/// Makes the resource's tags on AWS equal `desired` (AWS's own `aws:` tags are left alone).
+/// Makes the resource's tags on AWS equal `desired`, whatever they are now (one ListTags more
+/// than [`change`]); AWS's own `aws:` tags are left alone.
 pub async fn reconcile(api: &dyn BackupApi, arn: &str, desired: &Tags) -> Result<(), AwsError> {
     let current = api.list_tags(arn).await?;
+    change(api, arn, &current, desired).await
+}
+
+/// Changes the resource's tags from `current` (as last recorded) to `desired`: one UntagResource
+/// for the keys that go, one TagResource for the ones that are new or changed, nothing else.
+pub async fn change(
+    api: &dyn BackupApi,
+    arn: &str,
+    current: &Tags,
+    desired: &Tags,
+) -> Result<(), AwsError> {
     let stale: Vec<String> = current
         .keys()
         .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))

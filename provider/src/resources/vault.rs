@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault};
 use crate::naming::NameRule;
-use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
+use crate::retry::{self, Poll, WaitError};
 
 /// A backup vault: the container that stores and organises recovery points. The id is the vault
 /// name.
@@ -65,7 +66,8 @@ pub const VAULT_NAME: NameRule = NameRule {
     allowed_text: "letters, digits, hyphens (-) and underscores (_)",
 };
 
-/// How long a force-destroy keeps trying to empty and delete the vault.
+/// How long a force-destroy keeps trying to empty and delete the vault (the delete's custom
+/// timeout replaces it).
 const EMPTY_WAIT: Duration = Duration::from_secs(600);
 
 pub struct Vault;
@@ -158,46 +160,53 @@ impl Resource for Vault {
             .name
             .clone()
             .ok_or_else(|| OpError::Failed("name is missing".into()))?;
+        let token = creator_request_id::<Self>(&ctx.urn, &args);
+        let tags = args.tags.clone().unwrap_or_default();
+        ctx.vaults.forget(&name);
         let created = ctx
             .api
             .create_vault(CreateVault {
                 name: name.clone(),
                 encryption_key_arn: args.encryption_key_arn.clone(),
-                tags: args.tags.clone().unwrap_or_default(),
+                tags: tags.clone(),
+                creator_request_id: Some(token.clone()),
             })
-            .await
-            .map_err(|e| {
-                if e.is("AlreadyExistsException") {
-                    OpError::Failed(format!(
+            .await;
+        let created = match created {
+            Ok(created) => created,
+            Err(e) if e.is("AlreadyExistsException") => {
+                // This resource's own create whose answer was lost (an interrupted update) left
+                // the vault behind: adopt it rather than fail or duplicate it.
+                let existing = ctx.api.describe_vault(&name).await?;
+                let Some(vault) =
+                    existing.filter(|v| v.creator_request_id.as_deref() == Some(token.as_str()))
+                else {
+                    return Err(OpError::Failed(format!(
                         "a backup vault named '{name}' already exists in this account and region; \
                          adopt it with `pulumi import {} <resource name> {name}` or choose another name",
                         Self::TOKEN
-                    ))
-                } else {
-                    e.into()
+                    )));
+                };
+                tracing::info!(vault = %name, "adopting the vault an interrupted create of this resource made");
+                if let Err(e) = tags::reconcile(ctx.api.as_ref(), &vault.arn, &tags).await {
+                    let state = state_from(&vault, VaultArgs { tags: None, ..args }, None);
+                    return Err(OpError::partial(&name, &state, e));
                 }
-            })?;
-        tracing::info!(vault = %name, "created backup vault");
-        // From here on the vault exists: any failure must still hand it to the engine.
-        let fallback = VaultState {
-            args: args.clone(),
-            arn: created.arn.clone(),
-            creation_date: created.creation_date.clone(),
-            ..Default::default()
+                return Ok((name, state_from(&vault, args.clone(), args.tags)));
+            }
+            Err(e) => return Err(e.into()),
         };
-        match ctx.api.describe_vault(&name).await {
-            Ok(Some(vault)) => Ok((name, state_from(&vault, args.clone(), args.tags))),
-            Ok(None) => Err(OpError::partial(
-                &name,
-                &fallback,
-                "the new vault could not be read back",
-            )),
-            Err(e) => Err(OpError::partial(
-                &name,
-                &fallback,
-                format!("reading the new vault failed: {e}"),
-            )),
-        }
+        tracing::info!(vault = %name, "created backup vault");
+        // CreateBackupVault answers the ARN and creation date; the rest of a new vault is known.
+        let state = VaultState {
+            args,
+            arn: created.arn,
+            recovery_points: 0,
+            creation_date: created.creation_date,
+            locked: false,
+            lock_date: None,
+        };
+        Ok((name, state))
     }
 
     async fn read(
@@ -240,33 +249,48 @@ impl Resource for Vault {
         news: VaultArgs,
     ) -> Result<VaultState, OpError> {
         if news.tags != old.args.tags {
-            tags::reconcile(
+            tags::change(
                 ctx.api.as_ref(),
                 &old.arn,
+                &old.args.tags.clone().unwrap_or_default(),
                 &news.tags.clone().unwrap_or_default(),
             )
-            .await?;
+            .await
+            .map_err(|e| {
+                if e.is_not_found() {
+                    OpError::Failed(format!(
+                        "backup vault '{id}' no longer exists; run `pulumi refresh` ({e})"
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
         }
-        let vault = ctx.api.describe_vault(id).await?.ok_or_else(|| {
-            OpError::Failed(format!(
-                "backup vault '{id}' no longer exists; run `pulumi refresh`"
-            ))
-        })?;
-        Ok(state_from(&vault, news.clone(), news.tags))
+        // Only tags and forceDestroy can change in place; the rest of the state stands.
+        let encryption_key_arn = old.args.encryption_key_arn.clone();
+        Ok(VaultState {
+            args: VaultArgs {
+                encryption_key_arn: news.encryption_key_arn.clone().or(encryption_key_arn),
+                ..news
+            },
+            ..old
+        })
     }
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultState) -> Result<(), OpError> {
         let force = state.args.force_destroy.unwrap_or(false);
-        let deadline = tokio::time::Instant::now() + EMPTY_WAIT;
-        let mut delay = Duration::from_millis(250);
-        loop {
+        ctx.vaults.forget(id);
+        let budget = ctx.wait_budget(EMPTY_WAIT);
+        let deleted = retry::wait(budget, Duration::from_millis(250), Duration::from_secs(5), || async {
             let err = match ctx.api.delete_vault(id).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.is_not_found() || e.is("AccessDeniedException") => return Ok(()),
+                Ok(()) => return Ok(Poll::Done(())),
+                Err(e) if e.is_not_found() || e.is("AccessDeniedException") => {
+                    return Ok(Poll::Done(()))
+                }
                 Err(e) => e,
             };
             if !err.is("InvalidRequestException") {
-                return Err(err.into());
+                return Err(OpError::from(err));
             }
             if !force {
                 return Err(OpError::Failed(format!(
@@ -275,17 +299,19 @@ impl Resource for Vault {
                     err.message
                 )));
             }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(OpError::Failed(format!(
-                    "forceDestroy: '{id}' still cannot be deleted after {}s: {}",
-                    EMPTY_WAIT.as_secs(),
-                    err.message
-                )));
-            }
             // Not empty, or AWS has not caught up with deletions yet: delete what is listed, retry.
             delete_recovery_points(ctx.api.as_ref(), id).await?;
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+            Ok(Poll::Pending(err.message))
+        })
+        .await;
+        match deleted {
+            Ok(()) => Ok(()),
+            Err(WaitError::Failed(e)) => Err(e),
+            Err(WaitError::TimedOut { waited, last }) => Err(OpError::Failed(format!(
+                "forceDestroy: '{id}' still cannot be deleted after {:.0}s: {last}",
+                waited.as_secs_f64()
+            ))),
+            Err(WaitError::Cancelled) => Err(OpError::Failed("the operation was cancelled".into())),
         }
     }
 }

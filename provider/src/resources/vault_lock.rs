@@ -98,6 +98,14 @@ fn config(args: &VaultLockArgs) -> VaultLockConfig {
     }
 }
 
+/// Whether the vault's lock is the one `args` describe: same bounds, same mode (AWS reports no
+/// `changeableForDays`, only the lock date a compliance lock has).
+fn same_lock(vault: &crate::aws::Vault, args: &VaultLockArgs) -> bool {
+    vault.min_retention_days == args.min_retention_days
+        && vault.max_retention_days == args.max_retention_days
+        && vault.lock_date.is_some() == args.changeable_for_days.is_some()
+}
+
 #[async_trait]
 impl Resource for VaultLock {
     type Args = VaultLockArgs;
@@ -202,6 +210,12 @@ impl Resource for VaultLock {
                     "backup vault '{vault}' does not exist; create it first (an awsbackup:index:Vault) and lock it by name"
                 )))
             }
+            // The lock this create would put is already there (an interrupted update put it and
+            // never heard back): adopt it.
+            Some(v) if v.locked && same_lock(&v, &args) => {
+                tracing::info!(vault = %vault, "adopting the identical lock already on the vault");
+                return Ok((vault, state_from(&v, args)));
+            }
             Some(v) if v.locked => {
                 return Err(OpError::Failed(format!(
                     "backup vault '{vault}' already has a lock; adopt it with `pulumi import {} <resource name> {vault}`",
@@ -210,6 +224,7 @@ impl Resource for VaultLock {
             }
             Some(_) => {}
         }
+        ctx.vaults.forget(&vault);
         ctx.api.put_vault_lock(&vault, &config(&args)).await?;
         tracing::info!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
         match ctx.api.describe_vault(&vault).await {
@@ -262,6 +277,7 @@ impl Resource for VaultLock {
         if let Some(reason) = immutable_since(&serde_json::to_value(&old).unwrap_or_default()) {
             return Err(OpError::Failed(reason));
         }
+        ctx.vaults.forget(id);
         ctx.api
             .put_vault_lock(id, &config(&news))
             .await
@@ -284,6 +300,7 @@ impl Resource for VaultLock {
     }
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
+        ctx.vaults.forget(id);
         match ctx.api.delete_vault_lock(id).await {
             Ok(()) => Ok(()),
             Err(e) if e.is_not_found() || e.is("AccessDeniedException") => Ok(()),

@@ -39,6 +39,10 @@ struct FakeState {
     next_id: u64,
     /// How many more times DeleteBackupVault refuses after the vault is empty (AWS lags).
     stale_refusals: u32,
+    /// CreatorRequestId → the plan or selection id it created.
+    tokens: BTreeMap<String, String>,
+    /// (after, operation, code): see `fail_next_after`.
+    triggers: Vec<(String, String, String)>,
 }
 
 impl FakeBackup {
@@ -56,6 +60,15 @@ impl FakeBackup {
             .entry(operation.into())
             .or_default()
             .push_back(AwsError::new(op, code, "injected by the test"));
+    }
+
+    /// Once `after` is called, the next call of `operation` fails with `code`.
+    pub fn fail_next_after(&self, after: &str, operation: &str, code: &str) {
+        self.state.lock().unwrap().triggers.push((
+            after.to_string(),
+            operation.to_string(),
+            code.to_string(),
+        ));
     }
 
     pub fn delay(&self, operation: &str, by: Duration) {
@@ -141,6 +154,21 @@ impl FakeBackup {
             let mut s = self.state.lock().unwrap();
             s.calls.push(operation.into());
             let failure = s.failures.get_mut(operation).and_then(VecDeque::pop_front);
+            let fired: Vec<(String, String, String)> = s
+                .triggers
+                .iter()
+                .filter(|(after, _, _)| after == operation)
+                .cloned()
+                .collect();
+            s.triggers.retain(|(after, _, _)| after != operation);
+            for (_, op, code) in fired {
+                let op_name: &'static str = Box::leak(op.clone().into_boxed_str());
+                s.failures.entry(op).or_default().push_back(AwsError::new(
+                    op_name,
+                    &code,
+                    "injected by the test",
+                ));
+            }
             (failure, s.latency.get(operation).copied())
         };
         if let Some(d) = latency {
@@ -225,7 +253,8 @@ impl BackupApi for FakeBackup {
                 "exists",
             ));
         }
-        let v = vault(&input.name, input.encryption_key_arn);
+        let mut v = vault(&input.name, input.encryption_key_arn);
+        v.creator_request_id = input.creator_request_id;
         s.tags.insert(v.arn.clone(), input.tags);
         let out = VaultCreated {
             arn: v.arn.clone(),
@@ -318,9 +347,21 @@ impl BackupApi for FakeBackup {
         &self,
         plan: BackupPlanInput,
         tags: &Tags,
+        creator_request_id: Option<&str>,
     ) -> Result<PlanVersion, AwsError> {
         self.enter("CreateBackupPlan").await?;
         let mut s = self.state.lock().unwrap();
+        if let Some(token) = creator_request_id {
+            if let Some(id) = s.tokens.get(token).cloned() {
+                if let Some(p) = s.plans.get(&id) {
+                    return Ok(PlanVersion {
+                        id,
+                        arn: p.arn.clone(),
+                        version_id: p.version_id.clone(),
+                    });
+                }
+            }
+        }
         s.next_id += 1;
         let id = format!("plan-{}", s.next_id);
         let version = PlanVersion {
@@ -330,6 +371,9 @@ impl BackupApi for FakeBackup {
         };
         let stored = stored_plan(&version, plan, &mut s.next_id);
         s.tags.insert(version.arn.clone(), tags.clone());
+        if let Some(token) = creator_request_id {
+            s.tokens.insert(token.to_string(), id.clone());
+        }
         s.plans.insert(id, stored);
         Ok(version)
     }
@@ -380,9 +424,15 @@ impl BackupApi for FakeBackup {
         &self,
         plan_id: &str,
         selection: BackupSelection,
+        creator_request_id: Option<&str>,
     ) -> Result<(String, Option<String>), AwsError> {
         self.enter("CreateBackupSelection").await?;
         let mut s = self.state.lock().unwrap();
+        if let Some(id) = creator_request_id.and_then(|t| s.tokens.get(t)).cloned() {
+            if let Some(sel) = s.selections.get(&(plan_id.to_string(), id.clone())) {
+                return Ok((id, sel.creation_date.clone()));
+            }
+        }
         if !s.plans.contains_key(plan_id) {
             return Err(AwsError::new(
                 "CreateBackupSelection",
@@ -392,6 +442,9 @@ impl BackupApi for FakeBackup {
         }
         s.next_id += 1;
         let id = format!("sel-{}", s.next_id);
+        if let Some(token) = creator_request_id {
+            s.tokens.insert(token.to_string(), id.clone());
+        }
         let created = Some("2026-11-26T10:00:00Z".to_string());
         s.selections.insert(
             (plan_id.into(), id.clone()),

@@ -1,0 +1,618 @@
+//! Retrying AWS calls and waiting on AWS, under one policy: capped exponential backoff with full
+//! jitter, bounded by the deadline of the resource operation in progress and stopped by Cancel.
+//!
+//! The protocol glue runs every resource operation inside a [`Scope`] (its deadline and the
+//! provider's cancellation token); [`call`] and [`wait`] read it, so a resource's code never
+//! passes timing around. Outside a scope (unit tests, schema generation) nothing bounds them
+//! but the retry count and the budget given.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::AwsError;
+
+/// How AWS calls are retried.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// Retries after the first attempt; 0 disables retries.
+    pub max_retries: u32,
+    /// The backoff ceiling of the first retry; it doubles per retry up to `cap`.
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_retries: DEFAULT_MAX_RETRIES,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(20),
+        }
+    }
+}
+
+pub const DEFAULT_MAX_RETRIES: u32 = 25;
+
+/// What an operation gets when the program sets no custom timeout for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Create,
+    Read,
+    Update,
+    Delete,
+    /// The live-state checks made by a preview.
+    Preview,
+}
+
+impl OpKind {
+    pub fn default_timeout(self) -> Duration {
+        match self {
+            OpKind::Create | OpKind::Update | OpKind::Delete => Duration::from_secs(20 * 60),
+            OpKind::Read => Duration::from_secs(10 * 60),
+            OpKind::Preview => Duration::from_secs(60),
+        }
+    }
+}
+
+/// The deadline and cancellation of the resource operation in progress.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub deadline: Instant,
+    pub cancel: CancellationToken,
+}
+
+tokio::task_local! {
+    static SCOPE: Scope;
+}
+
+/// Runs `f` as one resource operation: calls and waits inside it respect `scope`.
+pub async fn scoped<F: Future>(scope: Scope, f: F) -> F::Output {
+    SCOPE.scope(scope, f).await
+}
+
+fn current() -> Option<Scope> {
+    SCOPE.try_with(Scope::clone).ok()
+}
+
+/// The time left before the operation's deadline, if it has one.
+pub fn remaining() -> Option<Duration> {
+    current().map(|s| s.deadline.saturating_duration_since(Instant::now()))
+}
+
+/// `base·2^round`, at most `cap`.
+fn ceiling(base: Duration, cap: Duration, round: u32) -> Duration {
+    base.checked_mul(1u32 << round.min(30))
+        .unwrap_or(cap)
+        .min(cap)
+}
+
+/// A random pause before retry number `retry` (0-based): uniform in [0, min(cap, base·2^retry)].
+pub fn backoff(policy: &Policy, retry: u32) -> Duration {
+    ceiling(policy.base, policy.cap, retry).mul_f64(rand::rng().random::<f64>())
+}
+
+/// Why a pause ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupted {
+    /// The pause would run past the operation's deadline.
+    Deadline,
+    Cancelled,
+}
+
+/// Sleeps for `d`, unless the operation is cancelled or its deadline comes first.
+pub async fn pause(d: Duration) -> Result<(), Interrupted> {
+    let Some(scope) = current() else {
+        tokio::time::sleep(d).await;
+        return Ok(());
+    };
+    if scope.cancel.is_cancelled() {
+        return Err(Interrupted::Cancelled);
+    }
+    if Instant::now() + d > scope.deadline {
+        return Err(Interrupted::Deadline);
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => Ok(()),
+        _ = scope.cancel.cancelled() => Err(Interrupted::Cancelled),
+    }
+}
+
+/// Makes one AWS call with retries: throttling, 5xx, dropped connections and timeouts are retried
+/// after a [`backoff`] pause, up to `policy.max_retries` times and within the operation's
+/// deadline; other errors are returned at once with AWS's message. `limiter`, when given, paces
+/// every attempt and learns from throttling.
+pub async fn call<T, F, Fut>(
+    policy: &Policy,
+    limiter: Option<&RateLimiter>,
+    mut attempt: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = Instant::now();
+    let mut retries = 0;
+    loop {
+        if let Some(l) = limiter {
+            l.acquire().await;
+        }
+        let err = match attempt().await {
+            Ok(v) => {
+                if let Some(l) = limiter {
+                    l.on_success();
+                }
+                return Ok(v);
+            }
+            Err(e) => e,
+        };
+        if err.is_throttling() {
+            if let Some(l) = limiter {
+                l.on_throttle();
+            }
+        }
+        if !err.is_retryable() {
+            return Err(err);
+        }
+        let gave_up = |mut e: AwsError, why: &str| {
+            e.message = format!(
+                "{} (gave up after {} attempts in {:.1}s: {why})",
+                e.message,
+                retries + 1,
+                started.elapsed().as_secs_f64()
+            );
+            e
+        };
+        if retries >= policy.max_retries {
+            return Err(gave_up(err, "maxRetries reached"));
+        }
+        match pause(backoff(policy, retries)).await {
+            Ok(()) => {}
+            Err(Interrupted::Deadline) => {
+                return Err(gave_up(err, "the operation's timeout is near"))
+            }
+            Err(Interrupted::Cancelled) => return Err(gave_up(err, "the operation was cancelled")),
+        }
+        retries += 1;
+        tracing::debug!(operation = err.operation, code = %err.code, retry = retries, "retrying");
+    }
+}
+
+/// What one look at AWS found, in a [`wait`].
+pub enum Poll<T> {
+    Done(T),
+    /// Not yet; the reason is reported if the wait gives up.
+    Pending(String),
+}
+
+/// Why a [`wait`] gave up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WaitError<E> {
+    /// The check itself failed.
+    Failed(E),
+    /// The budget (or the operation's deadline) ran out; the last pending reason.
+    TimedOut {
+        waited: Duration,
+        last: String,
+    },
+    Cancelled,
+}
+
+/// Polls `check` until it is done, pausing with capped exponential backoff (from `first` up to
+/// `max_pause`, with jitter) for at most `budget` and never past the operation's deadline.
+pub async fn wait<T, E, F, Fut>(
+    budget: Duration,
+    first: Duration,
+    max_pause: Duration,
+    mut check: F,
+) -> Result<T, WaitError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, E>>,
+{
+    let started = Instant::now();
+    let end = started + budget;
+    let mut round = 0;
+    loop {
+        let last = match check().await.map_err(WaitError::Failed)? {
+            Poll::Done(v) => return Ok(v),
+            Poll::Pending(why) => why,
+        };
+        let now = Instant::now();
+        let timed_out = || WaitError::TimedOut {
+            waited: started.elapsed(),
+            last: last.clone(),
+        };
+        if now >= end {
+            return Err(timed_out());
+        }
+        // Half of each pause is fixed and half jittered, so a wait keeps making progress.
+        let ceiling = ceiling(first, max_pause, round);
+        let d = (ceiling / 2 + (ceiling / 2).mul_f64(rand::rng().random::<f64>())).min(end - now);
+        match pause(d).await {
+            Ok(()) => {}
+            Err(Interrupted::Deadline) => return Err(timed_out()),
+            Err(Interrupted::Cancelled) => return Err(WaitError::Cancelled),
+        }
+        round += 1;
+    }
+}
+
+/// A client-side limit on the rate of AWS calls, shared by every call to one account and region,
+/// that adapts to AWS's throttling: unlimited until AWS first throttles, then a token bucket whose
+/// rate drops by a fifth on throttling (at most once per half second, so one burst of refusals
+/// counts once) and grows by one call per second for each second without.
+pub struct RateLimiter {
+    state: Mutex<LimiterState>,
+}
+
+struct LimiterState {
+    /// Calls per second; `None` while AWS has not throttled.
+    rate: Option<f64>,
+    tokens: f64,
+    refilled: Instant,
+    adjusted: Instant,
+    /// Start times of the calls of the last second, to measure the rate AWS refused.
+    recent: std::collections::VecDeque<Instant>,
+}
+
+const MIN_RATE: f64 = 0.5;
+const MAX_RATE: f64 = 1000.0;
+const DECREASE: f64 = 0.8;
+const INCREASE_PER_SECOND: f64 = 1.0;
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        let now = Instant::now();
+        RateLimiter {
+            state: Mutex::new(LimiterState {
+                rate: None,
+                tokens: 0.0,
+                refilled: now,
+                adjusted: now,
+                recent: Default::default(),
+            }),
+        }
+    }
+}
+
+impl RateLimiter {
+    /// The current limit in calls per second (`None`: unlimited).
+    pub fn rate(&self) -> Option<f64> {
+        self.state.lock().expect("limiter lock").rate
+    }
+
+    /// Waits until a call may be made.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut s = self.state.lock().expect("limiter lock");
+                let now = Instant::now();
+                while s
+                    .recent
+                    .front()
+                    .is_some_and(|t| now - *t > Duration::from_secs(1))
+                {
+                    s.recent.pop_front();
+                }
+                let Some(rate) = s.rate else {
+                    s.recent.push_back(now);
+                    return;
+                };
+                let elapsed = (now - s.refilled).as_secs_f64();
+                s.tokens = (s.tokens + elapsed * rate).min(rate.max(1.0));
+                s.refilled = now;
+                if s.tokens >= 1.0 {
+                    s.tokens -= 1.0;
+                    s.recent.push_back(now);
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - s.tokens) / rate)
+            };
+            if pause(wait).await.is_err() {
+                // Past the deadline or cancelled: let the call go and fail on its own terms.
+                return;
+            }
+        }
+    }
+
+    pub fn on_throttle(&self) {
+        let mut s = self.state.lock().expect("limiter lock");
+        let now = Instant::now();
+        if s.rate.is_some() && now - s.adjusted < Duration::from_millis(500) {
+            return;
+        }
+        let measured = s.recent.len() as f64;
+        let base = s.rate.map_or(measured, |r| r.min(measured.max(MIN_RATE)));
+        s.rate = Some((base * DECREASE).clamp(MIN_RATE, MAX_RATE));
+        s.tokens = s.tokens.min(0.0);
+        s.adjusted = now;
+    }
+
+    pub fn on_success(&self) {
+        let mut s = self.state.lock().expect("limiter lock");
+        let now = Instant::now();
+        if let Some(rate) = s.rate {
+            let dt = (now - s.adjusted).as_secs_f64();
+            s.rate = Some((rate + dt * INCREASE_PER_SECOND).min(MAX_RATE));
+            s.adjusted = now;
+        }
+    }
+}
+
+/// One limiter per key (account and region): every client of the process built for the same
+/// key shares it.
+pub fn shared_limiter(key: &str) -> Arc<RateLimiter> {
+    static LIMITERS: Mutex<Vec<(String, Arc<RateLimiter>)>> = Mutex::new(Vec::new());
+    let mut all = LIMITERS.lock().expect("limiters lock");
+    if let Some((_, l)) = all.iter().find(|(k, _)| k == key) {
+        return l.clone();
+    }
+    let l = Arc::new(RateLimiter::default());
+    all.push((key.to_string(), l.clone()));
+    l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn throttled() -> AwsError {
+        AwsError::new(
+            "DescribeBackupVault",
+            "ThrottlingException",
+            "Rate exceeded",
+        )
+    }
+
+    fn scope_for(d: Duration) -> Scope {
+        Scope {
+            deadline: Instant::now() + d,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    #[test]
+    fn backoff_has_full_jitter_under_a_capped_exponential_ceiling() {
+        let policy = Policy {
+            max_retries: 25,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(20),
+        };
+        for (retry, ceiling) in [
+            (0, 100),
+            (1, 200),
+            (3, 800),
+            (7, 12_800),
+            (8, 20_000),
+            (40, 20_000),
+        ] {
+            let samples: Vec<Duration> = (0..2000).map(|_| backoff(&policy, retry)).collect();
+            let max = samples.iter().max().unwrap();
+            let min = samples.iter().min().unwrap();
+            let ceiling = Duration::from_millis(ceiling);
+            assert!(*max <= ceiling, "retry {retry}: {max:?} > {ceiling:?}");
+            // Full jitter: the samples spread over the whole range.
+            assert!(*max > ceiling.mul_f64(0.95), "retry {retry}: max {max:?}");
+            assert!(*min < ceiling.mul_f64(0.05), "retry {retry}: min {min:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retryable_errors_are_retried_until_success() {
+        let attempts = AtomicU32::new(0);
+        let out = call(&Policy::default(), None, || async {
+            match attempts.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(throttled()),
+                1 => Err(AwsError::new("X", "ServiceUnavailableException", "down")),
+                2 => Err(AwsError::new("X", "DispatchFailure", "connection reset")),
+                _ => Ok(7),
+            }
+        })
+        .await;
+        assert_eq!(out.unwrap(), 7);
+        assert_eq!(attempts.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_errors_fail_at_once_with_awss_message() {
+        for code in [
+            "InvalidParameterValueException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "AlreadyExistsException",
+            "LimitExceededException",
+            "ClientError",
+        ] {
+            let attempts = AtomicU32::new(0);
+            let started = Instant::now();
+            let err = call(&Policy::default(), None, || async {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(AwsError::new(
+                    "CreateBackupPlan",
+                    code,
+                    "the rule is broken",
+                ))
+            })
+            .await
+            .unwrap_err();
+            assert_eq!(attempts.load(Ordering::SeqCst), 1, "{code}");
+            assert_eq!(err.message, "the rule is broken");
+            assert_eq!(started.elapsed(), Duration::ZERO);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_at_max_retries() {
+        for max_retries in [0, 3] {
+            let attempts = AtomicU32::new(0);
+            let policy = Policy {
+                max_retries,
+                ..Policy::default()
+            };
+            let err = call(&policy, None, || async {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(throttled())
+            })
+            .await
+            .unwrap_err();
+            assert_eq!(attempts.load(Ordering::SeqCst), max_retries + 1);
+            assert!(
+                err.message.contains("maxRetries reached"),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_before_the_operations_deadline() {
+        let attempts = AtomicU32::new(0);
+        let started = Instant::now();
+        let err = scoped(scope_for(Duration::from_secs(30)), async {
+            call(&Policy::default(), None, || async {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>(throttled())
+            })
+            .await
+        })
+        .await
+        .unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(elapsed <= Duration::from_secs(30), "{elapsed:?}");
+        assert!(err.message.contains("timeout is near"), "{}", err.message);
+        assert!(attempts.load(Ordering::SeqCst) > 3);
+        assert!(attempts.load(Ordering::SeqCst) < 26);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_stops_retries_and_waits() {
+        let scope = scope_for(Duration::from_secs(600));
+        let cancel = scope.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            cancel.cancel();
+        });
+        let started = Instant::now();
+        let waited = scoped(scope.clone(), async {
+            wait(
+                Duration::from_secs(300),
+                Duration::from_millis(500),
+                Duration::from_secs(5),
+                || async { Ok::<_, ()>(Poll::<()>::Pending("not yet".into())) },
+            )
+            .await
+        })
+        .await;
+        assert_eq!(waited, Err(WaitError::Cancelled));
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_secs(3) && elapsed < Duration::from_secs(4),
+            "{elapsed:?}"
+        );
+
+        let err = scoped(scope, async {
+            call(&Policy::default(), None, || async {
+                Err::<(), _>(throttled())
+            })
+            .await
+        })
+        .await
+        .unwrap_err();
+        assert!(err.message.contains("cancelled"), "{}", err.message);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_ends_at_its_budget_or_the_deadline_with_the_last_reason() {
+        let polls = AtomicU32::new(0);
+        let started = Instant::now();
+        let out = wait(
+            Duration::from_secs(20),
+            Duration::from_millis(500),
+            Duration::from_secs(5),
+            || async {
+                let n = polls.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, ()>(Poll::<()>::Pending(format!("poll {n}")))
+            },
+        )
+        .await;
+        let n = polls.load(Ordering::SeqCst);
+        match out {
+            Err(WaitError::TimedOut { waited, last }) => {
+                assert_eq!(waited, Duration::from_secs(20));
+                assert_eq!(last, format!("poll {}", n - 1));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(started.elapsed(), Duration::from_secs(20));
+        // Pauses grow from 0.25–0.5 s up to 2.5–5 s: between 6 and 20 polls in 20 s.
+        assert!((6..=20).contains(&n), "{n} polls");
+
+        // Within a scope, the deadline bounds the wait even when the budget is larger.
+        let started = Instant::now();
+        let out = scoped(scope_for(Duration::from_secs(8)), async {
+            wait(
+                Duration::from_secs(120),
+                Duration::from_millis(500),
+                Duration::from_secs(5),
+                || async { Ok::<_, ()>(Poll::<()>::Pending("x".into())) },
+            )
+            .await
+        })
+        .await;
+        assert!(matches!(out, Err(WaitError::TimedOut { .. })));
+        assert!(started.elapsed() <= Duration::from_secs(8));
+
+        // A failed check ends the wait with its error; a done one with its value.
+        let failed = wait(
+            Duration::from_secs(5),
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            || async { Err::<Poll<()>, _>("broken") },
+        )
+        .await;
+        assert_eq!(failed, Err(WaitError::Failed("broken")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_limiter_is_off_until_throttled_then_paces_and_recovers() {
+        let limiter = RateLimiter::default();
+        let started = Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "no limit before a throttle"
+        );
+        assert_eq!(limiter.rate(), None);
+
+        // Throttled after 100 calls in the last second: the rate drops below that.
+        limiter.on_throttle();
+        let rate = limiter.rate().unwrap();
+        assert!((79.0..=81.0).contains(&rate), "{rate}");
+        // A burst of refusals counts once.
+        limiter.on_throttle();
+        assert_eq!(limiter.rate(), Some(rate));
+
+        // 160 calls at 80/s take about two seconds.
+        let started = Instant::now();
+        for _ in 0..160 {
+            limiter.acquire().await;
+        }
+        let took = started.elapsed().as_secs_f64();
+        assert!((1.8..=2.2).contains(&took), "{took}s");
+
+        // Without throttling the rate grows again, one call per second each second.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        limiter.on_success();
+        let grown = limiter.rate().unwrap();
+        assert!(grown >= rate + 9.0, "{rate} -> {grown}");
+    }
+}
