@@ -243,26 +243,36 @@ where
 }
 
 /// A client-side limit on the rate of AWS calls, shared by every call to one account and region,
-/// that adapts to AWS's throttling: unlimited until AWS first throttles, then a token bucket whose
-/// rate drops by a fifth on throttling (at most once per half second, so one burst of refusals
-/// counts once) and grows by one call per second for each second without.
+/// that adapts to AWS's rate limit. It is off until AWS throttles a large share of recent calls
+/// (a rate limit refuses most calls beyond it; random throttling refuses a steady few, which
+/// retries absorb). It then paces calls at the rate AWS accepted in that window and raises the
+/// pace by one call per second for each second, until AWS refuses a large share again.
 pub struct RateLimiter {
     state: Mutex<LimiterState>,
 }
 
 struct LimiterState {
-    /// Calls per second; `None` while AWS has not throttled.
+    /// Calls per second; `None` while off.
     rate: Option<f64>,
     tokens: f64,
     refilled: Instant,
-    adjusted: Instant,
-    /// Start times of the calls of the last second, to measure the rate AWS refused.
-    recent: std::collections::VecDeque<Instant>,
+    /// When the pace was last lowered, and last raised.
+    lowered: Instant,
+    raised: Instant,
+    /// When recent calls were answered, and whether they were throttled.
+    recent: std::collections::VecDeque<(Instant, bool)>,
 }
 
 const MIN_RATE: f64 = 0.5;
 const MAX_RATE: f64 = 1000.0;
-const DECREASE: f64 = 0.8;
+/// The outcomes the limiter judges by.
+const WINDOW: Duration = Duration::from_secs(2);
+/// The least number of outcomes in the window before judging them.
+const MIN_OUTCOMES: usize = 20;
+/// The share of throttled outcomes that means the calls exceed AWS's rate.
+const THROTTLED_SHARE: f64 = 0.3;
+/// How far below the accepted rate the limiter sets its pace.
+const BACKOFF_FACTOR: f64 = 0.9;
 const INCREASE_PER_SECOND: f64 = 1.0;
 
 impl Default for RateLimiter {
@@ -273,7 +283,8 @@ impl Default for RateLimiter {
                 rate: None,
                 tokens: 0.0,
                 refilled: now,
-                adjusted: now,
+                lowered: now,
+                raised: now,
                 recent: Default::default(),
             }),
         }
@@ -291,24 +302,15 @@ impl RateLimiter {
         loop {
             let wait = {
                 let mut s = self.state.lock().expect("limiter lock");
-                let now = Instant::now();
-                while s
-                    .recent
-                    .front()
-                    .is_some_and(|t| now - *t > Duration::from_secs(1))
-                {
-                    s.recent.pop_front();
-                }
                 let Some(rate) = s.rate else {
-                    s.recent.push_back(now);
                     return;
                 };
+                let now = Instant::now();
                 let elapsed = (now - s.refilled).as_secs_f64();
                 s.tokens = (s.tokens + elapsed * rate).min(rate.max(1.0));
                 s.refilled = now;
                 if s.tokens >= 1.0 {
                     s.tokens -= 1.0;
-                    s.recent.push_back(now);
                     return;
                 }
                 Duration::from_secs_f64((1.0 - s.tokens) / rate)
@@ -321,25 +323,46 @@ impl RateLimiter {
     }
 
     pub fn on_throttle(&self) {
-        let mut s = self.state.lock().expect("limiter lock");
-        let now = Instant::now();
-        if s.rate.is_some() && now - s.adjusted < Duration::from_millis(500) {
-            return;
-        }
-        let measured = s.recent.len() as f64;
-        let base = s.rate.map_or(measured, |r| r.min(measured.max(MIN_RATE)));
-        s.rate = Some((base * DECREASE).clamp(MIN_RATE, MAX_RATE));
-        s.tokens = s.tokens.min(0.0);
-        s.adjusted = now;
+        self.record(true);
     }
 
     pub fn on_success(&self) {
+        self.record(false);
+    }
+
+    fn record(&self, throttled: bool) {
         let mut s = self.state.lock().expect("limiter lock");
         let now = Instant::now();
-        if let Some(rate) = s.rate {
-            let dt = (now - s.adjusted).as_secs_f64();
-            s.rate = Some((rate + dt * INCREASE_PER_SECOND).min(MAX_RATE));
-            s.adjusted = now;
+        s.recent.push_back((now, throttled));
+        while s.recent.front().is_some_and(|(t, _)| now - *t > WINDOW) {
+            s.recent.pop_front();
+        }
+        let total = s.recent.len();
+        let refused = s.recent.iter().filter(|(_, t)| *t).count();
+        // A lowered pace needs a second to show its effect before it is judged again.
+        let settled = s.rate.is_none() || now - s.lowered >= Duration::from_secs(1);
+        if throttled
+            && settled
+            && total >= MIN_OUTCOMES
+            && refused as f64 >= THROTTLED_SHARE * total as f64
+        {
+            // The rate AWS accepted over the window, and a little less.
+            let span = (now - s.recent.front().map_or(now, |(t, _)| *t))
+                .as_secs_f64()
+                .max(0.5);
+            let accepted = (total - refused) as f64 / span;
+            let rate = (accepted * BACKOFF_FACTOR).clamp(MIN_RATE, MAX_RATE);
+            s.rate = Some(s.rate.map_or(rate, |r| r.min(rate).max(MIN_RATE)));
+            s.tokens = 0.0;
+            s.lowered = now;
+            s.raised = now;
+            s.recent.clear();
+        } else if !throttled {
+            if let Some(rate) = s.rate {
+                let dt = (now - s.raised).as_secs_f64();
+                s.rate = Some((rate + dt * INCREASE_PER_SECOND).min(MAX_RATE));
+                s.raised = now;
+            }
         }
     }
 }
@@ -580,39 +603,64 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_limiter_is_off_until_throttled_then_paces_and_recovers() {
+    async fn the_limiter_ignores_scattered_throttling_and_paces_at_a_rate_limit() {
         let limiter = RateLimiter::default();
         let started = Instant::now();
-        for _ in 0..100 {
+        // Random throttling of one call in five: retries absorb it, the pace stays free.
+        for i in 0..200 {
             limiter.acquire().await;
+            if i % 5 == 0 {
+                limiter.on_throttle();
+            } else {
+                limiter.on_success();
+            }
         }
         assert_eq!(
             started.elapsed(),
             Duration::ZERO,
-            "no limit before a throttle"
+            "no limit for scattered throttling"
         );
         assert_eq!(limiter.rate(), None);
 
-        // Throttled after 100 calls in the last second: the rate drops below that.
-        limiter.on_throttle();
-        let rate = limiter.rate().unwrap();
-        assert!((79.0..=81.0).contains(&rate), "{rate}");
-        // A burst of refusals counts once.
-        limiter.on_throttle();
-        assert_eq!(limiter.rate(), Some(rate));
+        // A rate limit: over one second, 10 calls accepted and 30 refused.
+        tokio::time::advance(Duration::from_secs(3)).await;
+        for i in 0..40 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            if i % 4 == 0 {
+                limiter.on_success();
+            } else {
+                limiter.on_throttle();
+            }
+        }
+        let rate = limiter.rate().expect("limited after a burst of refusals");
+        assert!((8.0..=10.0).contains(&rate), "{rate}");
 
-        // 160 calls at 80/s take about two seconds.
+        // Calls are paced at that rate: a burst of one second's worth, then one call per
+        // 1/rate: 3 s worth of calls take 2 s.
         let started = Instant::now();
-        for _ in 0..160 {
+        let calls = (rate * 3.0).floor() as usize;
+        for _ in 0..calls {
             limiter.acquire().await;
         }
         let took = started.elapsed().as_secs_f64();
-        assert!((1.8..=2.2).contains(&took), "{took}s");
+        assert!((1.7..=2.3).contains(&took), "{took}s for {calls} calls");
 
-        // Without throttling the rate grows again, one call per second each second.
+        // Without refusals the pace rises again, one call per second each second.
         tokio::time::sleep(Duration::from_secs(10)).await;
         limiter.on_success();
         let grown = limiter.rate().unwrap();
         assert!(grown >= rate + 9.0, "{rate} -> {grown}");
+
+        // Refused again while some calls still get through (which raise the pace): lowered.
+        for i in 0..80 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            if i % 4 == 0 {
+                limiter.on_success();
+            } else {
+                limiter.on_throttle();
+            }
+        }
+        let lowered = limiter.rate().unwrap();
+        assert!(lowered <= 10.0, "{grown} -> {lowered}");
     }
 }

@@ -11,6 +11,7 @@ use aws_sdk_backup::error::BoxError;
 use aws_sdk_backup::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_backup::Client;
 use aws_smithy_types::date_time::Format;
+use aws_smithy_types::retry::ErrorKind;
 use aws_smithy_types::DateTime;
 
 use aws_sdk_backup::types::{BackupPlanInput, BackupSelection};
@@ -115,7 +116,18 @@ where
         SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
         // A lost or refused connection may work next time; no credentials or a bad endpoint
         // will not.
-        SdkError::DispatchFailure(e) if e.is_io() || e.is_timeout() => {
+        SdkError::DispatchFailure(e)
+            if e.is_io()
+                || e.is_timeout()
+                || matches!(
+                    e.as_other(),
+                    Some(
+                        ErrorKind::TransientError
+                            | ErrorKind::ThrottlingError
+                            | ErrorKind::ServerError
+                    )
+                ) =>
+        {
             ("DispatchFailure".into(), format!("{e:?}"))
         }
         SdkError::DispatchFailure(e) => ("ClientError".into(), format!("{e:?}")),

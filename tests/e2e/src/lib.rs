@@ -496,8 +496,14 @@ impl Stack {
     /// Runs `pulumi --non-interactive --color never <args>` in the project folder and returns
     /// what it did, whatever its exit status.
     pub fn pulumi(&self, args: &[&str]) -> CmdOutput {
-        let bin = pulumi_bin();
-        let mut cmd = Command::new(&bin);
+        let cmd = self.command(args);
+        let command = format!("pulumi {}", args.join(" "));
+        run_with_timeout(cmd, command, COMMAND_TIMEOUT)
+    }
+
+    /// The command [`Stack::pulumi`] runs (output piped), to run it in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(pulumi_bin());
         cmd.args(["--non-interactive", "--color", "never"])
             .args(args)
             .current_dir(&self.project)
@@ -506,8 +512,7 @@ impl Stack {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let command = format!("pulumi {}", args.join(" "));
-        run_with_timeout(cmd, command, COMMAND_TIMEOUT)
+        cmd
     }
 
     /// `pulumi preview`.

@@ -121,6 +121,8 @@ pub struct Faults {
     calls: BTreeMap<String, u64>,
     injected: BTreeMap<String, u64>,
     by_kind: BTreeMap<&'static str, u64>,
+    /// Calls being answered right now, per operation.
+    in_flight: BTreeMap<String, i64>,
 }
 
 impl Default for Faults {
@@ -134,6 +136,7 @@ impl Default for Faults {
             calls: BTreeMap::new(),
             injected: BTreeMap::new(),
             by_kind: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
         }
     }
 }
@@ -224,11 +227,21 @@ impl Faults {
         }
     }
 
+    /// A call to `op` started (`+1`) or was answered (`-1`).
+    pub fn in_flight(&mut self, op: &str, delta: i64) {
+        let n = self.in_flight.entry(op.to_string()).or_default();
+        *n += delta;
+        if *n == 0 {
+            self.in_flight.remove(op);
+        }
+    }
+
     pub fn stats(&self) -> Value {
         json!({
             "calls": self.calls,
             "faults": self.injected,
             "faultsByKind": self.by_kind,
+            "inFlight": self.in_flight,
         })
     }
 }

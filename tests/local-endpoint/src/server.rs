@@ -87,6 +87,28 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: wat
     }
 }
 
+/// Counts a call as in flight (`/_local/stats` `inFlight`) until it is answered or dropped.
+struct InFlight {
+    shared: Arc<Shared>,
+    operation: &'static str,
+}
+
+impl InFlight {
+    fn new(shared: &Arc<Shared>, operation: &'static str) -> Self {
+        shared.lock().faults.in_flight(operation, 1);
+        InFlight {
+            shared: shared.clone(),
+            operation,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.shared.lock().faults.in_flight(self.operation, -1);
+    }
+}
+
 /// Answers one request; the `Date` header tells the endpoint's (movable) clock, as AWS's tells its own.
 async fn handle(
     shared: Arc<Shared>,
@@ -138,15 +160,13 @@ async fn handle_request(
         }
     };
 
+    let _in_flight = InFlight::new(&shared, route.operation);
     let (account, region) = caller(&parts.headers, &query);
     let decision = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
         inner.faults.decide(route.operation, &account, &region, now)
     };
-    if decision.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
-    }
     match decision.fault {
         Some(Fault::Drop) => return Err(DropConnection),
         Some(Fault::Throttle) => return Ok(error_response(&ApiError::throttling())),
@@ -173,6 +193,11 @@ async fn handle_request(
         };
         ops::dispatch(inner.store.region(&account, &region), &request)
     };
+    // Latency delays the answer, not the work: a caller that gives up or dies while waiting
+    // leaves behind whatever the call did, as with AWS.
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
     Ok(match result {
         Ok(Some(out)) => json_response(StatusCode::OK, &out),
         Ok(None) => empty_response(),
