@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 # moto with the project's routing fix (tests/moto/moto_server.py explains it).
 export MOTO_SERVER := $(CURDIR)/tests/moto/moto-server
 
-.PHONY: build release schema tools pulumi moto lint test demo bench clean
+.PHONY: build release schema tools pulumi moto lint test demo bench fuzz clean
 
 ## build: the provider plugin, the schema generator and the local endpoint (debug)
 build:
@@ -53,6 +53,10 @@ demo: tools build
 ## bench: start-up time, memory and call latency of the release plugin (measured, not asserted)
 bench: release
 	$(CARGO) bench -p pulumi-resource-awsbackup --bench plugin
+
+## fuzz: 10^6 random and mutated inputs into Check, Diff and Create of every resource
+fuzz:
+	PROPTEST_CASES=1000000 $(CARGO) test --release -p pulumi-resource-awsbackup --test fuzz
 
 clean:
 	$(CARGO) clean

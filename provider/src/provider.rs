@@ -231,22 +231,16 @@ fn is_empty(s: Option<&prost_types::Struct>) -> bool {
 fn failures(list: Vec<crate::resource::Failure>) -> Vec<rpc::CheckFailure> {
     list.into_iter()
         .map(|f| {
-            let top = f
-                .property
-                .split(['.', '['])
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            if top == f.property {
-                rpc::CheckFailure {
-                    property: f.property,
-                    reason: f.reason,
-                }
-            } else {
-                rpc::CheckFailure {
+            let top = Path::parse(&f.property).and_then(|p| p.top().map(str::to_string));
+            match top {
+                Some(top) if top != f.property => rpc::CheckFailure {
                     property: top,
                     reason: format!("{}: {}", f.property, f.reason),
-                }
+                },
+                _ => rpc::CheckFailure {
+                    property: f.property,
+                    reason: f.reason,
+                },
             }
         })
         .collect()

@@ -390,7 +390,17 @@ pub fn schema_of<T: JsonSchema>() -> Value {
 /// Decodes a typed value, naming the property path on failure.
 pub fn decode<T: DeserializeOwned>(v: Value) -> Result<T, Failure> {
     serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
+        // In the engine's path syntax, so a key with dots or brackets stays one key.
+        let path = e
+            .path()
+            .iter()
+            .fold(Path::root(), |p, seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => p.index(*index),
+                serde_path_to_error::Segment::Map { key } => p.key(key),
+                serde_path_to_error::Segment::Enum { variant } => p.key(variant),
+                serde_path_to_error::Segment::Unknown => p,
+            })
+            .to_string();
         let inner = e.into_inner().to_string();
         let reason = inner
             .split(" at line ")
@@ -398,7 +408,7 @@ pub fn decode<T: DeserializeOwned>(v: Value) -> Result<T, Failure> {
             .unwrap_or(&inner)
             .to_string();
         Failure {
-            property: if path == "." { String::new() } else { path },
+            property: path,
             reason,
         }
     })
@@ -409,6 +419,7 @@ pub fn encode<T: Serialize>(v: &T) -> Value {
 }
 
 /// Removes engine-internal keys (`__*`) from a property map.
+/// A property map is an object; anything else (a whole map sent as one secret) counts as empty.
 fn without_internal(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
@@ -417,7 +428,7 @@ fn without_internal(v: &Value) -> Value {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),
-        other => other.clone(),
+        _ => Value::Object(Map::new()),
     }
 }
 
@@ -472,7 +483,7 @@ impl<R: Resource> DynResource for Erased<R> {
                 let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
                 names.sort_unstable();
                 failures.push(Failure {
-                    property: key.clone(),
+                    property: Path::root().key(key).to_string(),
                     reason: format!(
                         "unknown property; {} accepts: {}",
                         R::TOKEN,

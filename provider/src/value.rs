@@ -145,16 +145,23 @@ impl Path {
         let mut segs = Vec::new();
         let mut rest = s;
         while !rest.is_empty() {
-            if let Some(r) = rest.strip_prefix('[') {
+            if let Some(r) = rest.strip_prefix("[\"") {
+                // A quoted key: a JSON string, which may hold `]`, `.` and escaped quotes.
+                let mut escaped = false;
+                let close = r.char_indices().find_map(|(i, c)| {
+                    let found = !escaped && c == '"';
+                    escaped = !escaped && c == '\\';
+                    found.then_some(i)
+                })?;
+                segs.push(Seg::Key(serde_json::from_str(&rest[1..close + 3]).ok()?));
+                rest = r[close + 1..].strip_prefix(']')?;
+            } else if let Some(r) = rest.strip_prefix('[') {
                 let end = r.find(']')?;
                 let inner = &r[..end];
-                if let Some(q) = inner.strip_prefix('"').and_then(|i| i.strip_suffix('"')) {
-                    segs.push(Seg::Key(q.to_string()));
-                } else if inner == "*" {
+                if inner == "*" {
                     return None;
-                } else {
-                    segs.push(Seg::Index(inner.parse().ok()?));
                 }
+                segs.push(Seg::Index(inner.parse().ok()?));
                 rest = &r[end + 1..];
             } else {
                 let r = rest.strip_prefix('.').unwrap_or(rest);
@@ -454,5 +461,10 @@ mod tests {
         let q = Path::root().key("tags").key("team.name");
         assert_eq!(q.to_string(), "tags[\"team.name\"]");
         assert_eq!(Path::parse("tags[\"team.name\"]"), Some(q));
+        // Any key survives display and parse: brackets, quotes, backslashes, dots, nothing.
+        for key in ["]", "[", "\"", "\\", "a\\\"]b", ".", "", "x y", "ünï"] {
+            let p = Path::root().key(key).index(0).key(key);
+            assert_eq!(Path::parse(&p.to_string()), Some(p.clone()), "{p}");
+        }
     }
 }

@@ -700,3 +700,59 @@ async fn delete_fails_fast_with_advice_when_selections_stay() {
     assert!(message.contains("pulumi up"), "{message}");
     assert!(fake.plan(&created.id).is_some());
 }
+
+/// A preview looks each target vault up once for the life of the provider, however many plans
+/// and rules target it; the provider's own lock write on that vault makes the next look fresh.
+#[tokio::test]
+async fn previews_look_each_target_vault_up_once() {
+    let fake = FakeBackup::new();
+    fake.add_vault("vault-1", None);
+    let mut client = serve(fake.clone()).await;
+    let describes = |fake: &FakeBackup| {
+        fake.calls()
+            .iter()
+            .filter(|c| *c == "DescribeBackupVault")
+            .count()
+    };
+    for i in 0..5 {
+        client
+            .create(rpc::CreateRequest {
+                urn: format!("urn:pulumi:test::proj::{PLAN}::p{i}"),
+                properties: to_struct(plan(vec![rule("daily", 30), rule("weekly", 60)])),
+                preview: true,
+                r#type: PLAN.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(describes(&fake), 1, "{:?}", fake.calls());
+
+    // The provider locks the vault (7 to 35 days): the next preview sees the lock.
+    client
+        .create(rpc::CreateRequest {
+            urn: "urn:pulumi:test::proj::awsbackup:index:VaultLock::l".into(),
+            properties: to_struct(
+                json!({"backupVaultName": "vault-1", "minRetentionDays": 7, "maxRetentionDays": 35}),
+            ),
+            r#type: "awsbackup:index:VaultLock".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: plan_urn(),
+            properties: to_struct(plan(vec![rule("weekly", 60)])),
+            preview: true,
+            r#type: PLAN.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("outside the lock range"),
+        "{}",
+        err.message()
+    );
+}

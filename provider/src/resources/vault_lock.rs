@@ -183,7 +183,8 @@ impl Resource for VaultLock {
         let Some(name) = args.backup_vault_name.as_deref() else {
             return Ok(());
         };
-        let Ok(Some(vault)) = ctx.vaults.get(ctx.api.as_ref(), name).await else {
+        // A fresh look: the answer also tells AWS's clock, which decides immutability.
+        let Ok(Some(vault)) = ctx.api.describe_vault(name).await else {
             return Ok(());
         };
         let Some(lock_date) = vault.lock_date.as_deref().filter(|_| vault.locked) else {

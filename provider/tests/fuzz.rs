@@ -1,0 +1,373 @@
+//! Property-based robustness: random and mutated `google.protobuf.Struct` values go into Check,
+//! Diff and Create (preview and real, against the in-process AWS fake) of every resource. None
+//! may panic, and every Check failure names a top-level property the engine can look up.
+//!
+//! `make test` runs a short run; `make fuzz` runs 10^6 cases (`PROPTEST_CASES`).
+
+mod common;
+
+use std::sync::{Arc, OnceLock};
+
+use awsbackup::proto::pulumirpc as rpc;
+use awsbackup::proto::pulumirpc::resource_provider_server::ResourceProvider;
+use awsbackup::provider::Provider;
+use awsbackup::value::UNKNOWN;
+use common::FakeBackup;
+use proptest::prelude::*;
+use prost_types::value::Kind;
+use prost_types::{ListValue, Struct, Value as PValue};
+use serde_json::{json, Value};
+use tonic::Request;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/backup";
+
+/// (type token, valid inputs) of every resource.
+fn seeds() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "awsbackup:index:Vault",
+            json!({"name": "fuzz-vault", "encryptionKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k",
+                   "tags": {"a": "b"}, "forceDestroy": true}),
+        ),
+        (
+            "awsbackup:index:VaultLock",
+            json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 30,
+                   "changeableForDays": 3}),
+        ),
+        (
+            "awsbackup:index:Plan",
+            json!({"name": "p", "rules": [{"ruleName": "r", "targetVaultName": "v1",
+                "scheduleExpression": "cron(0 5 ? * * *)", "scheduleExpressionTimezone": "Etc/UTC",
+                "startWindowMinutes": 60, "completionWindowMinutes": 120,
+                "lifecycle": {"moveToColdStorageAfterDays": 1, "deleteAfterDays": 91},
+                "copyActions": [{"destinationVaultArn": "arn:aws:backup:us-east-1:123456789012:backup-vault:x",
+                                 "lifecycle": {"deleteAfterDays": 30}}],
+                "indexActions": [{"resourceTypes": ["EBS"]}], "recoveryPointTags": {"k": "v"}}],
+                "advancedBackupSettings": [{"resourceType": "EC2", "backupOptions": {"WindowsVSS": "enabled"}}],
+                "tags": {"t": "v"}}),
+        ),
+        (
+            "awsbackup:index:Selection",
+            json!({"planId": "plan-1", "name": "s", "iamRoleArn": ROLE, "resources": ["*"],
+                   "notResources": ["arn:aws:fsx:*"],
+                   "listOfTags": [{"conditionType": "STRINGEQUALS", "conditionKey": "k", "conditionValue": "v"}],
+                   "conditions": {"stringEquals": [{"conditionKey": "aws:ResourceTag/a", "conditionValue": "b"}]}}),
+        ),
+    ]
+}
+
+/// Keys the generator favours: every input name of every resource, and a few others.
+const KEYS: &[&str] = &[
+    "name",
+    "encryptionKeyArn",
+    "tags",
+    "forceDestroy",
+    "backupVaultName",
+    "minRetentionDays",
+    "maxRetentionDays",
+    "changeableForDays",
+    "rules",
+    "ruleName",
+    "targetVaultName",
+    "scheduleExpression",
+    "scheduleExpressionTimezone",
+    "startWindowMinutes",
+    "completionWindowMinutes",
+    "lifecycle",
+    "deleteAfterDays",
+    "moveToColdStorageAfterDays",
+    "optInToArchiveForSupportedResources",
+    "recoveryPointTags",
+    "copyActions",
+    "destinationVaultArn",
+    "enableContinuousBackup",
+    "indexActions",
+    "resourceTypes",
+    "advancedBackupSettings",
+    "resourceType",
+    "backupOptions",
+    "planId",
+    "iamRoleArn",
+    "resources",
+    "notResources",
+    "listOfTags",
+    "conditionType",
+    "conditionKey",
+    "conditionValue",
+    "conditions",
+    "stringEquals",
+    "stringNotLike",
+    "__autonamed",
+    "__defaults",
+    "4dabf18193072939515e22adb298388d",
+    "value",
+    "",
+    "ünïcode",
+];
+
+fn pvalue(kind: Kind) -> PValue {
+    PValue { kind: Some(kind) }
+}
+
+fn leaf() -> impl Strategy<Value = PValue> {
+    prop_oneof![
+        Just(pvalue(Kind::NullValue(0))),
+        Just(PValue { kind: None }),
+        any::<bool>().prop_map(|b| pvalue(Kind::BoolValue(b))),
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(-0.0),
+            Just(1e300),
+            (-100i64..40_000).prop_map(|n| n as f64),
+            Just(4.5),
+        ]
+        .prop_map(|n| pvalue(Kind::NumberValue(n))),
+        prop_oneof![
+            Just(UNKNOWN.to_string()),
+            Just("1b47061264138c4ac30d75fd1eb44270".to_string()),
+            Just(String::new()),
+            Just("*".to_string()),
+            Just("arn:aws:fsx:*".to_string()),
+            Just("cron(0 5 ? * * *)".to_string()),
+            Just("a".repeat(300)),
+            ".{0,40}",
+            "[a-z0-9:/*._-]{0,60}",
+        ]
+        .prop_map(|s| pvalue(Kind::StringValue(s))),
+    ]
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => proptest::sample::select(KEYS).prop_map(str::to_string),
+        1 => ".{0,12}",
+    ]
+}
+
+fn any_value() -> impl Strategy<Value = PValue> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6)
+                .prop_map(|values| pvalue(Kind::ListValue(ListValue { values }))),
+            proptest::collection::btree_map(key(), inner, 0..6).prop_map(|fields| {
+                pvalue(Kind::StructValue(Struct {
+                    fields: fields.into_iter().collect(),
+                }))
+            }),
+        ]
+    })
+}
+
+fn any_struct() -> impl Strategy<Value = Struct> {
+    proptest::collection::btree_map(key(), any_value(), 0..8).prop_map(|fields| Struct {
+        fields: fields.into_iter().collect(),
+    })
+}
+
+/// One change to a value: the path is followed by indices modulo the children present.
+#[derive(Clone, Debug)]
+struct Mutation {
+    path: Vec<usize>,
+    op: u8,
+    with: PValue,
+    key: String,
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    (
+        proptest::collection::vec(any::<usize>(), 0..5),
+        0u8..3,
+        any_value(),
+        key(),
+    )
+        .prop_map(|(path, op, with, key)| Mutation {
+            path,
+            op,
+            with,
+            key,
+        })
+}
+
+/// Applies `m` below `fields`: replaces, removes or adds a field at the end of its path.
+fn mutate(fields: &mut std::collections::BTreeMap<String, PValue>, m: &Mutation, depth: usize) {
+    if fields.is_empty() || m.op == 2 && depth == m.path.len() {
+        fields.insert(m.key.clone(), m.with.clone());
+        return;
+    }
+    let keys: Vec<String> = fields.keys().cloned().collect();
+    let pick = keys[m.path.get(depth).copied().unwrap_or(0) % keys.len()].clone();
+    if depth >= m.path.len() {
+        match m.op {
+            0 => {
+                fields.insert(pick, m.with.clone());
+            }
+            _ => {
+                fields.remove(&pick);
+            }
+        }
+        return;
+    }
+    let child = fields.get_mut(&pick).expect("picked from the keys");
+    mutate_value(child, m, depth + 1);
+}
+
+fn mutate_value(v: &mut PValue, m: &Mutation, depth: usize) {
+    match &mut v.kind {
+        Some(Kind::StructValue(s)) => {
+            let mut fields: std::collections::BTreeMap<String, PValue> =
+                std::mem::take(&mut s.fields).into_iter().collect();
+            mutate(&mut fields, m, depth);
+            s.fields = fields.into_iter().collect();
+        }
+        Some(Kind::ListValue(l)) if !l.values.is_empty() && depth < m.path.len() => {
+            let i = m.path[depth] % l.values.len();
+            match m.op {
+                1 => {
+                    l.values.remove(i);
+                }
+                _ => mutate_value(&mut l.values[i], m, depth + 1),
+            }
+        }
+        _ => *v = m.with.clone(),
+    }
+}
+
+fn mutated(seed: &Value, mutations: &[Mutation]) -> Struct {
+    let s = awsbackup::value::to_struct(seed);
+    let mut fields: std::collections::BTreeMap<String, PValue> = s.fields.into_iter().collect();
+    for m in mutations {
+        mutate(&mut fields, m, 0);
+    }
+    Struct {
+        fields: fields.into_iter().collect(),
+    }
+}
+
+struct Harness {
+    rt: tokio::runtime::Runtime,
+    provider: Provider,
+    /// Each resource's input property names, from the schema.
+    inputs: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn harness() -> &'static Harness {
+    static H: OnceLock<Harness> = OnceLock::new();
+    H.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let fake = FakeBackup::new();
+        fake.add_vault("v1", None);
+        let provider = Provider::with_api(fake as Arc<dyn awsbackup::aws::BackupApi>);
+        let schema: Value = rt.block_on(async {
+            let s = provider
+                .get_schema(Request::new(rpc::GetSchemaRequest::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .schema;
+            serde_json::from_str(&s).unwrap()
+        });
+        let inputs = schema["resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(token, r)| {
+                let keys = r["inputProperties"]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                (token.clone(), keys)
+            })
+            .collect();
+        Harness {
+            rt,
+            provider,
+            inputs,
+        }
+    })
+}
+
+/// Check, Diff, Create (preview) and Create of `news` for `token`; panics (failing the case)
+/// when an rpc panics or a Check failure names no property the engine can find.
+fn exercise(token: &str, news: Struct, olds: Struct) {
+    let h = harness();
+    let urn = format!("urn:pulumi:fuzz::proj::{token}::r");
+    h.rt.block_on(async {
+        let checked = h
+            .provider
+            .check(Request::new(rpc::CheckRequest {
+                urn: urn.clone(),
+                olds: Some(olds.clone()),
+                news: Some(news.clone()),
+                random_seed: vec![1; 32],
+                r#type: token.into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("Check answers failures, not errors")
+            .into_inner();
+        let known = &h.inputs[token];
+        for f in &checked.failures {
+            // The engine looks the property up as a top-level key of the inputs.
+            assert!(
+                news.fields.contains_key(&f.property) || known.contains(&f.property),
+                "{f:?} names neither an input given nor one of {known:?}"
+            );
+            assert!(!f.reason.is_empty());
+        }
+        let _ = h
+            .provider
+            .diff(Request::new(rpc::DiffRequest {
+                id: "r".into(),
+                urn: urn.clone(),
+                olds: Some(olds.clone()),
+                old_inputs: Some(olds.clone()),
+                news: Some(news.clone()),
+                r#type: token.into(),
+                ..Default::default()
+            }))
+            .await;
+        for preview in [true, false] {
+            let _ = h
+                .provider
+                .create(Request::new(rpc::CreateRequest {
+                    urn: urn.clone(),
+                    properties: Some(news.clone()),
+                    preview,
+                    timeout: 5.0,
+                    r#type: token.into(),
+                    ..Default::default()
+                }))
+                .await;
+        }
+    });
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(128),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Arbitrary structs, for every resource.
+    #[test]
+    fn random_structs(news in any_struct(), olds in any_struct()) {
+        for (token, _) in seeds() {
+            exercise(token, news.clone(), olds.clone());
+        }
+    }
+
+    /// Valid inputs with a few changes: a field replaced by anything, removed, or added.
+    #[test]
+    fn mutated_valid_inputs(mutations in proptest::collection::vec(mutation(), 1..4)) {
+        for (token, seed) in seeds() {
+            let olds = awsbackup::value::to_struct(&seed);
+            exercise(token, mutated(&seed, &mutations), olds);
+        }
+    }
+}
