@@ -50,9 +50,11 @@ test: tools build lint
 demo: tools build
 	scripts/demo.sh
 
-## bench: start-up time, memory and call latency of the release plugin (measured, not asserted)
-bench: release
+## bench: start-up time, memory and call latency of the release plugin, and the scale benchmark
+## (100 to 1,000 resources through the real CLI, free and at 10 calls/s) into bench/RESULTS.md
+bench: release tools
 	$(CARGO) bench -p pulumi-resource-awsbackup --bench plugin
+	$(CARGO) bench -p awsbackup-e2e --bench scale
 
 ## fuzz: 10^6 random and mutated inputs into Check, Diff and Create of every resource
 fuzz:

@@ -337,6 +337,62 @@ impl fmt::Display for CmdOutput {
 // Pulumi projects and stacks
 // ---------------------------------------------------------------------------------------------
 
+const FLEET_ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
+
+/// A fleet-sized program: `units` × (vault, governance lock, plan with two rules, selection),
+/// four resources a unit; even units are named, odd ones autonamed.
+pub fn fleet_program(project: &str, units: usize) -> String {
+    let mut body = String::from("resources:\n");
+    for i in 0..units {
+        let named = i % 2 == 0;
+        let name = |kind: &str| {
+            if named {
+                format!("      name: fleet-{kind}-{i}\n")
+            } else {
+                String::new()
+            }
+        };
+        body.push_str(&format!(
+            r#"  vault{i}:
+    type: awsbackup:index:Vault
+    properties:
+{vault_name}      tags:
+        unit: "{i}"
+  lock{i}:
+    type: awsbackup:index:VaultLock
+    properties:
+      backupVaultName: ${{vault{i}.name}}
+      minRetentionDays: 1
+      maxRetentionDays: 400
+  plan{i}:
+    type: awsbackup:index:Plan
+    properties:
+{plan_name}      rules:
+        - ruleName: daily
+          targetVaultName: ${{vault{i}.name}}
+          lifecycle:
+            deleteAfterDays: 30
+        - ruleName: monthly
+          targetVaultName: ${{vault{i}.name}}
+          scheduleExpression: cron(0 3 1 * ? *)
+          lifecycle:
+            deleteAfterDays: 365
+  sel{i}:
+    type: awsbackup:index:Selection
+    properties:
+      planId: ${{plan{i}.planId}}
+{sel_name}      iamRoleArn: {FLEET_ROLE}
+      resources:
+        - arn:aws:ec2:*:*:volume/*
+"#,
+            vault_name = name("vault"),
+            plan_name = name("plan"),
+            sel_name = name("sel"),
+        ));
+    }
+    yaml_program(project, &body)
+}
+
 /// A `Pulumi.yaml` for the YAML runtime that loads the provider from [`provider_dir`]; `body` is
 /// the rest of the file (`resources:`, `outputs:`, `config:` ...).
 pub fn yaml_program(project: &str, body: &str) -> String {

@@ -7,64 +7,8 @@ use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
+use awsbackup_e2e::{fleet_program, Aws, Local, Stack};
 use serde_json::{json, Value};
-
-const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
-
-/// `units` × (vault, governance lock, plan with two rules, selection); even units are named,
-/// odd ones autonamed.
-fn fleet_program(project: &str, units: usize) -> String {
-    let mut body = String::from("resources:\n");
-    for i in 0..units {
-        let named = i % 2 == 0;
-        let name = |kind: &str| {
-            if named {
-                format!("      name: fleet-{kind}-{i}\n")
-            } else {
-                String::new()
-            }
-        };
-        body.push_str(&format!(
-            r#"  vault{i}:
-    type: awsbackup:index:Vault
-    properties:
-{vault_name}      tags:
-        unit: "{i}"
-  lock{i}:
-    type: awsbackup:index:VaultLock
-    properties:
-      backupVaultName: ${{vault{i}.name}}
-      minRetentionDays: 1
-      maxRetentionDays: 400
-  plan{i}:
-    type: awsbackup:index:Plan
-    properties:
-{plan_name}      rules:
-        - ruleName: daily
-          targetVaultName: ${{vault{i}.name}}
-          lifecycle:
-            deleteAfterDays: 30
-        - ruleName: monthly
-          targetVaultName: ${{vault{i}.name}}
-          scheduleExpression: cron(0 3 1 * ? *)
-          lifecycle:
-            deleteAfterDays: 365
-  sel{i}:
-    type: awsbackup:index:Selection
-    properties:
-      planId: ${{plan{i}.planId}}
-{sel_name}      iamRoleArn: {ROLE}
-      resources:
-        - arn:aws:ec2:*:*:volume/*
-"#,
-            vault_name = name("vault"),
-            plan_name = name("plan"),
-            sel_name = name("sel"),
-        ));
-    }
-    yaml_program(project, &body)
-}
 
 /// What AWS holds: vault names, how many of them are locked, plan ids, and selections per plan.
 #[derive(Debug, PartialEq)]
