@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
+
 use std::time::{Duration, Instant};
 
 use awsbackup_e2e::{fleet_program, Aws, Local, Stack};
@@ -224,16 +225,19 @@ fn kill(pid: u32) {
     assert!(status.success(), "kill -KILL {pid}");
 }
 
-/// Starts `pulumi up` of the fleet with 200 ms of latency on every call, and waits until at
-/// least 20 creates are in flight at the endpoint. The caller kills and waits for the child.
+/// Starts `pulumi up` of the fleet with a second of latency on every call (so that many creates
+/// are under way even on a busy machine), and waits until at least 20 are in flight at the
+/// endpoint. The caller kills and waits for the child.
 #[allow(clippy::zombie_processes)]
 fn up_with_creates_in_flight(local: &Local, stack: &Stack) -> Child {
-    faults(local, json!({"operations": {"*": {"latencyMs": 200}}}));
-    // Its output is not read: a full pipe must not stall it.
+    faults(local, json!({"operations": {"*": {"latencyMs": 1000}}}));
+    // Its output goes to a file: a pipe nobody reads would stall it.
+    let log_path = stack.root().join("interrupted-up.log");
+    let log = std::fs::File::create(&log_path).expect("create the log");
     let mut child = stack
         .command(&["up", "--yes", "--skip-preview", "--parallel", "64"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::from(log.try_clone().expect("clone the log")))
+        .stderr(Stdio::from(log))
         .spawn()
         .expect("start pulumi up");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -251,10 +255,14 @@ fn up_with_creates_in_flight(local: &Local, stack: &Stack) -> Child {
             eprintln!("{in_flight} creates in flight");
             return child;
         }
-        if Instant::now() > deadline {
+        if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
             child.kill().ok();
             child.wait().ok();
-            panic!("creates never got in flight");
+            panic!(
+                "creates never got in flight ({}):\n{}",
+                local.stats(),
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -301,6 +309,7 @@ fn a_provider_killed_in_the_middle_of_up_leaks_nothing() {
         "nothing was created before the kill"
     );
 
+    faults(&local, json!({}));
     documented_recovery(&stack, false);
     assert_holds_exactly_the_stack(&local, &aws, &stack, UNITS);
     stack.preview_expect_no_changes().success();
@@ -332,6 +341,7 @@ fn a_cli_killed_in_the_middle_of_up_leaks_nothing_and_leaves_no_provider_running
     }
     eprintln!("providers gone {:?} after the CLI", killed.elapsed());
 
+    faults(&local, json!({}));
     documented_recovery(&stack, true);
     assert_holds_exactly_the_stack(&local, &aws, &stack, UNITS);
     stack.preview_expect_no_changes().success();
