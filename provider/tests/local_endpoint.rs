@@ -230,3 +230,48 @@ async fn a_compliance_lock_past_its_date_by_aws_clock_is_refused_at_preview() {
         err.message()
     );
 }
+
+/// A create repeated for the same resource with the same inputs (its first answer was lost to
+/// an interrupted update) gets back what the first made, through the real SDK and AWS's
+/// CreatorRequestId: the same vault, plan and selection ids, nothing twice. Another resource
+/// with the same vault name is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_creates_get_the_first_ones_back() {
+    let endpoint = LocalEndpoint::start().await.unwrap();
+    let mut client = provider_for(&endpoint).await;
+    let vault = json!({"name": "once-vault", "tags": {"k": "v"}});
+    let plan = json!({"name": "once-plan", "rules": [{"ruleName": "daily",
+        "targetVaultName": "once-vault", "lifecycle": {"deleteAfterDays": 30}}]});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (vault_id, _) = create(&mut client, "awsbackup:index:Vault", "v", vault.clone()).await;
+        let (plan_id, _) = create(&mut client, "awsbackup:index:Plan", "p", plan.clone()).await;
+        let selection = json!({"planId": plan_id, "name": "once-sel", "iamRoleArn":
+            "arn:aws:iam::210987654321:role/backup", "resources": ["arn:aws:fsx:*"]});
+        let (sel_id, _) = create(&mut client, "awsbackup:index:Selection", "s", selection).await;
+        ids.push((vault_id, plan_id, sel_id));
+    }
+    assert_eq!(ids[0], ids[1]);
+    let stats = endpoint.stats();
+    for op in [
+        "CreateBackupVault",
+        "CreateBackupPlan",
+        "CreateBackupSelection",
+    ] {
+        assert_eq!(stats["calls"][op], 2, "{op}: {stats}");
+    }
+    let err = client
+        .create(rpc::CreateRequest {
+            urn: urn("awsbackup:index:Vault", "other"),
+            properties: to_struct(vault),
+            r#type: "awsbackup:index:Vault".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("already exists") && err.message().contains("pulumi import"),
+        "{}",
+        err.message()
+    );
+}

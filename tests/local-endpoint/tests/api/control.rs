@@ -176,7 +176,7 @@ async fn reset_empties_state_faults_stats_and_clock() {
     assert_eq!(status, 200);
     assert_eq!(
         ep.stats(),
-        json!({ "calls": {}, "faults": {}, "faultsByKind": {} })
+        json!({ "calls": {}, "faults": {}, "faultsByKind": {}, "inFlight": {} })
     );
     let (_, clock) = control(ep.addr(), "GET", "/_local/clock", None);
     assert_eq!(clock["offsetSeconds"], 0.0);
