@@ -54,7 +54,7 @@ impl OpKind {
         match self {
             OpKind::Create | OpKind::Update | OpKind::Delete => Duration::from_secs(20 * 60),
             OpKind::Read => Duration::from_secs(10 * 60),
-            OpKind::Preview => Duration::from_secs(60),
+            OpKind::Preview => Duration::from_secs(5 * 60),
         }
     }
 }
@@ -150,9 +150,13 @@ where
             }
             Err(e) => e,
         };
-        if err.is_throttling() {
-            if let Some(l) = limiter {
+        // Any other answer (AccessDenied for a missing vault, a validation error...) is a call
+        // AWS accepted as far as its rate goes.
+        if let Some(l) = limiter {
+            if err.is_throttling() {
                 l.on_throttle();
+            } else {
+                l.on_success();
             }
         }
         if !err.is_retryable() {
@@ -326,6 +330,7 @@ impl RateLimiter {
         self.record(true);
     }
 
+    /// A call AWS answered without throttling (successfully or not).
     pub fn on_success(&self) {
         self.record(false);
     }
@@ -352,7 +357,12 @@ impl RateLimiter {
                 .max(0.5);
             let accepted = (total - refused) as f64 / span;
             let rate = (accepted * BACKOFF_FACTOR).clamp(MIN_RATE, MAX_RATE);
-            s.rate = Some(s.rate.map_or(rate, |r| r.min(rate).max(MIN_RATE)));
+            // At most halve a pace at once: a window of refusals of calls sent before the last
+            // lowering says little about the rate AWS accepts now.
+            s.rate = Some(
+                s.rate
+                    .map_or(rate, |r| r.min(rate.max(r * 0.5)).max(MIN_RATE)),
+            );
             s.tokens = 0.0;
             s.lowered = now;
             s.raised = now;
@@ -603,6 +613,38 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn answers_other_than_throttling_count_as_accepted_by_the_limiter() {
+        let limiter = RateLimiter::default();
+        // A burst against a rate limit where the accepted calls answer errors (a missing
+        // vault's AccessDenied): 10 accepted, 30 throttled.
+        for i in 0..40 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            let _ = call(
+                &Policy {
+                    max_retries: 0,
+                    ..Policy::default()
+                },
+                Some(&limiter),
+                || async {
+                    Err::<(), _>(if i % 4 == 0 {
+                        AwsError::new(
+                            "DescribeBackupVault",
+                            "AccessDeniedException",
+                            "no such vault",
+                        )
+                    } else {
+                        throttled()
+                    })
+                },
+            )
+            .await;
+        }
+        let rate = limiter.rate().expect("limited");
+        // Counting only successes it would drop to the floor (0.5/s).
+        assert!(rate >= 4.0, "the accepted errors count: {rate}");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_limiter_ignores_scattered_throttling_and_paces_at_a_rate_limit() {
         let limiter = RateLimiter::default();
         let started = Instant::now();
@@ -662,5 +704,16 @@ mod tests {
         }
         let lowered = limiter.rate().unwrap();
         assert!(lowered <= 10.0, "{grown} -> {lowered}");
+
+        // A window of nothing but refusals (calls sent before the pace was lowered) halves the
+        // pace at most, instead of dropping it to the floor.
+        tokio::time::advance(Duration::from_secs(3)).await;
+        for _ in 0..40 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            limiter.on_throttle();
+        }
+        let halved = limiter.rate().unwrap();
+        assert!(halved >= lowered * 0.5 - 0.01, "{lowered} -> {halved}");
+        assert!(halved < lowered, "{lowered} -> {halved}");
     }
 }
