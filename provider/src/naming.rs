@@ -1,5 +1,6 @@
-//! Physical names for resources whose `name` input is omitted: `<resource name>-<7 random chars>`
-//! from the engine's random seed, or the engine's own autonaming options when the stack sets them.
+//! Physical names for resources whose `name` input is omitted: `<resource name>-<7 chars>` derived
+//! from the resource's URN and replace-on-change inputs (the same on every run, so an interrupted
+//! create is found again), or the engine's own autonaming options when the stack sets them.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

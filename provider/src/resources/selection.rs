@@ -31,7 +31,7 @@ pub struct SelectionArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// The selection name: 1 to 50 letters, digits, hyphens, underscores and periods. Autonamed
-    /// `<resource name>-<7 random chars>` when omitted. Changing it replaces the selection.
+    /// `<resource name>-<7 chars>` when omitted. Changing it replaces the selection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The ARN of the IAM role AWS Backup assumes to create and manage the backups, e.g.

@@ -20,7 +20,7 @@ use crate::retry::{self, Poll, WaitError};
 #[serde(rename_all = "camelCase")]
 pub struct VaultArgs {
     /// The vault name: 2 to 50 letters, digits, hyphens and underscores, unique per account and
-    /// region. Autonamed `<resource name>-<7 random chars>` when omitted. Changing it replaces the
+    /// region. Autonamed `<resource name>-<7 chars>` when omitted. Changing it replaces the
     /// vault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
