@@ -23,6 +23,7 @@ pub struct Policy {
     pub max_retries: u32,
     /// The backoff ceiling of the first retry; it doubles per retry up to `cap`.
     pub base: Duration,
+    /// The largest backoff ceiling.
     pub cap: Duration,
 }
 
