@@ -35,8 +35,21 @@ pub fn connect_engine(address: &str) {
     });
 }
 
-/// The tracing layer. Events outside this crate (the AWS SDK, hyper) are not forwarded.
+/// The tracing layer. Only this crate's events reach it: see [`EngineLogLayer::filtered`].
 pub struct EngineLogLayer;
+
+impl EngineLogLayer {
+    /// The layer behind a filter on this crate's events at debug level and above, so the AWS
+    /// SDK's and hyper's debug and trace events are never even built.
+    pub fn filtered<S>() -> impl Layer<S>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        EngineLogLayer.with_filter(
+            tracing_subscriber::filter::Targets::new().with_target("awsbackup", Level::DEBUG),
+        )
+    }
+}
 
 struct Urn(String);
 
@@ -85,9 +98,6 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
-        if !meta.target().starts_with("awsbackup") || *meta.level() == Level::TRACE {
-            return;
-        }
         let Some(sender) = SENDER.get() else { return };
         let mut c = Collect::default();
         event.record(&mut c);

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use tracing::Level;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -81,13 +80,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
-    // Only this crate's events go to the engine: without the filter every debug and trace
-    // event of the AWS SDK and hyper would be built and handed to the layer, at a real cost.
-    let to_engine = EngineLogLayer.with_filter(
-        tracing_subscriber::filter::Targets::new().with_target("awsbackup", Level::DEBUG),
-    );
     tracing_subscriber::registry()
-        .with(to_engine)
+        .with(EngineLogLayer::filtered())
         .with(stderr)
         .init();
 

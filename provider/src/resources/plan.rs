@@ -992,10 +992,7 @@ impl Resource for Plan {
         let version = ctx.api.update_plan(id, document(&news)?).await?;
         tracing::info!(plan = %id, version = %version.version_id, "updated backup plan");
         // The new version's rule ids are only in GetBackupPlan.
-        let fallback = PlanState {
-            version_id: version.version_id.clone(),
-            ..fallback_state(id, &old.arn, &version.version_id, &news)
-        };
+        let fallback = fallback_state(id, &old.arn, &version.version_id, &news);
         match ctx.api.get_plan(id).await {
             Ok(Some(plan)) => Ok(state_from(&plan, &news, news.tags.clone())),
             Ok(None) => Err(OpError::partial(

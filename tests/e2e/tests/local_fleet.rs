@@ -268,9 +268,11 @@ fn up_with_creates_in_flight(local: &Local, stack: &Stack) -> Child {
     }
 }
 
-/// The recovery the README documents under "After an interrupted update"; a killed CLI also
-/// leaves the stack locked.
-fn documented_recovery(stack: &Stack, cli_killed: bool) {
+/// The recovery the README documents under "After an interrupted update" (a killed CLI also
+/// leaves the stack locked), then the checks: AWS holds exactly the stack, the program has nothing
+/// to do, and destroy leaves nothing.
+fn recover_and_check(local: &Local, aws: &Aws, stack: &Stack, units: usize, cli_killed: bool) {
+    faults(local, json!({}));
     if cli_killed {
         stack.pulumi(&["cancel", "--yes"]).success();
     }
@@ -283,6 +285,10 @@ fn documented_recovery(stack: &Stack, cli_killed: bool) {
         ])
         .success();
     stack.up().success();
+    assert_holds_exactly_the_stack(local, aws, stack, units);
+    stack.preview_expect_no_changes().success();
+    stack.destroy().success();
+    assert_holds_nothing(local, aws);
 }
 
 #[test]
@@ -309,12 +315,7 @@ fn a_provider_killed_in_the_middle_of_up_leaks_nothing() {
         "nothing was created before the kill"
     );
 
-    faults(&local, json!({}));
-    documented_recovery(&stack, false);
-    assert_holds_exactly_the_stack(&local, &aws, &stack, UNITS);
-    stack.preview_expect_no_changes().success();
-    stack.destroy().success();
-    assert_holds_nothing(&local, &aws);
+    recover_and_check(&local, &aws, &stack, UNITS, false);
 }
 
 #[test]
@@ -341,10 +342,5 @@ fn a_cli_killed_in_the_middle_of_up_leaks_nothing_and_leaves_no_provider_running
     }
     eprintln!("providers gone {:?} after the CLI", killed.elapsed());
 
-    faults(&local, json!({}));
-    documented_recovery(&stack, true);
-    assert_holds_exactly_the_stack(&local, &aws, &stack, UNITS);
-    stack.preview_expect_no_changes().success();
-    stack.destroy().success();
-    assert_holds_nothing(&local, &aws);
+    recover_and_check(&local, &aws, &stack, UNITS, true);
 }
