@@ -65,7 +65,7 @@ async fn shutdown_signal() {
     }
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = server::bind().await?;
     let port = listener.local_addr()?.port();

@@ -80,6 +80,18 @@ fn current() -> Option<Scope> {
     SCOPE.try_with(Scope::clone).ok()
 }
 
+/// Resolves when the operation in progress passes its deadline or is cancelled (never outside a
+/// scope).
+async fn interrupted() {
+    match current() {
+        None => std::future::pending().await,
+        Some(scope) => tokio::select! {
+            () = tokio::time::sleep_until(scope.deadline) => {}
+            () = scope.cancel.cancelled() => {}
+        },
+    }
+}
+
 /// The time left before the operation's deadline, if it has one.
 pub fn remaining() -> Option<Duration> {
     current().map(|s| s.deadline.saturating_duration_since(Instant::now()))
@@ -254,6 +266,9 @@ where
 /// pace by one call per second for each second, until AWS refuses a large share again.
 pub struct RateLimiter {
     state: Mutex<LimiterState>,
+    /// Waiters line up here in arrival order; only the first watches the bucket, so each freed
+    /// call wakes one waiter rather than all of them.
+    queue: tokio::sync::Mutex<()>,
 }
 
 struct LimiterState {
@@ -292,6 +307,7 @@ impl Default for RateLimiter {
                 raised: now,
                 recent: Default::default(),
             }),
+            queue: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -304,6 +320,14 @@ impl RateLimiter {
 
     /// Waits until a call may be made.
     pub async fn acquire(&self) {
+        if self.rate().is_none() {
+            return;
+        }
+        let _first_in_line = tokio::select! {
+            turn = self.queue.lock() => turn,
+            // Past the deadline or cancelled while queued: let the call go and fail on its own.
+            () = interrupted() => return,
+        };
         loop {
             let wait = {
                 let mut s = self.state.lock().expect("limiter lock");
@@ -716,5 +740,40 @@ mod tests {
         let halved = limiter.rate().unwrap();
         assert!(halved >= lowered * 0.5 - 0.01, "{lowered} -> {halved}");
         assert!(halved < lowered, "{lowered} -> {halved}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paced_calls_go_in_arrival_order_and_a_queued_call_leaves_at_its_deadline() {
+        let limiter = Arc::new(RateLimiter::default());
+        for _ in 0..40 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            limiter.on_throttle();
+        }
+        assert!(limiter.rate().is_some());
+
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut waiters = Vec::new();
+        for i in 0..20 {
+            let (limiter, order) = (limiter.clone(), order.clone());
+            waiters.push(tokio::spawn(async move {
+                limiter.acquire().await;
+                order.lock().unwrap().push(i);
+            }));
+            tokio::task::yield_now().await;
+        }
+        // One more, queued behind them, whose operation ends in one second.
+        let late = {
+            let limiter = limiter.clone();
+            tokio::spawn(scoped(scope_for(Duration::from_secs(1)), async move {
+                let started = Instant::now();
+                limiter.acquire().await;
+                started.elapsed()
+            }))
+        };
+        for w in waiters {
+            w.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), (0..20).collect::<Vec<_>>());
+        assert_eq!(late.await.unwrap(), Duration::from_secs(1));
     }
 }

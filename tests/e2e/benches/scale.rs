@@ -7,7 +7,9 @@
 //! `bench/RESULTS.md` and `bench/scale.svg`.
 //!
 //! `SCALE_UNITS=25,63` picks other sizes (units of four resources); `SCALE_MODES=free` or
-//! `limited` runs one mode.
+//! `limited` runs one mode. `SCALE_PLUGIN` names another plugin binary (say, a release build
+//! with symbols) and `SCALE_PERF=<folder>` records each plugin process with `perf record --call-graph dwarf`
+//! into that folder (the CPU figures then include perf's own).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -64,7 +66,9 @@ fn children_cpu() -> f64 {
 /// A plugin folder whose `pulumi-resource-awsbackup` runs the release plugin and, when it ends,
 /// appends its CPU seconds and peak RSS to `usage.jsonl`.
 fn measuring_plugin_dir(dir: &Path) -> PathBuf {
-    let real = repo_root().join("target/release/pulumi-resource-awsbackup");
+    let real = std::env::var_os("SCALE_PLUGIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/release/pulumi-resource-awsbackup"));
     assert!(
         real.is_file(),
         "build the release plugin first (`make release`)"
@@ -72,16 +76,23 @@ fn measuring_plugin_dir(dir: &Path) -> PathBuf {
     fs::create_dir_all(dir).unwrap();
     let wrapper = dir.join("pulumi-resource-awsbackup");
     let log = dir.join("usage.jsonl");
+    let perf = match std::env::var("SCALE_PERF") {
+        Ok(out) => format!("['perf', 'record', '-q', '-F', '2000', '--call-graph', 'dwarf', '-o', '{out}/perf-%d.data' % os.getpid(), '--']"),
+        Err(_) => "[]".into(),
+    };
     let script = format!(
         r#"#!/usr/bin/env python3
-import json, resource, signal, subprocess, sys
-child = subprocess.Popen([{real:?}] + sys.argv[1:])
+import json, os, resource, signal, subprocess, sys
+# What this process's children used before (a pyenv shim's own helpers, say) is not the plugin's.
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+child = subprocess.Popen({perf} + [{real:?}] + sys.argv[1:])
 for s in (signal.SIGINT, signal.SIGTERM):
     signal.signal(s, lambda n, f: child.send_signal(n))
 code = child.wait()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = u.ru_utime + u.ru_stime - before.ru_utime - before.ru_stime
 with open({log:?}, "a") as f:
-    f.write(json.dumps({{"cpu": u.ru_utime + u.ru_stime, "peak_kib": u.ru_maxrss}}) + "\n")
+    f.write(json.dumps({{"cpu": cpu, "peak_kib": u.ru_maxrss}}) + "\n")
 sys.exit(code)
 "#,
         real = real.display().to_string(),
