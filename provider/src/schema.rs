@@ -8,6 +8,8 @@ use crate::config::ProviderConfig;
 use crate::resource::{schema_of, DynResource};
 
 pub const PACKAGE: &str = "awsbackup";
+/// The Go import path of the generated Go SDK (`sdk/go/awsbackup`, its own module).
+pub const GO_IMPORT_BASE: &str = "github.com/awsbackup/pulumi-awsbackup/sdk/go/awsbackup";
 
 /// Builds the package schema for the given resources.
 pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
@@ -56,8 +58,25 @@ pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
         "types": types,
         "resources": resource_specs,
         "language": {
-            "nodejs": {"packageName": "@awsbackup/pulumi", "respectSchemaVersion": true},
-            "python": {"packageName": "pulumi_awsbackup", "respectSchemaVersion": true},
+            "nodejs": {
+                "packageName": "@awsbackup/pulumi",
+                "packageDescription": "Pulumi SDK for AWS Backup (the awsbackup provider).",
+                "respectSchemaVersion": true,
+                "dependencies": {"@pulumi/pulumi": "^3.0.0"},
+            },
+            "python": {
+                "packageName": "pulumi_awsbackup",
+                "respectSchemaVersion": true,
+                "pythonRequires": ">=3.9",
+                "requires": {"pulumi": ">=3.0.0,<4.0.0"},
+                "pyproject": {"enabled": true},
+            },
+            "go": {
+                "importBasePath": GO_IMPORT_BASE,
+                "rootPackageName": PACKAGE,
+                "respectSchemaVersion": true,
+                "generateResourceContainerTypes": true,
+            },
         },
     })
 }
