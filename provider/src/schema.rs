@@ -158,10 +158,23 @@ fn type_spec(prop: &Value, root: &Value, types: &mut Map<String, Value>) -> Map<
 /// A `$ref` to a definition becomes a reference to a named object type of the package.
 fn reference(r: &str, root: &Value, types: &mut Map<String, Value>) -> Map<String, Value> {
     let name = r.rsplit('/').next().unwrap_or(r);
-    let token = format!("{PACKAGE}:index:{name}");
+    // `RuleArgs` is the type `Rule`: the SDK generators add their own `Args` to input types.
+    let token = format!(
+        "{PACKAGE}:index:{}",
+        name.strip_suffix("Args").unwrap_or(name)
+    );
     if !types.contains_key(&token) {
         types.insert(token.clone(), Value::Null); // placeholder against recursion
         let def = &root["$defs"][name];
+        if let Some(values) = enum_values(def) {
+            types.insert(
+                token.clone(),
+                json!({"type": "string", "description": def["description"], "enum": values}),
+            );
+            let mut spec = Map::new();
+            spec.insert("$ref".into(), Value::String(format!("#/types/{token}")));
+            return spec;
+        }
         let props = properties(def, root, types, &[]);
         let required = def["required"].clone();
         types.insert(
@@ -179,12 +192,56 @@ fn reference(r: &str, root: &Value, types: &mut Map<String, Value>) -> Map<Strin
     spec
 }
 
+/// The values of a string enum definition (`enum`, or `oneOf` single values with descriptions),
+/// as Pulumi enum values.
+fn enum_values(def: &Value) -> Option<Vec<Value>> {
+    if let Some(values) = def["enum"].as_array() {
+        return Some(values.iter().map(|v| json!({ "value": v })).collect());
+    }
+    def["oneOf"]
+        .as_array()?
+        .iter()
+        .map(|option| {
+            let value = option
+                .get("const")
+                .or_else(|| option["enum"].as_array().filter(|e| e.len() == 1)?.first())?;
+            let mut spec = json!({ "value": value });
+            if let Some(d) = option.get("description") {
+                spec["description"] = d.clone();
+            }
+            Some(spec)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn schema() -> Value {
         package_schema(&crate::resources::all())
+    }
+
+    #[test]
+    fn enums_are_string_enums_and_type_names_carry_no_args_suffix() {
+        let s = schema();
+        let mode = &s["types"]["awsbackup:index:RetryMode"];
+        assert_eq!(mode["type"], "string");
+        let values: Vec<&str> = mode["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values, ["standard", "adaptive"]);
+        assert!(s["types"]["awsbackup:index:Rule"].is_object());
+        let named_args: Vec<&String> = s["types"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|t| t.ends_with("Args"))
+            .collect();
+        assert!(named_args.is_empty(), "{named_args:?}");
     }
 
     #[test]
@@ -204,7 +261,10 @@ mod tests {
             }
         }
         for (token, spec) in s["types"].as_object().unwrap() {
-            for (name, p) in spec["properties"].as_object().unwrap() {
+            if !spec["description"].is_string() {
+                missing.push(token.clone());
+            }
+            for (name, p) in spec["properties"].as_object().into_iter().flatten() {
                 if !p["description"].is_string() {
                     missing.push(format!("{token}.{name}"));
                 }

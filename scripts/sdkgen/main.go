@@ -3,8 +3,8 @@
 //
 //	go run . -schema ../../schema/schema.json -out ../../sdk
 //
-// Each language's folder under -out is replaced as a whole, so files the generator no longer
-// writes do not linger.
+// Each language's folder under -out ends up holding exactly what the generator writes (files it
+// no longer writes are removed), apart from the build outputs the SDKs' .gitignore files name.
 package main
 
 import (
@@ -13,9 +13,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/blang/semver"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
@@ -102,9 +104,6 @@ func run(schemaPath, out string) error {
 	goInfo, _ := pkg.Language["go"].(gogen.GoPackageInfo)
 	goDir := filepath.Join(out, "go", pkg.Name)
 	golang["go.mod"] = []byte(fmt.Sprintf(goMod, goInfo.ImportBasePath, pulumiSDKVersion))
-	if err := replace(filepath.Join(out, "go"), nil); err != nil {
-		return err
-	}
 	if err := replace(goDir, golang); err != nil {
 		return err
 	}
@@ -128,9 +127,29 @@ go 1.25
 require github.com/pulumi/pulumi/sdk/v3 %s
 `
 
-// replace makes dir hold exactly files (paths relative to dir).
+// replace makes dir hold exactly files (paths relative to dir), leaving alone the build outputs
+// that the SDK's own .gitignore names (node_modules, bin, *.egg-info, ...).
 func replace(dir string, files map[string][]byte) error {
-	if err := os.RemoveAll(dir); err != nil {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if buildOutput(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if _, keep := files[rel]; !d.IsDir() && !keep {
+			return os.Remove(path)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	for name, data := range files {
@@ -143,4 +162,12 @@ func replace(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+func buildOutput(name string) bool {
+	switch name {
+	case "node_modules", "bin", "build", "dist", "__pycache__", ".mypy_cache":
+		return true
+	}
+	return strings.HasSuffix(name, ".egg-info")
 }

@@ -31,6 +31,9 @@ export const VaultLock: typeof import("./vaultLock").VaultLock = null as any;
 utilities.lazyLoad(exports, ["VaultLock"], () => require("./vaultLock"));
 
 
+// Export enums:
+export * from "./types/enums";
+
 // Export sub-modules:
 import * as config from "./config";
 import * as types from "./types";

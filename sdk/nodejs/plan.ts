@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -51,7 +52,7 @@ export class Plan extends pulumi.CustomResource {
     /**
      * Resource-type-specific backup options.
      */
-    declare public readonly advancedBackupSettings: pulumi.Output<outputs.AdvancedBackupSettingArgs[] | undefined>;
+    declare public readonly advancedBackupSettings: pulumi.Output<outputs.AdvancedBackupSetting[] | undefined>;
     /**
      * The plan's ARN.
      */
@@ -121,7 +122,7 @@ export interface PlanArgs {
     /**
      * Resource-type-specific backup options, e.g. Windows VSS for EC2.
      */
-    advancedBackupSettings?: pulumi.Input<pulumi.Input<inputs.AdvancedBackupSettingArgsArgs>[] | undefined>;
+    advancedBackupSettings?: pulumi.Input<pulumi.Input<inputs.AdvancedBackupSettingArgs>[] | undefined>;
     /**
      * The plan name: 1 to 50 letters, digits, `-`, `_` and `.`. Autonamed when omitted. AWS
      * documents plan names as unchangeable: a rename replaces the plan (and its selections).
@@ -130,7 +131,7 @@ export interface PlanArgs {
     /**
      * The rules of the plan, 1 to 10, each with a unique `ruleName`.
      */
-    rules: pulumi.Input<pulumi.Input<inputs.RuleArgsArgs>[]>;
+    rules: pulumi.Input<pulumi.Input<inputs.RuleArgs>[]>;
     /**
      * Tags for the plan; the provider's `defaultTags` are merged under them.
      */

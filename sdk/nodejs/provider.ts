@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -43,7 +44,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["maxRetries"] = pulumi.output(args?.maxRetries).apply(JSON.stringify);
             resourceInputs["profile"] = args?.profile;
             resourceInputs["region"] = args?.region;
-            resourceInputs["retryMode"] = pulumi.output(args?.retryMode).apply(JSON.stringify);
+            resourceInputs["retryMode"] = args?.retryMode;
             resourceInputs["secretKey"] = args?.secretKey ? pulumi.secret(args.secretKey) : undefined;
             resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
         }
@@ -92,7 +93,7 @@ export interface ProviderArgs {
      * paced by a client-side rate limit that slows down when AWS throttles and speeds up again
      * while it does not. `standard`: retries only.
      */
-    retryMode?: pulumi.Input<inputs.RetryModeArgs | undefined>;
+    retryMode?: pulumi.Input<enums.RetryMode | undefined>;
     /**
      * The secret access key that goes with `accessKey`.
      */

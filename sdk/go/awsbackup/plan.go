@@ -19,7 +19,7 @@ type Plan struct {
 	pulumi.CustomResourceState
 
 	// Resource-type-specific backup options.
-	AdvancedBackupSettings AdvancedBackupSettingArgsArrayOutput `pulumi:"advancedBackupSettings"`
+	AdvancedBackupSettings AdvancedBackupSettingArrayOutput `pulumi:"advancedBackupSettings"`
 	// The plan's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
 	// The plan name.
@@ -88,12 +88,12 @@ func PlanExists(ctx *pulumi.Context,
 
 type planArgs struct {
 	// Resource-type-specific backup options, e.g. Windows VSS for EC2.
-	AdvancedBackupSettings []AdvancedBackupSettingArgs `pulumi:"advancedBackupSettings"`
+	AdvancedBackupSettings []AdvancedBackupSetting `pulumi:"advancedBackupSettings"`
 	// The plan name: 1 to 50 letters, digits, `-`, `_` and `.`. Autonamed when omitted. AWS
 	// documents plan names as unchangeable: a rename replaces the plan (and its selections).
 	Name *string `pulumi:"name"`
 	// The rules of the plan, 1 to 10, each with a unique `ruleName`.
-	Rules []RuleArgs `pulumi:"rules"`
+	Rules []Rule `pulumi:"rules"`
 	// Tags for the plan; the provider's `defaultTags` are merged under them.
 	Tags map[string]string `pulumi:"tags"`
 }
@@ -101,12 +101,12 @@ type planArgs struct {
 // The set of arguments for constructing a Plan resource.
 type PlanArgs struct {
 	// Resource-type-specific backup options, e.g. Windows VSS for EC2.
-	AdvancedBackupSettings AdvancedBackupSettingArgsArrayInput
+	AdvancedBackupSettings AdvancedBackupSettingArrayInput
 	// The plan name: 1 to 50 letters, digits, `-`, `_` and `.`. Autonamed when omitted. AWS
 	// documents plan names as unchangeable: a rename replaces the plan (and its selections).
 	Name pulumi.StringPtrInput
 	// The rules of the plan, 1 to 10, each with a unique `ruleName`.
-	Rules RuleArgsArrayInput
+	Rules RuleArrayInput
 	// Tags for the plan; the provider's `defaultTags` are merged under them.
 	Tags pulumi.StringMapInput
 }
@@ -199,8 +199,8 @@ func (o PlanOutput) ToPlanOutputWithContext(ctx context.Context) PlanOutput {
 }
 
 // Resource-type-specific backup options.
-func (o PlanOutput) AdvancedBackupSettings() AdvancedBackupSettingArgsArrayOutput {
-	return o.ApplyT(func(v *Plan) AdvancedBackupSettingArgsArrayOutput { return v.AdvancedBackupSettings }).(AdvancedBackupSettingArgsArrayOutput)
+func (o PlanOutput) AdvancedBackupSettings() AdvancedBackupSettingArrayOutput {
+	return o.ApplyT(func(v *Plan) AdvancedBackupSettingArrayOutput { return v.AdvancedBackupSettings }).(AdvancedBackupSettingArrayOutput)
 }
 
 // The plan's ARN.

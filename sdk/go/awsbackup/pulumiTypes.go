@@ -14,112 +14,112 @@ import (
 var _ = internal.GetEnvOrDefault
 
 // Backup options for one resource type.
-type AdvancedBackupSettingArgs struct {
+type AdvancedBackupSetting struct {
 	// The options, e.g. `{"WindowsVSS": "enabled"}`.
 	BackupOptions map[string]string `pulumi:"backupOptions"`
 	// The resource type, e.g. `EC2`.
 	ResourceType *string `pulumi:"resourceType"`
 }
 
-// AdvancedBackupSettingArgsInput is an input type that accepts AdvancedBackupSettingArgsArgs and AdvancedBackupSettingArgsOutput values.
-// You can construct a concrete instance of `AdvancedBackupSettingArgsInput` via:
+// AdvancedBackupSettingInput is an input type that accepts AdvancedBackupSettingArgs and AdvancedBackupSettingOutput values.
+// You can construct a concrete instance of `AdvancedBackupSettingInput` via:
 //
-//	AdvancedBackupSettingArgsArgs{...}
-type AdvancedBackupSettingArgsInput interface {
+//	AdvancedBackupSettingArgs{...}
+type AdvancedBackupSettingInput interface {
 	pulumi.Input
 
-	ToAdvancedBackupSettingArgsOutput() AdvancedBackupSettingArgsOutput
-	ToAdvancedBackupSettingArgsOutputWithContext(context.Context) AdvancedBackupSettingArgsOutput
+	ToAdvancedBackupSettingOutput() AdvancedBackupSettingOutput
+	ToAdvancedBackupSettingOutputWithContext(context.Context) AdvancedBackupSettingOutput
 }
 
 // Backup options for one resource type.
-type AdvancedBackupSettingArgsArgs struct {
+type AdvancedBackupSettingArgs struct {
 	// The options, e.g. `{"WindowsVSS": "enabled"}`.
 	BackupOptions pulumi.StringMapInput `pulumi:"backupOptions"`
 	// The resource type, e.g. `EC2`.
 	ResourceType pulumi.StringPtrInput `pulumi:"resourceType"`
 }
 
-func (AdvancedBackupSettingArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*AdvancedBackupSettingArgs)(nil)).Elem()
+func (AdvancedBackupSettingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AdvancedBackupSetting)(nil)).Elem()
 }
 
-func (i AdvancedBackupSettingArgsArgs) ToAdvancedBackupSettingArgsOutput() AdvancedBackupSettingArgsOutput {
-	return i.ToAdvancedBackupSettingArgsOutputWithContext(context.Background())
+func (i AdvancedBackupSettingArgs) ToAdvancedBackupSettingOutput() AdvancedBackupSettingOutput {
+	return i.ToAdvancedBackupSettingOutputWithContext(context.Background())
 }
 
-func (i AdvancedBackupSettingArgsArgs) ToAdvancedBackupSettingArgsOutputWithContext(ctx context.Context) AdvancedBackupSettingArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AdvancedBackupSettingArgsOutput)
+func (i AdvancedBackupSettingArgs) ToAdvancedBackupSettingOutputWithContext(ctx context.Context) AdvancedBackupSettingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AdvancedBackupSettingOutput)
 }
 
-// AdvancedBackupSettingArgsArrayInput is an input type that accepts AdvancedBackupSettingArgsArray and AdvancedBackupSettingArgsArrayOutput values.
-// You can construct a concrete instance of `AdvancedBackupSettingArgsArrayInput` via:
+// AdvancedBackupSettingArrayInput is an input type that accepts AdvancedBackupSettingArray and AdvancedBackupSettingArrayOutput values.
+// You can construct a concrete instance of `AdvancedBackupSettingArrayInput` via:
 //
-//	AdvancedBackupSettingArgsArray{ AdvancedBackupSettingArgsArgs{...} }
-type AdvancedBackupSettingArgsArrayInput interface {
+//	AdvancedBackupSettingArray{ AdvancedBackupSettingArgs{...} }
+type AdvancedBackupSettingArrayInput interface {
 	pulumi.Input
 
-	ToAdvancedBackupSettingArgsArrayOutput() AdvancedBackupSettingArgsArrayOutput
-	ToAdvancedBackupSettingArgsArrayOutputWithContext(context.Context) AdvancedBackupSettingArgsArrayOutput
+	ToAdvancedBackupSettingArrayOutput() AdvancedBackupSettingArrayOutput
+	ToAdvancedBackupSettingArrayOutputWithContext(context.Context) AdvancedBackupSettingArrayOutput
 }
 
-type AdvancedBackupSettingArgsArray []AdvancedBackupSettingArgsInput
+type AdvancedBackupSettingArray []AdvancedBackupSettingInput
 
-func (AdvancedBackupSettingArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]AdvancedBackupSettingArgs)(nil)).Elem()
+func (AdvancedBackupSettingArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AdvancedBackupSetting)(nil)).Elem()
 }
 
-func (i AdvancedBackupSettingArgsArray) ToAdvancedBackupSettingArgsArrayOutput() AdvancedBackupSettingArgsArrayOutput {
-	return i.ToAdvancedBackupSettingArgsArrayOutputWithContext(context.Background())
+func (i AdvancedBackupSettingArray) ToAdvancedBackupSettingArrayOutput() AdvancedBackupSettingArrayOutput {
+	return i.ToAdvancedBackupSettingArrayOutputWithContext(context.Background())
 }
 
-func (i AdvancedBackupSettingArgsArray) ToAdvancedBackupSettingArgsArrayOutputWithContext(ctx context.Context) AdvancedBackupSettingArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AdvancedBackupSettingArgsArrayOutput)
+func (i AdvancedBackupSettingArray) ToAdvancedBackupSettingArrayOutputWithContext(ctx context.Context) AdvancedBackupSettingArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AdvancedBackupSettingArrayOutput)
 }
 
 // Backup options for one resource type.
-type AdvancedBackupSettingArgsOutput struct{ *pulumi.OutputState }
+type AdvancedBackupSettingOutput struct{ *pulumi.OutputState }
 
-func (AdvancedBackupSettingArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*AdvancedBackupSettingArgs)(nil)).Elem()
+func (AdvancedBackupSettingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AdvancedBackupSetting)(nil)).Elem()
 }
 
-func (o AdvancedBackupSettingArgsOutput) ToAdvancedBackupSettingArgsOutput() AdvancedBackupSettingArgsOutput {
+func (o AdvancedBackupSettingOutput) ToAdvancedBackupSettingOutput() AdvancedBackupSettingOutput {
 	return o
 }
 
-func (o AdvancedBackupSettingArgsOutput) ToAdvancedBackupSettingArgsOutputWithContext(ctx context.Context) AdvancedBackupSettingArgsOutput {
+func (o AdvancedBackupSettingOutput) ToAdvancedBackupSettingOutputWithContext(ctx context.Context) AdvancedBackupSettingOutput {
 	return o
 }
 
 // The options, e.g. `{"WindowsVSS": "enabled"}`.
-func (o AdvancedBackupSettingArgsOutput) BackupOptions() pulumi.StringMapOutput {
-	return o.ApplyT(func(v AdvancedBackupSettingArgs) map[string]string { return v.BackupOptions }).(pulumi.StringMapOutput)
+func (o AdvancedBackupSettingOutput) BackupOptions() pulumi.StringMapOutput {
+	return o.ApplyT(func(v AdvancedBackupSetting) map[string]string { return v.BackupOptions }).(pulumi.StringMapOutput)
 }
 
 // The resource type, e.g. `EC2`.
-func (o AdvancedBackupSettingArgsOutput) ResourceType() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v AdvancedBackupSettingArgs) *string { return v.ResourceType }).(pulumi.StringPtrOutput)
+func (o AdvancedBackupSettingOutput) ResourceType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AdvancedBackupSetting) *string { return v.ResourceType }).(pulumi.StringPtrOutput)
 }
 
-type AdvancedBackupSettingArgsArrayOutput struct{ *pulumi.OutputState }
+type AdvancedBackupSettingArrayOutput struct{ *pulumi.OutputState }
 
-func (AdvancedBackupSettingArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]AdvancedBackupSettingArgs)(nil)).Elem()
+func (AdvancedBackupSettingArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AdvancedBackupSetting)(nil)).Elem()
 }
 
-func (o AdvancedBackupSettingArgsArrayOutput) ToAdvancedBackupSettingArgsArrayOutput() AdvancedBackupSettingArgsArrayOutput {
+func (o AdvancedBackupSettingArrayOutput) ToAdvancedBackupSettingArrayOutput() AdvancedBackupSettingArrayOutput {
 	return o
 }
 
-func (o AdvancedBackupSettingArgsArrayOutput) ToAdvancedBackupSettingArgsArrayOutputWithContext(ctx context.Context) AdvancedBackupSettingArgsArrayOutput {
+func (o AdvancedBackupSettingArrayOutput) ToAdvancedBackupSettingArrayOutputWithContext(ctx context.Context) AdvancedBackupSettingArrayOutput {
 	return o
 }
 
-func (o AdvancedBackupSettingArgsArrayOutput) Index(i pulumi.IntInput) AdvancedBackupSettingArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AdvancedBackupSettingArgs {
-		return vs[0].([]AdvancedBackupSettingArgs)[vs[1].(int)]
-	}).(AdvancedBackupSettingArgsOutput)
+func (o AdvancedBackupSettingArrayOutput) Index(i pulumi.IntInput) AdvancedBackupSettingOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AdvancedBackupSetting {
+		return vs[0].([]AdvancedBackupSetting)[vs[1].(int)]
+	}).(AdvancedBackupSettingOutput)
 }
 
 // A role to assume.
@@ -320,216 +320,216 @@ func (o AssumeRolePtrOutput) SessionName() pulumi.StringPtrOutput {
 }
 
 // A copy of each recovery point to another vault.
-type CopyActionArgs struct {
+type CopyAction struct {
 	// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
 	DestinationVaultArn *string `pulumi:"destinationVaultArn"`
 	// The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
-	Lifecycle *LifecycleArgs `pulumi:"lifecycle"`
+	Lifecycle *Lifecycle `pulumi:"lifecycle"`
 }
 
-// CopyActionArgsInput is an input type that accepts CopyActionArgsArgs and CopyActionArgsOutput values.
-// You can construct a concrete instance of `CopyActionArgsInput` via:
+// CopyActionInput is an input type that accepts CopyActionArgs and CopyActionOutput values.
+// You can construct a concrete instance of `CopyActionInput` via:
 //
-//	CopyActionArgsArgs{...}
-type CopyActionArgsInput interface {
+//	CopyActionArgs{...}
+type CopyActionInput interface {
 	pulumi.Input
 
-	ToCopyActionArgsOutput() CopyActionArgsOutput
-	ToCopyActionArgsOutputWithContext(context.Context) CopyActionArgsOutput
+	ToCopyActionOutput() CopyActionOutput
+	ToCopyActionOutputWithContext(context.Context) CopyActionOutput
 }
 
 // A copy of each recovery point to another vault.
-type CopyActionArgsArgs struct {
+type CopyActionArgs struct {
 	// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
 	DestinationVaultArn pulumi.StringPtrInput `pulumi:"destinationVaultArn"`
 	// The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
-	Lifecycle LifecycleArgsPtrInput `pulumi:"lifecycle"`
+	Lifecycle LifecyclePtrInput `pulumi:"lifecycle"`
 }
 
-func (CopyActionArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*CopyActionArgs)(nil)).Elem()
+func (CopyActionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CopyAction)(nil)).Elem()
 }
 
-func (i CopyActionArgsArgs) ToCopyActionArgsOutput() CopyActionArgsOutput {
-	return i.ToCopyActionArgsOutputWithContext(context.Background())
+func (i CopyActionArgs) ToCopyActionOutput() CopyActionOutput {
+	return i.ToCopyActionOutputWithContext(context.Background())
 }
 
-func (i CopyActionArgsArgs) ToCopyActionArgsOutputWithContext(ctx context.Context) CopyActionArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CopyActionArgsOutput)
+func (i CopyActionArgs) ToCopyActionOutputWithContext(ctx context.Context) CopyActionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CopyActionOutput)
 }
 
-// CopyActionArgsArrayInput is an input type that accepts CopyActionArgsArray and CopyActionArgsArrayOutput values.
-// You can construct a concrete instance of `CopyActionArgsArrayInput` via:
+// CopyActionArrayInput is an input type that accepts CopyActionArray and CopyActionArrayOutput values.
+// You can construct a concrete instance of `CopyActionArrayInput` via:
 //
-//	CopyActionArgsArray{ CopyActionArgsArgs{...} }
-type CopyActionArgsArrayInput interface {
+//	CopyActionArray{ CopyActionArgs{...} }
+type CopyActionArrayInput interface {
 	pulumi.Input
 
-	ToCopyActionArgsArrayOutput() CopyActionArgsArrayOutput
-	ToCopyActionArgsArrayOutputWithContext(context.Context) CopyActionArgsArrayOutput
+	ToCopyActionArrayOutput() CopyActionArrayOutput
+	ToCopyActionArrayOutputWithContext(context.Context) CopyActionArrayOutput
 }
 
-type CopyActionArgsArray []CopyActionArgsInput
+type CopyActionArray []CopyActionInput
 
-func (CopyActionArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]CopyActionArgs)(nil)).Elem()
+func (CopyActionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CopyAction)(nil)).Elem()
 }
 
-func (i CopyActionArgsArray) ToCopyActionArgsArrayOutput() CopyActionArgsArrayOutput {
-	return i.ToCopyActionArgsArrayOutputWithContext(context.Background())
+func (i CopyActionArray) ToCopyActionArrayOutput() CopyActionArrayOutput {
+	return i.ToCopyActionArrayOutputWithContext(context.Background())
 }
 
-func (i CopyActionArgsArray) ToCopyActionArgsArrayOutputWithContext(ctx context.Context) CopyActionArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(CopyActionArgsArrayOutput)
+func (i CopyActionArray) ToCopyActionArrayOutputWithContext(ctx context.Context) CopyActionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CopyActionArrayOutput)
 }
 
 // A copy of each recovery point to another vault.
-type CopyActionArgsOutput struct{ *pulumi.OutputState }
+type CopyActionOutput struct{ *pulumi.OutputState }
 
-func (CopyActionArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*CopyActionArgs)(nil)).Elem()
+func (CopyActionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CopyAction)(nil)).Elem()
 }
 
-func (o CopyActionArgsOutput) ToCopyActionArgsOutput() CopyActionArgsOutput {
+func (o CopyActionOutput) ToCopyActionOutput() CopyActionOutput {
 	return o
 }
 
-func (o CopyActionArgsOutput) ToCopyActionArgsOutputWithContext(ctx context.Context) CopyActionArgsOutput {
+func (o CopyActionOutput) ToCopyActionOutputWithContext(ctx context.Context) CopyActionOutput {
 	return o
 }
 
 // The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
-func (o CopyActionArgsOutput) DestinationVaultArn() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v CopyActionArgs) *string { return v.DestinationVaultArn }).(pulumi.StringPtrOutput)
+func (o CopyActionOutput) DestinationVaultArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CopyAction) *string { return v.DestinationVaultArn }).(pulumi.StringPtrOutput)
 }
 
 // The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
-func (o CopyActionArgsOutput) Lifecycle() LifecycleArgsPtrOutput {
-	return o.ApplyT(func(v CopyActionArgs) *LifecycleArgs { return v.Lifecycle }).(LifecycleArgsPtrOutput)
+func (o CopyActionOutput) Lifecycle() LifecyclePtrOutput {
+	return o.ApplyT(func(v CopyAction) *Lifecycle { return v.Lifecycle }).(LifecyclePtrOutput)
 }
 
-type CopyActionArgsArrayOutput struct{ *pulumi.OutputState }
+type CopyActionArrayOutput struct{ *pulumi.OutputState }
 
-func (CopyActionArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]CopyActionArgs)(nil)).Elem()
+func (CopyActionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CopyAction)(nil)).Elem()
 }
 
-func (o CopyActionArgsArrayOutput) ToCopyActionArgsArrayOutput() CopyActionArgsArrayOutput {
+func (o CopyActionArrayOutput) ToCopyActionArrayOutput() CopyActionArrayOutput {
 	return o
 }
 
-func (o CopyActionArgsArrayOutput) ToCopyActionArgsArrayOutputWithContext(ctx context.Context) CopyActionArgsArrayOutput {
+func (o CopyActionArrayOutput) ToCopyActionArrayOutputWithContext(ctx context.Context) CopyActionArrayOutput {
 	return o
 }
 
-func (o CopyActionArgsArrayOutput) Index(i pulumi.IntInput) CopyActionArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CopyActionArgs {
-		return vs[0].([]CopyActionArgs)[vs[1].(int)]
-	}).(CopyActionArgsOutput)
+func (o CopyActionArrayOutput) Index(i pulumi.IntInput) CopyActionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CopyAction {
+		return vs[0].([]CopyAction)[vs[1].(int)]
+	}).(CopyActionOutput)
+}
+
+// Indexing of recovery points for backup search.
+type IndexAction struct {
+	// The resource types to index, e.g. `EBS`, `S3`.
+	ResourceTypes []string `pulumi:"resourceTypes"`
+}
+
+// IndexActionInput is an input type that accepts IndexActionArgs and IndexActionOutput values.
+// You can construct a concrete instance of `IndexActionInput` via:
+//
+//	IndexActionArgs{...}
+type IndexActionInput interface {
+	pulumi.Input
+
+	ToIndexActionOutput() IndexActionOutput
+	ToIndexActionOutputWithContext(context.Context) IndexActionOutput
 }
 
 // Indexing of recovery points for backup search.
 type IndexActionArgs struct {
 	// The resource types to index, e.g. `EBS`, `S3`.
-	ResourceTypes []string `pulumi:"resourceTypes"`
-}
-
-// IndexActionArgsInput is an input type that accepts IndexActionArgsArgs and IndexActionArgsOutput values.
-// You can construct a concrete instance of `IndexActionArgsInput` via:
-//
-//	IndexActionArgsArgs{...}
-type IndexActionArgsInput interface {
-	pulumi.Input
-
-	ToIndexActionArgsOutput() IndexActionArgsOutput
-	ToIndexActionArgsOutputWithContext(context.Context) IndexActionArgsOutput
-}
-
-// Indexing of recovery points for backup search.
-type IndexActionArgsArgs struct {
-	// The resource types to index, e.g. `EBS`, `S3`.
 	ResourceTypes pulumi.StringArrayInput `pulumi:"resourceTypes"`
 }
 
-func (IndexActionArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*IndexActionArgs)(nil)).Elem()
+func (IndexActionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*IndexAction)(nil)).Elem()
 }
 
-func (i IndexActionArgsArgs) ToIndexActionArgsOutput() IndexActionArgsOutput {
-	return i.ToIndexActionArgsOutputWithContext(context.Background())
+func (i IndexActionArgs) ToIndexActionOutput() IndexActionOutput {
+	return i.ToIndexActionOutputWithContext(context.Background())
 }
 
-func (i IndexActionArgsArgs) ToIndexActionArgsOutputWithContext(ctx context.Context) IndexActionArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(IndexActionArgsOutput)
+func (i IndexActionArgs) ToIndexActionOutputWithContext(ctx context.Context) IndexActionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(IndexActionOutput)
 }
 
-// IndexActionArgsArrayInput is an input type that accepts IndexActionArgsArray and IndexActionArgsArrayOutput values.
-// You can construct a concrete instance of `IndexActionArgsArrayInput` via:
+// IndexActionArrayInput is an input type that accepts IndexActionArray and IndexActionArrayOutput values.
+// You can construct a concrete instance of `IndexActionArrayInput` via:
 //
-//	IndexActionArgsArray{ IndexActionArgsArgs{...} }
-type IndexActionArgsArrayInput interface {
+//	IndexActionArray{ IndexActionArgs{...} }
+type IndexActionArrayInput interface {
 	pulumi.Input
 
-	ToIndexActionArgsArrayOutput() IndexActionArgsArrayOutput
-	ToIndexActionArgsArrayOutputWithContext(context.Context) IndexActionArgsArrayOutput
+	ToIndexActionArrayOutput() IndexActionArrayOutput
+	ToIndexActionArrayOutputWithContext(context.Context) IndexActionArrayOutput
 }
 
-type IndexActionArgsArray []IndexActionArgsInput
+type IndexActionArray []IndexActionInput
 
-func (IndexActionArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]IndexActionArgs)(nil)).Elem()
+func (IndexActionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]IndexAction)(nil)).Elem()
 }
 
-func (i IndexActionArgsArray) ToIndexActionArgsArrayOutput() IndexActionArgsArrayOutput {
-	return i.ToIndexActionArgsArrayOutputWithContext(context.Background())
+func (i IndexActionArray) ToIndexActionArrayOutput() IndexActionArrayOutput {
+	return i.ToIndexActionArrayOutputWithContext(context.Background())
 }
 
-func (i IndexActionArgsArray) ToIndexActionArgsArrayOutputWithContext(ctx context.Context) IndexActionArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(IndexActionArgsArrayOutput)
+func (i IndexActionArray) ToIndexActionArrayOutputWithContext(ctx context.Context) IndexActionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(IndexActionArrayOutput)
 }
 
 // Indexing of recovery points for backup search.
-type IndexActionArgsOutput struct{ *pulumi.OutputState }
+type IndexActionOutput struct{ *pulumi.OutputState }
 
-func (IndexActionArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*IndexActionArgs)(nil)).Elem()
+func (IndexActionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*IndexAction)(nil)).Elem()
 }
 
-func (o IndexActionArgsOutput) ToIndexActionArgsOutput() IndexActionArgsOutput {
+func (o IndexActionOutput) ToIndexActionOutput() IndexActionOutput {
 	return o
 }
 
-func (o IndexActionArgsOutput) ToIndexActionArgsOutputWithContext(ctx context.Context) IndexActionArgsOutput {
+func (o IndexActionOutput) ToIndexActionOutputWithContext(ctx context.Context) IndexActionOutput {
 	return o
 }
 
 // The resource types to index, e.g. `EBS`, `S3`.
-func (o IndexActionArgsOutput) ResourceTypes() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v IndexActionArgs) []string { return v.ResourceTypes }).(pulumi.StringArrayOutput)
+func (o IndexActionOutput) ResourceTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v IndexAction) []string { return v.ResourceTypes }).(pulumi.StringArrayOutput)
 }
 
-type IndexActionArgsArrayOutput struct{ *pulumi.OutputState }
+type IndexActionArrayOutput struct{ *pulumi.OutputState }
 
-func (IndexActionArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]IndexActionArgs)(nil)).Elem()
+func (IndexActionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]IndexAction)(nil)).Elem()
 }
 
-func (o IndexActionArgsArrayOutput) ToIndexActionArgsArrayOutput() IndexActionArgsArrayOutput {
+func (o IndexActionArrayOutput) ToIndexActionArrayOutput() IndexActionArrayOutput {
 	return o
 }
 
-func (o IndexActionArgsArrayOutput) ToIndexActionArgsArrayOutputWithContext(ctx context.Context) IndexActionArgsArrayOutput {
+func (o IndexActionArrayOutput) ToIndexActionArrayOutputWithContext(ctx context.Context) IndexActionArrayOutput {
 	return o
 }
 
-func (o IndexActionArgsArrayOutput) Index(i pulumi.IntInput) IndexActionArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) IndexActionArgs {
-		return vs[0].([]IndexActionArgs)[vs[1].(int)]
-	}).(IndexActionArgsOutput)
+func (o IndexActionArrayOutput) Index(i pulumi.IntInput) IndexActionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) IndexAction {
+		return vs[0].([]IndexAction)[vs[1].(int)]
+	}).(IndexActionOutput)
 }
 
 // When recovery points move to cold storage and expire.
-type LifecycleArgs struct {
+type Lifecycle struct {
 	// Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
 	// the move to cold storage).
 	DeleteAfterDays *int `pulumi:"deleteAfterDays"`
@@ -539,19 +539,19 @@ type LifecycleArgs struct {
 	OptInToArchiveForSupportedResources *bool `pulumi:"optInToArchiveForSupportedResources"`
 }
 
-// LifecycleArgsInput is an input type that accepts LifecycleArgsArgs and LifecycleArgsOutput values.
-// You can construct a concrete instance of `LifecycleArgsInput` via:
+// LifecycleInput is an input type that accepts LifecycleArgs and LifecycleOutput values.
+// You can construct a concrete instance of `LifecycleInput` via:
 //
-//	LifecycleArgsArgs{...}
-type LifecycleArgsInput interface {
+//	LifecycleArgs{...}
+type LifecycleInput interface {
 	pulumi.Input
 
-	ToLifecycleArgsOutput() LifecycleArgsOutput
-	ToLifecycleArgsOutputWithContext(context.Context) LifecycleArgsOutput
+	ToLifecycleOutput() LifecycleOutput
+	ToLifecycleOutputWithContext(context.Context) LifecycleOutput
 }
 
 // When recovery points move to cold storage and expire.
-type LifecycleArgsArgs struct {
+type LifecycleArgs struct {
 	// Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
 	// the move to cold storage).
 	DeleteAfterDays pulumi.IntPtrInput `pulumi:"deleteAfterDays"`
@@ -561,128 +561,128 @@ type LifecycleArgsArgs struct {
 	OptInToArchiveForSupportedResources pulumi.BoolPtrInput `pulumi:"optInToArchiveForSupportedResources"`
 }
 
-func (LifecycleArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*LifecycleArgs)(nil)).Elem()
+func (LifecycleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Lifecycle)(nil)).Elem()
 }
 
-func (i LifecycleArgsArgs) ToLifecycleArgsOutput() LifecycleArgsOutput {
-	return i.ToLifecycleArgsOutputWithContext(context.Background())
+func (i LifecycleArgs) ToLifecycleOutput() LifecycleOutput {
+	return i.ToLifecycleOutputWithContext(context.Background())
 }
 
-func (i LifecycleArgsArgs) ToLifecycleArgsOutputWithContext(ctx context.Context) LifecycleArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(LifecycleArgsOutput)
+func (i LifecycleArgs) ToLifecycleOutputWithContext(ctx context.Context) LifecycleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleOutput)
 }
 
-func (i LifecycleArgsArgs) ToLifecycleArgsPtrOutput() LifecycleArgsPtrOutput {
-	return i.ToLifecycleArgsPtrOutputWithContext(context.Background())
+func (i LifecycleArgs) ToLifecyclePtrOutput() LifecyclePtrOutput {
+	return i.ToLifecyclePtrOutputWithContext(context.Background())
 }
 
-func (i LifecycleArgsArgs) ToLifecycleArgsPtrOutputWithContext(ctx context.Context) LifecycleArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(LifecycleArgsOutput).ToLifecycleArgsPtrOutputWithContext(ctx)
+func (i LifecycleArgs) ToLifecyclePtrOutputWithContext(ctx context.Context) LifecyclePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleOutput).ToLifecyclePtrOutputWithContext(ctx)
 }
 
-// LifecycleArgsPtrInput is an input type that accepts LifecycleArgsArgs, LifecycleArgsPtr and LifecycleArgsPtrOutput values.
-// You can construct a concrete instance of `LifecycleArgsPtrInput` via:
+// LifecyclePtrInput is an input type that accepts LifecycleArgs, LifecyclePtr and LifecyclePtrOutput values.
+// You can construct a concrete instance of `LifecyclePtrInput` via:
 //
-//	        LifecycleArgsArgs{...}
+//	        LifecycleArgs{...}
 //
 //	or:
 //
 //	        nil
-type LifecycleArgsPtrInput interface {
+type LifecyclePtrInput interface {
 	pulumi.Input
 
-	ToLifecycleArgsPtrOutput() LifecycleArgsPtrOutput
-	ToLifecycleArgsPtrOutputWithContext(context.Context) LifecycleArgsPtrOutput
+	ToLifecyclePtrOutput() LifecyclePtrOutput
+	ToLifecyclePtrOutputWithContext(context.Context) LifecyclePtrOutput
 }
 
-type lifecycleArgsPtrType LifecycleArgsArgs
+type lifecyclePtrType LifecycleArgs
 
-func LifecycleArgsPtr(v *LifecycleArgsArgs) LifecycleArgsPtrInput {
-	return (*lifecycleArgsPtrType)(v)
+func LifecyclePtr(v *LifecycleArgs) LifecyclePtrInput {
+	return (*lifecyclePtrType)(v)
 }
 
-func (*lifecycleArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**LifecycleArgs)(nil)).Elem()
+func (*lifecyclePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Lifecycle)(nil)).Elem()
 }
 
-func (i *lifecycleArgsPtrType) ToLifecycleArgsPtrOutput() LifecycleArgsPtrOutput {
-	return i.ToLifecycleArgsPtrOutputWithContext(context.Background())
+func (i *lifecyclePtrType) ToLifecyclePtrOutput() LifecyclePtrOutput {
+	return i.ToLifecyclePtrOutputWithContext(context.Background())
 }
 
-func (i *lifecycleArgsPtrType) ToLifecycleArgsPtrOutputWithContext(ctx context.Context) LifecycleArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(LifecycleArgsPtrOutput)
+func (i *lifecyclePtrType) ToLifecyclePtrOutputWithContext(ctx context.Context) LifecyclePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecyclePtrOutput)
 }
 
 // When recovery points move to cold storage and expire.
-type LifecycleArgsOutput struct{ *pulumi.OutputState }
+type LifecycleOutput struct{ *pulumi.OutputState }
 
-func (LifecycleArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*LifecycleArgs)(nil)).Elem()
+func (LifecycleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Lifecycle)(nil)).Elem()
 }
 
-func (o LifecycleArgsOutput) ToLifecycleArgsOutput() LifecycleArgsOutput {
+func (o LifecycleOutput) ToLifecycleOutput() LifecycleOutput {
 	return o
 }
 
-func (o LifecycleArgsOutput) ToLifecycleArgsOutputWithContext(ctx context.Context) LifecycleArgsOutput {
+func (o LifecycleOutput) ToLifecycleOutputWithContext(ctx context.Context) LifecycleOutput {
 	return o
 }
 
-func (o LifecycleArgsOutput) ToLifecycleArgsPtrOutput() LifecycleArgsPtrOutput {
-	return o.ToLifecycleArgsPtrOutputWithContext(context.Background())
+func (o LifecycleOutput) ToLifecyclePtrOutput() LifecyclePtrOutput {
+	return o.ToLifecyclePtrOutputWithContext(context.Background())
 }
 
-func (o LifecycleArgsOutput) ToLifecycleArgsPtrOutputWithContext(ctx context.Context) LifecycleArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v LifecycleArgs) *LifecycleArgs {
+func (o LifecycleOutput) ToLifecyclePtrOutputWithContext(ctx context.Context) LifecyclePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Lifecycle) *Lifecycle {
 		return &v
-	}).(LifecycleArgsPtrOutput)
+	}).(LifecyclePtrOutput)
 }
 
 // Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
 // the move to cold storage).
-func (o LifecycleArgsOutput) DeleteAfterDays() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v LifecycleArgs) *int { return v.DeleteAfterDays }).(pulumi.IntPtrOutput)
+func (o LifecycleOutput) DeleteAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Lifecycle) *int { return v.DeleteAfterDays }).(pulumi.IntPtrOutput)
 }
 
 // Days after creation when a recovery point moves to cold storage.
-func (o LifecycleArgsOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v LifecycleArgs) *int { return v.MoveToColdStorageAfterDays }).(pulumi.IntPtrOutput)
+func (o LifecycleOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Lifecycle) *int { return v.MoveToColdStorageAfterDays }).(pulumi.IntPtrOutput)
 }
 
 // Move supported resources to the archive tier according to this lifecycle.
-func (o LifecycleArgsOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v LifecycleArgs) *bool { return v.OptInToArchiveForSupportedResources }).(pulumi.BoolPtrOutput)
+func (o LifecycleOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Lifecycle) *bool { return v.OptInToArchiveForSupportedResources }).(pulumi.BoolPtrOutput)
 }
 
-type LifecycleArgsPtrOutput struct{ *pulumi.OutputState }
+type LifecyclePtrOutput struct{ *pulumi.OutputState }
 
-func (LifecycleArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**LifecycleArgs)(nil)).Elem()
+func (LifecyclePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Lifecycle)(nil)).Elem()
 }
 
-func (o LifecycleArgsPtrOutput) ToLifecycleArgsPtrOutput() LifecycleArgsPtrOutput {
+func (o LifecyclePtrOutput) ToLifecyclePtrOutput() LifecyclePtrOutput {
 	return o
 }
 
-func (o LifecycleArgsPtrOutput) ToLifecycleArgsPtrOutputWithContext(ctx context.Context) LifecycleArgsPtrOutput {
+func (o LifecyclePtrOutput) ToLifecyclePtrOutputWithContext(ctx context.Context) LifecyclePtrOutput {
 	return o
 }
 
-func (o LifecycleArgsPtrOutput) Elem() LifecycleArgsOutput {
-	return o.ApplyT(func(v *LifecycleArgs) LifecycleArgs {
+func (o LifecyclePtrOutput) Elem() LifecycleOutput {
+	return o.ApplyT(func(v *Lifecycle) Lifecycle {
 		if v != nil {
 			return *v
 		}
-		var ret LifecycleArgs
+		var ret Lifecycle
 		return ret
-	}).(LifecycleArgsOutput)
+	}).(LifecycleOutput)
 }
 
 // Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
 // the move to cold storage).
-func (o LifecycleArgsPtrOutput) DeleteAfterDays() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *LifecycleArgs) *int {
+func (o LifecyclePtrOutput) DeleteAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Lifecycle) *int {
 		if v == nil {
 			return nil
 		}
@@ -691,8 +691,8 @@ func (o LifecycleArgsPtrOutput) DeleteAfterDays() pulumi.IntPtrOutput {
 }
 
 // Days after creation when a recovery point moves to cold storage.
-func (o LifecycleArgsPtrOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *LifecycleArgs) *int {
+func (o LifecyclePtrOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Lifecycle) *int {
 		if v == nil {
 			return nil
 		}
@@ -701,8 +701,8 @@ func (o LifecycleArgsPtrOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput
 }
 
 // Move supported resources to the archive tier according to this lifecycle.
-func (o LifecycleArgsPtrOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *LifecycleArgs) *bool {
+func (o LifecyclePtrOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Lifecycle) *bool {
 		if v == nil {
 			return nil
 		}
@@ -710,141 +710,20 @@ func (o LifecycleArgsPtrOutput) OptInToArchiveForSupportedResources() pulumi.Boo
 	}).(pulumi.BoolPtrOutput)
 }
 
-// How AWS calls are retried and paced.
-type RetryMode struct {
-}
-
-// RetryModeInput is an input type that accepts RetryModeArgs and RetryModeOutput values.
-// You can construct a concrete instance of `RetryModeInput` via:
-//
-//	RetryModeArgs{...}
-type RetryModeInput interface {
-	pulumi.Input
-
-	ToRetryModeOutput() RetryModeOutput
-	ToRetryModeOutputWithContext(context.Context) RetryModeOutput
-}
-
-// How AWS calls are retried and paced.
-type RetryModeArgs struct {
-}
-
-func (RetryModeArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*RetryMode)(nil)).Elem()
-}
-
-func (i RetryModeArgs) ToRetryModeOutput() RetryModeOutput {
-	return i.ToRetryModeOutputWithContext(context.Background())
-}
-
-func (i RetryModeArgs) ToRetryModeOutputWithContext(ctx context.Context) RetryModeOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RetryModeOutput)
-}
-
-func (i RetryModeArgs) ToRetryModePtrOutput() RetryModePtrOutput {
-	return i.ToRetryModePtrOutputWithContext(context.Background())
-}
-
-func (i RetryModeArgs) ToRetryModePtrOutputWithContext(ctx context.Context) RetryModePtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RetryModeOutput).ToRetryModePtrOutputWithContext(ctx)
-}
-
-// RetryModePtrInput is an input type that accepts RetryModeArgs, RetryModePtr and RetryModePtrOutput values.
-// You can construct a concrete instance of `RetryModePtrInput` via:
-//
-//	        RetryModeArgs{...}
-//
-//	or:
-//
-//	        nil
-type RetryModePtrInput interface {
-	pulumi.Input
-
-	ToRetryModePtrOutput() RetryModePtrOutput
-	ToRetryModePtrOutputWithContext(context.Context) RetryModePtrOutput
-}
-
-type retryModePtrType RetryModeArgs
-
-func RetryModePtr(v *RetryModeArgs) RetryModePtrInput {
-	return (*retryModePtrType)(v)
-}
-
-func (*retryModePtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**RetryMode)(nil)).Elem()
-}
-
-func (i *retryModePtrType) ToRetryModePtrOutput() RetryModePtrOutput {
-	return i.ToRetryModePtrOutputWithContext(context.Background())
-}
-
-func (i *retryModePtrType) ToRetryModePtrOutputWithContext(ctx context.Context) RetryModePtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RetryModePtrOutput)
-}
-
-// How AWS calls are retried and paced.
-type RetryModeOutput struct{ *pulumi.OutputState }
-
-func (RetryModeOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*RetryMode)(nil)).Elem()
-}
-
-func (o RetryModeOutput) ToRetryModeOutput() RetryModeOutput {
-	return o
-}
-
-func (o RetryModeOutput) ToRetryModeOutputWithContext(ctx context.Context) RetryModeOutput {
-	return o
-}
-
-func (o RetryModeOutput) ToRetryModePtrOutput() RetryModePtrOutput {
-	return o.ToRetryModePtrOutputWithContext(context.Background())
-}
-
-func (o RetryModeOutput) ToRetryModePtrOutputWithContext(ctx context.Context) RetryModePtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v RetryMode) *RetryMode {
-		return &v
-	}).(RetryModePtrOutput)
-}
-
-type RetryModePtrOutput struct{ *pulumi.OutputState }
-
-func (RetryModePtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**RetryMode)(nil)).Elem()
-}
-
-func (o RetryModePtrOutput) ToRetryModePtrOutput() RetryModePtrOutput {
-	return o
-}
-
-func (o RetryModePtrOutput) ToRetryModePtrOutputWithContext(ctx context.Context) RetryModePtrOutput {
-	return o
-}
-
-func (o RetryModePtrOutput) Elem() RetryModeOutput {
-	return o.ApplyT(func(v *RetryMode) RetryMode {
-		if v != nil {
-			return *v
-		}
-		var ret RetryMode
-		return ret
-	}).(RetryModeOutput)
-}
-
 // A rule of a backup plan.
-type RuleArgs struct {
+type Rule struct {
 	// Minutes after the start within which a backup must complete, more than the start window
 	// (AWS's default 10080).
 	CompletionWindowMinutes *int `pulumi:"completionWindowMinutes"`
 	// Copies of each recovery point to other vaults (other regions or accounts), at most 5.
-	CopyActions []CopyActionArgs `pulumi:"copyActions"`
+	CopyActions []CopyAction `pulumi:"copyActions"`
 	// Continuous backup for point-in-time recovery of supported services (at most 35 days'
 	// retention, no cold storage).
 	EnableContinuousBackup *bool `pulumi:"enableContinuousBackup"`
 	// Indexes of the recovery points for backup search, per resource type.
-	IndexActions []IndexActionArgs `pulumi:"indexActions"`
+	IndexActions []IndexAction `pulumi:"indexActions"`
 	// When recovery points move to cold storage and expire.
-	Lifecycle *LifecycleArgs `pulumi:"lifecycle"`
+	Lifecycle *Lifecycle `pulumi:"lifecycle"`
 	// Tags added to every recovery point the rule creates.
 	RecoveryPointTags map[string]string `pulumi:"recoveryPointTags"`
 	// The rule name, unique in the plan: 1 to 50 letters, digits, `-`, `_` and `.`.
@@ -861,31 +740,31 @@ type RuleArgs struct {
 	TargetVaultName *string `pulumi:"targetVaultName"`
 }
 
-// RuleArgsInput is an input type that accepts RuleArgsArgs and RuleArgsOutput values.
-// You can construct a concrete instance of `RuleArgsInput` via:
+// RuleInput is an input type that accepts RuleArgs and RuleOutput values.
+// You can construct a concrete instance of `RuleInput` via:
 //
-//	RuleArgsArgs{...}
-type RuleArgsInput interface {
+//	RuleArgs{...}
+type RuleInput interface {
 	pulumi.Input
 
-	ToRuleArgsOutput() RuleArgsOutput
-	ToRuleArgsOutputWithContext(context.Context) RuleArgsOutput
+	ToRuleOutput() RuleOutput
+	ToRuleOutputWithContext(context.Context) RuleOutput
 }
 
 // A rule of a backup plan.
-type RuleArgsArgs struct {
+type RuleArgs struct {
 	// Minutes after the start within which a backup must complete, more than the start window
 	// (AWS's default 10080).
 	CompletionWindowMinutes pulumi.IntPtrInput `pulumi:"completionWindowMinutes"`
 	// Copies of each recovery point to other vaults (other regions or accounts), at most 5.
-	CopyActions CopyActionArgsArrayInput `pulumi:"copyActions"`
+	CopyActions CopyActionArrayInput `pulumi:"copyActions"`
 	// Continuous backup for point-in-time recovery of supported services (at most 35 days'
 	// retention, no cold storage).
 	EnableContinuousBackup pulumi.BoolPtrInput `pulumi:"enableContinuousBackup"`
 	// Indexes of the recovery points for backup search, per resource type.
-	IndexActions IndexActionArgsArrayInput `pulumi:"indexActions"`
+	IndexActions IndexActionArrayInput `pulumi:"indexActions"`
 	// When recovery points move to cold storage and expire.
-	Lifecycle LifecycleArgsPtrInput `pulumi:"lifecycle"`
+	Lifecycle LifecyclePtrInput `pulumi:"lifecycle"`
 	// Tags added to every recovery point the rule creates.
 	RecoveryPointTags pulumi.StringMapInput `pulumi:"recoveryPointTags"`
 	// The rule name, unique in the plan: 1 to 50 letters, digits, `-`, `_` and `.`.
@@ -902,135 +781,135 @@ type RuleArgsArgs struct {
 	TargetVaultName pulumi.StringPtrInput `pulumi:"targetVaultName"`
 }
 
-func (RuleArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*RuleArgs)(nil)).Elem()
+func (RuleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Rule)(nil)).Elem()
 }
 
-func (i RuleArgsArgs) ToRuleArgsOutput() RuleArgsOutput {
-	return i.ToRuleArgsOutputWithContext(context.Background())
+func (i RuleArgs) ToRuleOutput() RuleOutput {
+	return i.ToRuleOutputWithContext(context.Background())
 }
 
-func (i RuleArgsArgs) ToRuleArgsOutputWithContext(ctx context.Context) RuleArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RuleArgsOutput)
+func (i RuleArgs) ToRuleOutputWithContext(ctx context.Context) RuleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RuleOutput)
 }
 
-// RuleArgsArrayInput is an input type that accepts RuleArgsArray and RuleArgsArrayOutput values.
-// You can construct a concrete instance of `RuleArgsArrayInput` via:
+// RuleArrayInput is an input type that accepts RuleArray and RuleArrayOutput values.
+// You can construct a concrete instance of `RuleArrayInput` via:
 //
-//	RuleArgsArray{ RuleArgsArgs{...} }
-type RuleArgsArrayInput interface {
+//	RuleArray{ RuleArgs{...} }
+type RuleArrayInput interface {
 	pulumi.Input
 
-	ToRuleArgsArrayOutput() RuleArgsArrayOutput
-	ToRuleArgsArrayOutputWithContext(context.Context) RuleArgsArrayOutput
+	ToRuleArrayOutput() RuleArrayOutput
+	ToRuleArrayOutputWithContext(context.Context) RuleArrayOutput
 }
 
-type RuleArgsArray []RuleArgsInput
+type RuleArray []RuleInput
 
-func (RuleArgsArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]RuleArgs)(nil)).Elem()
+func (RuleArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Rule)(nil)).Elem()
 }
 
-func (i RuleArgsArray) ToRuleArgsArrayOutput() RuleArgsArrayOutput {
-	return i.ToRuleArgsArrayOutputWithContext(context.Background())
+func (i RuleArray) ToRuleArrayOutput() RuleArrayOutput {
+	return i.ToRuleArrayOutputWithContext(context.Background())
 }
 
-func (i RuleArgsArray) ToRuleArgsArrayOutputWithContext(ctx context.Context) RuleArgsArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(RuleArgsArrayOutput)
+func (i RuleArray) ToRuleArrayOutputWithContext(ctx context.Context) RuleArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RuleArrayOutput)
 }
 
 // A rule of a backup plan.
-type RuleArgsOutput struct{ *pulumi.OutputState }
+type RuleOutput struct{ *pulumi.OutputState }
 
-func (RuleArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*RuleArgs)(nil)).Elem()
+func (RuleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Rule)(nil)).Elem()
 }
 
-func (o RuleArgsOutput) ToRuleArgsOutput() RuleArgsOutput {
+func (o RuleOutput) ToRuleOutput() RuleOutput {
 	return o
 }
 
-func (o RuleArgsOutput) ToRuleArgsOutputWithContext(ctx context.Context) RuleArgsOutput {
+func (o RuleOutput) ToRuleOutputWithContext(ctx context.Context) RuleOutput {
 	return o
 }
 
 // Minutes after the start within which a backup must complete, more than the start window
 // (AWS's default 10080).
-func (o RuleArgsOutput) CompletionWindowMinutes() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *int { return v.CompletionWindowMinutes }).(pulumi.IntPtrOutput)
+func (o RuleOutput) CompletionWindowMinutes() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Rule) *int { return v.CompletionWindowMinutes }).(pulumi.IntPtrOutput)
 }
 
 // Copies of each recovery point to other vaults (other regions or accounts), at most 5.
-func (o RuleArgsOutput) CopyActions() CopyActionArgsArrayOutput {
-	return o.ApplyT(func(v RuleArgs) []CopyActionArgs { return v.CopyActions }).(CopyActionArgsArrayOutput)
+func (o RuleOutput) CopyActions() CopyActionArrayOutput {
+	return o.ApplyT(func(v Rule) []CopyAction { return v.CopyActions }).(CopyActionArrayOutput)
 }
 
 // Continuous backup for point-in-time recovery of supported services (at most 35 days'
 // retention, no cold storage).
-func (o RuleArgsOutput) EnableContinuousBackup() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *bool { return v.EnableContinuousBackup }).(pulumi.BoolPtrOutput)
+func (o RuleOutput) EnableContinuousBackup() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Rule) *bool { return v.EnableContinuousBackup }).(pulumi.BoolPtrOutput)
 }
 
 // Indexes of the recovery points for backup search, per resource type.
-func (o RuleArgsOutput) IndexActions() IndexActionArgsArrayOutput {
-	return o.ApplyT(func(v RuleArgs) []IndexActionArgs { return v.IndexActions }).(IndexActionArgsArrayOutput)
+func (o RuleOutput) IndexActions() IndexActionArrayOutput {
+	return o.ApplyT(func(v Rule) []IndexAction { return v.IndexActions }).(IndexActionArrayOutput)
 }
 
 // When recovery points move to cold storage and expire.
-func (o RuleArgsOutput) Lifecycle() LifecycleArgsPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *LifecycleArgs { return v.Lifecycle }).(LifecycleArgsPtrOutput)
+func (o RuleOutput) Lifecycle() LifecyclePtrOutput {
+	return o.ApplyT(func(v Rule) *Lifecycle { return v.Lifecycle }).(LifecyclePtrOutput)
 }
 
 // Tags added to every recovery point the rule creates.
-func (o RuleArgsOutput) RecoveryPointTags() pulumi.StringMapOutput {
-	return o.ApplyT(func(v RuleArgs) map[string]string { return v.RecoveryPointTags }).(pulumi.StringMapOutput)
+func (o RuleOutput) RecoveryPointTags() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Rule) map[string]string { return v.RecoveryPointTags }).(pulumi.StringMapOutput)
 }
 
 // The rule name, unique in the plan: 1 to 50 letters, digits, `-`, `_` and `.`.
-func (o RuleArgsOutput) RuleName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *string { return v.RuleName }).(pulumi.StringPtrOutput)
+func (o RuleOutput) RuleName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Rule) *string { return v.RuleName }).(pulumi.StringPtrOutput)
 }
 
 // When to back up: `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, at most hourly,
 // one of the day fields `?`. AWS's default is `cron(0 5 ? * * *)`.
-func (o RuleArgsOutput) ScheduleExpression() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *string { return v.ScheduleExpression }).(pulumi.StringPtrOutput)
+func (o RuleOutput) ScheduleExpression() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Rule) *string { return v.ScheduleExpression }).(pulumi.StringPtrOutput)
 }
 
 // The IANA time zone of the schedule, e.g. `Europe/Paris` (AWS's default: `Etc/UTC`).
-func (o RuleArgsOutput) ScheduleExpressionTimezone() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *string { return v.ScheduleExpressionTimezone }).(pulumi.StringPtrOutput)
+func (o RuleOutput) ScheduleExpressionTimezone() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Rule) *string { return v.ScheduleExpressionTimezone }).(pulumi.StringPtrOutput)
 }
 
 // Minutes after the scheduled time within which a backup must start (at least 60; AWS's
 // default 480).
-func (o RuleArgsOutput) StartWindowMinutes() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *int { return v.StartWindowMinutes }).(pulumi.IntPtrOutput)
+func (o RuleOutput) StartWindowMinutes() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Rule) *int { return v.StartWindowMinutes }).(pulumi.IntPtrOutput)
 }
 
 // The name of the vault the recovery points go to.
-func (o RuleArgsOutput) TargetVaultName() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v RuleArgs) *string { return v.TargetVaultName }).(pulumi.StringPtrOutput)
+func (o RuleOutput) TargetVaultName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Rule) *string { return v.TargetVaultName }).(pulumi.StringPtrOutput)
 }
 
-type RuleArgsArrayOutput struct{ *pulumi.OutputState }
+type RuleArrayOutput struct{ *pulumi.OutputState }
 
-func (RuleArgsArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]RuleArgs)(nil)).Elem()
+func (RuleArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Rule)(nil)).Elem()
 }
 
-func (o RuleArgsArrayOutput) ToRuleArgsArrayOutput() RuleArgsArrayOutput {
+func (o RuleArrayOutput) ToRuleArrayOutput() RuleArrayOutput {
 	return o
 }
 
-func (o RuleArgsArrayOutput) ToRuleArgsArrayOutputWithContext(ctx context.Context) RuleArgsArrayOutput {
+func (o RuleArrayOutput) ToRuleArrayOutputWithContext(ctx context.Context) RuleArrayOutput {
 	return o
 }
 
-func (o RuleArgsArrayOutput) Index(i pulumi.IntInput) RuleArgsOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RuleArgs {
-		return vs[0].([]RuleArgs)[vs[1].(int)]
-	}).(RuleArgsOutput)
+func (o RuleArrayOutput) Index(i pulumi.IntInput) RuleOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Rule {
+		return vs[0].([]Rule)[vs[1].(int)]
+	}).(RuleOutput)
 }
 
 // A rule of a backup plan as deployed.
@@ -1039,14 +918,14 @@ type RuleState struct {
 	// (AWS's default 10080).
 	CompletionWindowMinutes *int `pulumi:"completionWindowMinutes"`
 	// Copies of each recovery point to other vaults (other regions or accounts), at most 5.
-	CopyActions []CopyActionArgs `pulumi:"copyActions"`
+	CopyActions []CopyAction `pulumi:"copyActions"`
 	// Continuous backup for point-in-time recovery of supported services (at most 35 days'
 	// retention, no cold storage).
 	EnableContinuousBackup *bool `pulumi:"enableContinuousBackup"`
 	// Indexes of the recovery points for backup search, per resource type.
-	IndexActions []IndexActionArgs `pulumi:"indexActions"`
+	IndexActions []IndexAction `pulumi:"indexActions"`
 	// When recovery points move to cold storage and expire.
-	Lifecycle *LifecycleArgs `pulumi:"lifecycle"`
+	Lifecycle *Lifecycle `pulumi:"lifecycle"`
 	// Tags added to every recovery point the rule creates.
 	RecoveryPointTags map[string]string `pulumi:"recoveryPointTags"`
 	// The id AWS gave the rule.
@@ -1087,8 +966,8 @@ func (o RuleStateOutput) CompletionWindowMinutes() pulumi.IntPtrOutput {
 }
 
 // Copies of each recovery point to other vaults (other regions or accounts), at most 5.
-func (o RuleStateOutput) CopyActions() CopyActionArgsArrayOutput {
-	return o.ApplyT(func(v RuleState) []CopyActionArgs { return v.CopyActions }).(CopyActionArgsArrayOutput)
+func (o RuleStateOutput) CopyActions() CopyActionArrayOutput {
+	return o.ApplyT(func(v RuleState) []CopyAction { return v.CopyActions }).(CopyActionArrayOutput)
 }
 
 // Continuous backup for point-in-time recovery of supported services (at most 35 days'
@@ -1098,13 +977,13 @@ func (o RuleStateOutput) EnableContinuousBackup() pulumi.BoolPtrOutput {
 }
 
 // Indexes of the recovery points for backup search, per resource type.
-func (o RuleStateOutput) IndexActions() IndexActionArgsArrayOutput {
-	return o.ApplyT(func(v RuleState) []IndexActionArgs { return v.IndexActions }).(IndexActionArgsArrayOutput)
+func (o RuleStateOutput) IndexActions() IndexActionArrayOutput {
+	return o.ApplyT(func(v RuleState) []IndexAction { return v.IndexActions }).(IndexActionArrayOutput)
 }
 
 // When recovery points move to cold storage and expire.
-func (o RuleStateOutput) Lifecycle() LifecycleArgsPtrOutput {
-	return o.ApplyT(func(v RuleState) *LifecycleArgs { return v.Lifecycle }).(LifecycleArgsPtrOutput)
+func (o RuleStateOutput) Lifecycle() LifecyclePtrOutput {
+	return o.ApplyT(func(v RuleState) *Lifecycle { return v.Lifecycle }).(LifecyclePtrOutput)
 }
 
 // Tags added to every recovery point the rule creates.
@@ -1592,40 +1471,36 @@ func (o SelectionTagConditionArrayOutput) Index(i pulumi.IntInput) SelectionTagC
 }
 
 func init() {
-	pulumi.RegisterInputType(reflect.TypeOf((*AdvancedBackupSettingArgsInput)(nil)).Elem(), AdvancedBackupSettingArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*AdvancedBackupSettingArgsArrayInput)(nil)).Elem(), AdvancedBackupSettingArgsArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AdvancedBackupSettingInput)(nil)).Elem(), AdvancedBackupSettingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AdvancedBackupSettingArrayInput)(nil)).Elem(), AdvancedBackupSettingArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssumeRoleInput)(nil)).Elem(), AssumeRoleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssumeRolePtrInput)(nil)).Elem(), AssumeRoleArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionArgsInput)(nil)).Elem(), CopyActionArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionArgsArrayInput)(nil)).Elem(), CopyActionArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionArgsInput)(nil)).Elem(), IndexActionArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionArgsArrayInput)(nil)).Elem(), IndexActionArgsArray{})
-	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleArgsInput)(nil)).Elem(), LifecycleArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleArgsPtrInput)(nil)).Elem(), LifecycleArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RetryModeInput)(nil)).Elem(), RetryModeArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RetryModePtrInput)(nil)).Elem(), RetryModeArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RuleArgsInput)(nil)).Elem(), RuleArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*RuleArgsArrayInput)(nil)).Elem(), RuleArgsArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionInput)(nil)).Elem(), CopyActionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionArrayInput)(nil)).Elem(), CopyActionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionInput)(nil)).Elem(), IndexActionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionArrayInput)(nil)).Elem(), IndexActionArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleInput)(nil)).Elem(), LifecycleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecyclePtrInput)(nil)).Elem(), LifecycleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RuleInput)(nil)).Elem(), RuleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RuleArrayInput)(nil)).Elem(), RuleArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionConditionParameterInput)(nil)).Elem(), SelectionConditionParameterArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionConditionParameterArrayInput)(nil)).Elem(), SelectionConditionParameterArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionConditionsInput)(nil)).Elem(), SelectionConditionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionConditionsPtrInput)(nil)).Elem(), SelectionConditionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionTagConditionInput)(nil)).Elem(), SelectionTagConditionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionTagConditionArrayInput)(nil)).Elem(), SelectionTagConditionArray{})
-	pulumi.RegisterOutputType(AdvancedBackupSettingArgsOutput{})
-	pulumi.RegisterOutputType(AdvancedBackupSettingArgsArrayOutput{})
+	pulumi.RegisterOutputType(AdvancedBackupSettingOutput{})
+	pulumi.RegisterOutputType(AdvancedBackupSettingArrayOutput{})
 	pulumi.RegisterOutputType(AssumeRoleOutput{})
 	pulumi.RegisterOutputType(AssumeRolePtrOutput{})
-	pulumi.RegisterOutputType(CopyActionArgsOutput{})
-	pulumi.RegisterOutputType(CopyActionArgsArrayOutput{})
-	pulumi.RegisterOutputType(IndexActionArgsOutput{})
-	pulumi.RegisterOutputType(IndexActionArgsArrayOutput{})
-	pulumi.RegisterOutputType(LifecycleArgsOutput{})
-	pulumi.RegisterOutputType(LifecycleArgsPtrOutput{})
-	pulumi.RegisterOutputType(RetryModeOutput{})
-	pulumi.RegisterOutputType(RetryModePtrOutput{})
-	pulumi.RegisterOutputType(RuleArgsOutput{})
-	pulumi.RegisterOutputType(RuleArgsArrayOutput{})
+	pulumi.RegisterOutputType(CopyActionOutput{})
+	pulumi.RegisterOutputType(CopyActionArrayOutput{})
+	pulumi.RegisterOutputType(IndexActionOutput{})
+	pulumi.RegisterOutputType(IndexActionArrayOutput{})
+	pulumi.RegisterOutputType(LifecycleOutput{})
+	pulumi.RegisterOutputType(LifecyclePtrOutput{})
+	pulumi.RegisterOutputType(RuleOutput{})
+	pulumi.RegisterOutputType(RuleArrayOutput{})
 	pulumi.RegisterOutputType(RuleStateOutput{})
 	pulumi.RegisterOutputType(RuleStateArrayOutput{})
 	pulumi.RegisterOutputType(SelectionConditionParameterOutput{})

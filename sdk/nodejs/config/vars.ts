@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 import * as utilities from "../utilities";
 
 declare var exports: any;
@@ -94,10 +95,10 @@ Object.defineProperty(exports, "region", {
  * paced by a client-side rate limit that slows down when AWS throttles and speeds up again
  * while it does not. `standard`: retries only.
  */
-export declare const retryMode: outputs.RetryMode | undefined;
+export declare const retryMode: enums.RetryMode | undefined;
 Object.defineProperty(exports, "retryMode", {
     get() {
-        return __config.getObject<outputs.RetryMode>("retryMode");
+        return __config.getObject<enums.RetryMode>("retryMode");
     },
     enumerable: true,
 });

@@ -4,11 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 
 /**
  * Backup options for one resource type.
  */
-export interface AdvancedBackupSettingArgsArgs {
+export interface AdvancedBackupSettingArgs {
     /**
      * The options, e.g. `{"WindowsVSS": "enabled"}`.
      */
@@ -44,7 +45,7 @@ export interface AssumeRoleArgs {
 /**
  * A copy of each recovery point to another vault.
  */
-export interface CopyActionArgsArgs {
+export interface CopyActionArgs {
     /**
      * The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
      */
@@ -52,13 +53,13 @@ export interface CopyActionArgsArgs {
     /**
      * The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
      */
-    lifecycle?: pulumi.Input<inputs.LifecycleArgsArgs | undefined>;
+    lifecycle?: pulumi.Input<inputs.LifecycleArgs | undefined>;
 }
 
 /**
  * Indexing of recovery points for backup search.
  */
-export interface IndexActionArgsArgs {
+export interface IndexActionArgs {
     /**
      * The resource types to index, e.g. `EBS`, `S3`.
      */
@@ -68,7 +69,7 @@ export interface IndexActionArgsArgs {
 /**
  * When recovery points move to cold storage and expire.
  */
-export interface LifecycleArgsArgs {
+export interface LifecycleArgs {
     /**
      * Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
      * the move to cold storage).
@@ -85,15 +86,9 @@ export interface LifecycleArgsArgs {
 }
 
 /**
- * How AWS calls are retried and paced.
- */
-export interface RetryModeArgs {
-}
-
-/**
  * A rule of a backup plan.
  */
-export interface RuleArgsArgs {
+export interface RuleArgs {
     /**
      * Minutes after the start within which a backup must complete, more than the start window
      * (AWS's default 10080).
@@ -102,7 +97,7 @@ export interface RuleArgsArgs {
     /**
      * Copies of each recovery point to other vaults (other regions or accounts), at most 5.
      */
-    copyActions?: pulumi.Input<pulumi.Input<inputs.CopyActionArgsArgs>[] | undefined>;
+    copyActions?: pulumi.Input<pulumi.Input<inputs.CopyActionArgs>[] | undefined>;
     /**
      * Continuous backup for point-in-time recovery of supported services (at most 35 days'
      * retention, no cold storage).
@@ -111,11 +106,11 @@ export interface RuleArgsArgs {
     /**
      * Indexes of the recovery points for backup search, per resource type.
      */
-    indexActions?: pulumi.Input<pulumi.Input<inputs.IndexActionArgsArgs>[] | undefined>;
+    indexActions?: pulumi.Input<pulumi.Input<inputs.IndexActionArgs>[] | undefined>;
     /**
      * When recovery points move to cold storage and expire.
      */
-    lifecycle?: pulumi.Input<inputs.LifecycleArgsArgs | undefined>;
+    lifecycle?: pulumi.Input<inputs.LifecycleArgs | undefined>;
     /**
      * Tags added to every recovery point the rule creates.
      */

@@ -4,11 +4,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 
 /**
  * Backup options for one resource type.
  */
-export interface AdvancedBackupSettingArgs {
+export interface AdvancedBackupSetting {
     /**
      * The options, e.g. `{"WindowsVSS": "enabled"}`.
      */
@@ -44,7 +45,7 @@ export interface AssumeRole {
 /**
  * A copy of each recovery point to another vault.
  */
-export interface CopyActionArgs {
+export interface CopyAction {
     /**
      * The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
      */
@@ -52,13 +53,13 @@ export interface CopyActionArgs {
     /**
      * The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
      */
-    lifecycle?: outputs.LifecycleArgs;
+    lifecycle?: outputs.Lifecycle;
 }
 
 /**
  * Indexing of recovery points for backup search.
  */
-export interface IndexActionArgs {
+export interface IndexAction {
     /**
      * The resource types to index, e.g. `EBS`, `S3`.
      */
@@ -68,7 +69,7 @@ export interface IndexActionArgs {
 /**
  * When recovery points move to cold storage and expire.
  */
-export interface LifecycleArgs {
+export interface Lifecycle {
     /**
      * Days after creation when a recovery point is deleted (1 to 36500; at least 90 days after
      * the move to cold storage).
@@ -85,12 +86,6 @@ export interface LifecycleArgs {
 }
 
 /**
- * How AWS calls are retried and paced.
- */
-export interface RetryMode {
-}
-
-/**
  * A rule of a backup plan as deployed.
  */
 export interface RuleState {
@@ -102,7 +97,7 @@ export interface RuleState {
     /**
      * Copies of each recovery point to other vaults (other regions or accounts), at most 5.
      */
-    copyActions?: outputs.CopyActionArgs[];
+    copyActions?: outputs.CopyAction[];
     /**
      * Continuous backup for point-in-time recovery of supported services (at most 35 days'
      * retention, no cold storage).
@@ -111,11 +106,11 @@ export interface RuleState {
     /**
      * Indexes of the recovery points for backup search, per resource type.
      */
-    indexActions?: outputs.IndexActionArgs[];
+    indexActions?: outputs.IndexAction[];
     /**
      * When recovery points move to cold storage and expire.
      */
-    lifecycle?: outputs.LifecycleArgs;
+    lifecycle?: outputs.Lifecycle;
     /**
      * Tags added to every recovery point the rule creates.
      */

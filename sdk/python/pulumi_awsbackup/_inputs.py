@@ -13,22 +13,21 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = [
-    'AdvancedBackupSettingArgsArgs',
-    'AdvancedBackupSettingArgsArgsDict',
+    'AdvancedBackupSettingArgs',
+    'AdvancedBackupSettingArgsDict',
     'AssumeRoleArgs',
     'AssumeRoleArgsDict',
-    'CopyActionArgsArgs',
-    'CopyActionArgsArgsDict',
-    'IndexActionArgsArgs',
-    'IndexActionArgsArgsDict',
-    'LifecycleArgsArgs',
-    'LifecycleArgsArgsDict',
-    'RetryModeArgs',
-    'RetryModeArgsDict',
-    'RuleArgsArgs',
-    'RuleArgsArgsDict',
+    'CopyActionArgs',
+    'CopyActionArgsDict',
+    'IndexActionArgs',
+    'IndexActionArgsDict',
+    'LifecycleArgs',
+    'LifecycleArgsDict',
+    'RuleArgs',
+    'RuleArgsDict',
     'SelectionConditionParameterArgs',
     'SelectionConditionParameterArgsDict',
     'SelectionConditionsArgs',
@@ -37,7 +36,7 @@ __all__ = [
     'SelectionTagConditionArgsDict',
 ]
 
-class AdvancedBackupSettingArgsArgsDict(TypedDict):
+class AdvancedBackupSettingArgsDict(TypedDict):
     """
     Backup options for one resource type.
     """
@@ -51,7 +50,7 @@ class AdvancedBackupSettingArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class AdvancedBackupSettingArgsArgs:
+class AdvancedBackupSettingArgs:
     def __init__(__self__, *,
                  backup_options: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  resource_type: pulumi.Input[Optional[_builtins.str]] = None):
@@ -184,7 +183,7 @@ class AssumeRoleArgs:
         pulumi.set(self, "session_name", value)
 
 
-class CopyActionArgsArgsDict(TypedDict):
+class CopyActionArgsDict(TypedDict):
     """
     A copy of each recovery point to another vault.
     """
@@ -192,21 +191,21 @@ class CopyActionArgsArgsDict(TypedDict):
     """
     The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
     """
-    lifecycle: NotRequired[pulumi.Input[Optional['LifecycleArgsArgsDict']]]
+    lifecycle: NotRequired[pulumi.Input[Optional['LifecycleArgsDict']]]
     """
     The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
     """
 
 @pulumi.input_type
-class CopyActionArgsArgs:
+class CopyActionArgs:
     def __init__(__self__, *,
                  destination_vault_arn: pulumi.Input[Optional[_builtins.str]] = None,
-                 lifecycle: pulumi.Input[Optional['LifecycleArgsArgs']] = None):
+                 lifecycle: pulumi.Input[Optional['LifecycleArgs']] = None):
         """
         A copy of each recovery point to another vault.
 
         :param pulumi.Input[_builtins.str] destination_vault_arn: The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
-        :param pulumi.Input['LifecycleArgsArgs'] lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
+        :param pulumi.Input['LifecycleArgs'] lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
         if destination_vault_arn is not None:
             pulumi.set(__self__, "destination_vault_arn", destination_vault_arn)
@@ -227,18 +226,18 @@ class CopyActionArgsArgs:
 
     @_builtins.property
     @pulumi.getter
-    def lifecycle(self) -> pulumi.Input[Optional['LifecycleArgsArgs']]:
+    def lifecycle(self) -> pulumi.Input[Optional['LifecycleArgs']]:
         """
         The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
         return pulumi.get(self, "lifecycle")
 
     @lifecycle.setter
-    def lifecycle(self, value: pulumi.Input[Optional['LifecycleArgsArgs']]):
+    def lifecycle(self, value: pulumi.Input[Optional['LifecycleArgs']]):
         pulumi.set(self, "lifecycle", value)
 
 
-class IndexActionArgsArgsDict(TypedDict):
+class IndexActionArgsDict(TypedDict):
     """
     Indexing of recovery points for backup search.
     """
@@ -248,7 +247,7 @@ class IndexActionArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class IndexActionArgsArgs:
+class IndexActionArgs:
     def __init__(__self__, *,
                  resource_types: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
@@ -272,7 +271,7 @@ class IndexActionArgsArgs:
         pulumi.set(self, "resource_types", value)
 
 
-class LifecycleArgsArgsDict(TypedDict):
+class LifecycleArgsDict(TypedDict):
     """
     When recovery points move to cold storage and expire.
     """
@@ -291,7 +290,7 @@ class LifecycleArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class LifecycleArgsArgs:
+class LifecycleArgs:
     def __init__(__self__, *,
                  delete_after_days: pulumi.Input[Optional[_builtins.int]] = None,
                  move_to_cold_storage_after_days: pulumi.Input[Optional[_builtins.int]] = None,
@@ -349,22 +348,7 @@ class LifecycleArgsArgs:
         pulumi.set(self, "opt_in_to_archive_for_supported_resources", value)
 
 
-class RetryModeArgsDict(TypedDict):
-    """
-    How AWS calls are retried and paced.
-    """
-    pass
-
-@pulumi.input_type
-class RetryModeArgs:
-    def __init__(__self__):
-        """
-        How AWS calls are retried and paced.
-        """
-        pass
-
-
-class RuleArgsArgsDict(TypedDict):
+class RuleArgsDict(TypedDict):
     """
     A rule of a backup plan.
     """
@@ -373,7 +357,7 @@ class RuleArgsArgsDict(TypedDict):
     Minutes after the start within which a backup must complete, more than the start window
     (AWS's default 10080).
     """
-    copy_actions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgsArgsDict']]]]]
+    copy_actions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgsDict']]]]]
     """
     Copies of each recovery point to other vaults (other regions or accounts), at most 5.
     """
@@ -382,11 +366,11 @@ class RuleArgsArgsDict(TypedDict):
     Continuous backup for point-in-time recovery of supported services (at most 35 days'
     retention, no cold storage).
     """
-    index_actions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgsArgsDict']]]]]
+    index_actions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgsDict']]]]]
     """
     Indexes of the recovery points for backup search, per resource type.
     """
-    lifecycle: NotRequired[pulumi.Input[Optional['LifecycleArgsArgsDict']]]
+    lifecycle: NotRequired[pulumi.Input[Optional['LifecycleArgsDict']]]
     """
     When recovery points move to cold storage and expire.
     """
@@ -418,13 +402,13 @@ class RuleArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class RuleArgsArgs:
+class RuleArgs:
     def __init__(__self__, *,
                  completion_window_minutes: pulumi.Input[Optional[_builtins.int]] = None,
-                 copy_actions: pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgsArgs']]]] = None,
+                 copy_actions: pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgs']]]] = None,
                  enable_continuous_backup: pulumi.Input[Optional[_builtins.bool]] = None,
-                 index_actions: pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgsArgs']]]] = None,
-                 lifecycle: pulumi.Input[Optional['LifecycleArgsArgs']] = None,
+                 index_actions: pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgs']]]] = None,
+                 lifecycle: pulumi.Input[Optional['LifecycleArgs']] = None,
                  recovery_point_tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  rule_name: pulumi.Input[Optional[_builtins.str]] = None,
                  schedule_expression: pulumi.Input[Optional[_builtins.str]] = None,
@@ -436,11 +420,11 @@ class RuleArgsArgs:
 
         :param pulumi.Input[_builtins.int] completion_window_minutes: Minutes after the start within which a backup must complete, more than the start window
                (AWS's default 10080).
-        :param pulumi.Input[Sequence[pulumi.Input['CopyActionArgsArgs']]] copy_actions: Copies of each recovery point to other vaults (other regions or accounts), at most 5.
+        :param pulumi.Input[Sequence[pulumi.Input['CopyActionArgs']]] copy_actions: Copies of each recovery point to other vaults (other regions or accounts), at most 5.
         :param pulumi.Input[_builtins.bool] enable_continuous_backup: Continuous backup for point-in-time recovery of supported services (at most 35 days'
                retention, no cold storage).
-        :param pulumi.Input[Sequence[pulumi.Input['IndexActionArgsArgs']]] index_actions: Indexes of the recovery points for backup search, per resource type.
-        :param pulumi.Input['LifecycleArgsArgs'] lifecycle: When recovery points move to cold storage and expire.
+        :param pulumi.Input[Sequence[pulumi.Input['IndexActionArgs']]] index_actions: Indexes of the recovery points for backup search, per resource type.
+        :param pulumi.Input['LifecycleArgs'] lifecycle: When recovery points move to cold storage and expire.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] recovery_point_tags: Tags added to every recovery point the rule creates.
         :param pulumi.Input[_builtins.str] rule_name: The rule name, unique in the plan: 1 to 50 letters, digits, `-`, `_` and `.`.
         :param pulumi.Input[_builtins.str] schedule_expression: When to back up: `cron(Minutes Hours Day-of-month Month Day-of-week Year)`, at most hourly,
@@ -488,14 +472,14 @@ class RuleArgsArgs:
 
     @_builtins.property
     @pulumi.getter(name="copyActions")
-    def copy_actions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgsArgs']]]]:
+    def copy_actions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgs']]]]:
         """
         Copies of each recovery point to other vaults (other regions or accounts), at most 5.
         """
         return pulumi.get(self, "copy_actions")
 
     @copy_actions.setter
-    def copy_actions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgsArgs']]]]):
+    def copy_actions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['CopyActionArgs']]]]):
         pulumi.set(self, "copy_actions", value)
 
     @_builtins.property
@@ -513,26 +497,26 @@ class RuleArgsArgs:
 
     @_builtins.property
     @pulumi.getter(name="indexActions")
-    def index_actions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgsArgs']]]]:
+    def index_actions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgs']]]]:
         """
         Indexes of the recovery points for backup search, per resource type.
         """
         return pulumi.get(self, "index_actions")
 
     @index_actions.setter
-    def index_actions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgsArgs']]]]):
+    def index_actions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['IndexActionArgs']]]]):
         pulumi.set(self, "index_actions", value)
 
     @_builtins.property
     @pulumi.getter
-    def lifecycle(self) -> pulumi.Input[Optional['LifecycleArgsArgs']]:
+    def lifecycle(self) -> pulumi.Input[Optional['LifecycleArgs']]:
         """
         When recovery points move to cold storage and expire.
         """
         return pulumi.get(self, "lifecycle")
 
     @lifecycle.setter
-    def lifecycle(self, value: pulumi.Input[Optional['LifecycleArgsArgs']]):
+    def lifecycle(self, value: pulumi.Input[Optional['LifecycleArgs']]):
         pulumi.set(self, "lifecycle", value)
 
     @_builtins.property

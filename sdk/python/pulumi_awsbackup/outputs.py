@@ -14,14 +14,14 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
 from . import outputs
+from ._enums import *
 
 __all__ = [
-    'AdvancedBackupSettingArgs',
+    'AdvancedBackupSetting',
     'AssumeRole',
-    'CopyActionArgs',
-    'IndexActionArgs',
-    'LifecycleArgs',
-    'RetryMode',
+    'CopyAction',
+    'IndexAction',
+    'Lifecycle',
     'RuleState',
     'SelectionConditionParameter',
     'SelectionConditions',
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 @pulumi.output_type
-class AdvancedBackupSettingArgs(dict):
+class AdvancedBackupSetting(dict):
     """
     Backup options for one resource type.
     """
@@ -42,14 +42,14 @@ class AdvancedBackupSettingArgs(dict):
             suggest = "resource_type"
 
         if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in AdvancedBackupSettingArgs. Access the value via the '{suggest}' property getter instead.")
+            pulumi.log.warn(f"Key '{key}' not found in AdvancedBackupSetting. Access the value via the '{suggest}' property getter instead.")
 
     def __getitem__(self, key: str) -> Any:
-        AdvancedBackupSettingArgs.__key_warning(key)
+        AdvancedBackupSetting.__key_warning(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default = None) -> Any:
-        AdvancedBackupSettingArgs.__key_warning(key)
+        AdvancedBackupSetting.__key_warning(key)
         return super().get(key, default)
 
     def __init__(__self__, *,
@@ -143,7 +143,7 @@ class AssumeRole(dict):
 
 
 @pulumi.output_type
-class CopyActionArgs(dict):
+class CopyAction(dict):
     """
     A copy of each recovery point to another vault.
     """
@@ -154,24 +154,24 @@ class CopyActionArgs(dict):
             suggest = "destination_vault_arn"
 
         if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in CopyActionArgs. Access the value via the '{suggest}' property getter instead.")
+            pulumi.log.warn(f"Key '{key}' not found in CopyAction. Access the value via the '{suggest}' property getter instead.")
 
     def __getitem__(self, key: str) -> Any:
-        CopyActionArgs.__key_warning(key)
+        CopyAction.__key_warning(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default = None) -> Any:
-        CopyActionArgs.__key_warning(key)
+        CopyAction.__key_warning(key)
         return super().get(key, default)
 
     def __init__(__self__, *,
                  destination_vault_arn: Optional[_builtins.str] = None,
-                 lifecycle: Optional['outputs.LifecycleArgs'] = None):
+                 lifecycle: Optional['outputs.Lifecycle'] = None):
         """
         A copy of each recovery point to another vault.
 
         :param _builtins.str destination_vault_arn: The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
-        :param 'LifecycleArgs' lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
+        :param 'Lifecycle' lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
         if destination_vault_arn is not None:
             pulumi.set(__self__, "destination_vault_arn", destination_vault_arn)
@@ -188,7 +188,7 @@ class CopyActionArgs(dict):
 
     @_builtins.property
     @pulumi.getter
-    def lifecycle(self) -> Optional['outputs.LifecycleArgs']:
+    def lifecycle(self) -> Optional['outputs.Lifecycle']:
         """
         The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
@@ -196,7 +196,7 @@ class CopyActionArgs(dict):
 
 
 @pulumi.output_type
-class IndexActionArgs(dict):
+class IndexAction(dict):
     """
     Indexing of recovery points for backup search.
     """
@@ -207,14 +207,14 @@ class IndexActionArgs(dict):
             suggest = "resource_types"
 
         if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in IndexActionArgs. Access the value via the '{suggest}' property getter instead.")
+            pulumi.log.warn(f"Key '{key}' not found in IndexAction. Access the value via the '{suggest}' property getter instead.")
 
     def __getitem__(self, key: str) -> Any:
-        IndexActionArgs.__key_warning(key)
+        IndexAction.__key_warning(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default = None) -> Any:
-        IndexActionArgs.__key_warning(key)
+        IndexAction.__key_warning(key)
         return super().get(key, default)
 
     def __init__(__self__, *,
@@ -237,7 +237,7 @@ class IndexActionArgs(dict):
 
 
 @pulumi.output_type
-class LifecycleArgs(dict):
+class Lifecycle(dict):
     """
     When recovery points move to cold storage and expire.
     """
@@ -252,14 +252,14 @@ class LifecycleArgs(dict):
             suggest = "opt_in_to_archive_for_supported_resources"
 
         if suggest:
-            pulumi.log.warn(f"Key '{key}' not found in LifecycleArgs. Access the value via the '{suggest}' property getter instead.")
+            pulumi.log.warn(f"Key '{key}' not found in Lifecycle. Access the value via the '{suggest}' property getter instead.")
 
     def __getitem__(self, key: str) -> Any:
-        LifecycleArgs.__key_warning(key)
+        Lifecycle.__key_warning(key)
         return super().__getitem__(key)
 
     def get(self, key: str, default = None) -> Any:
-        LifecycleArgs.__key_warning(key)
+        Lifecycle.__key_warning(key)
         return super().get(key, default)
 
     def __init__(__self__, *,
@@ -308,18 +308,6 @@ class LifecycleArgs(dict):
 
 
 @pulumi.output_type
-class RetryMode(dict):
-    """
-    How AWS calls are retried and paced.
-    """
-    def __init__(__self__):
-        """
-        How AWS calls are retried and paced.
-        """
-        pass
-
-
-@pulumi.output_type
 class RuleState(dict):
     """
     A rule of a backup plan as deployed.
@@ -363,10 +351,10 @@ class RuleState(dict):
 
     def __init__(__self__, *,
                  completion_window_minutes: Optional[_builtins.int] = None,
-                 copy_actions: Optional[Sequence['outputs.CopyActionArgs']] = None,
+                 copy_actions: Optional[Sequence['outputs.CopyAction']] = None,
                  enable_continuous_backup: Optional[_builtins.bool] = None,
-                 index_actions: Optional[Sequence['outputs.IndexActionArgs']] = None,
-                 lifecycle: Optional['outputs.LifecycleArgs'] = None,
+                 index_actions: Optional[Sequence['outputs.IndexAction']] = None,
+                 lifecycle: Optional['outputs.Lifecycle'] = None,
                  recovery_point_tags: Optional[Mapping[str, _builtins.str]] = None,
                  rule_id: Optional[_builtins.str] = None,
                  rule_name: Optional[_builtins.str] = None,
@@ -379,11 +367,11 @@ class RuleState(dict):
 
         :param _builtins.int completion_window_minutes: Minutes after the start within which a backup must complete, more than the start window
                (AWS's default 10080).
-        :param Sequence['CopyActionArgs'] copy_actions: Copies of each recovery point to other vaults (other regions or accounts), at most 5.
+        :param Sequence['CopyAction'] copy_actions: Copies of each recovery point to other vaults (other regions or accounts), at most 5.
         :param _builtins.bool enable_continuous_backup: Continuous backup for point-in-time recovery of supported services (at most 35 days'
                retention, no cold storage).
-        :param Sequence['IndexActionArgs'] index_actions: Indexes of the recovery points for backup search, per resource type.
-        :param 'LifecycleArgs' lifecycle: When recovery points move to cold storage and expire.
+        :param Sequence['IndexAction'] index_actions: Indexes of the recovery points for backup search, per resource type.
+        :param 'Lifecycle' lifecycle: When recovery points move to cold storage and expire.
         :param Mapping[str, _builtins.str] recovery_point_tags: Tags added to every recovery point the rule creates.
         :param _builtins.str rule_id: The id AWS gave the rule.
         :param _builtins.str rule_name: The rule name, unique in the plan: 1 to 50 letters, digits, `-`, `_` and `.`.
@@ -430,7 +418,7 @@ class RuleState(dict):
 
     @_builtins.property
     @pulumi.getter(name="copyActions")
-    def copy_actions(self) -> Optional[Sequence['outputs.CopyActionArgs']]:
+    def copy_actions(self) -> Optional[Sequence['outputs.CopyAction']]:
         """
         Copies of each recovery point to other vaults (other regions or accounts), at most 5.
         """
@@ -447,7 +435,7 @@ class RuleState(dict):
 
     @_builtins.property
     @pulumi.getter(name="indexActions")
-    def index_actions(self) -> Optional[Sequence['outputs.IndexActionArgs']]:
+    def index_actions(self) -> Optional[Sequence['outputs.IndexAction']]:
         """
         Indexes of the recovery points for backup search, per resource type.
         """
@@ -455,7 +443,7 @@ class RuleState(dict):
 
     @_builtins.property
     @pulumi.getter
-    def lifecycle(self) -> Optional['outputs.LifecycleArgs']:
+    def lifecycle(self) -> Optional['outputs.Lifecycle']:
         """
         When recovery points move to cold storage and expire.
         """

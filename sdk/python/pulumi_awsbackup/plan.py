@@ -21,15 +21,15 @@ __all__ = ['PlanArgs', 'Plan']
 @pulumi.input_type
 class PlanArgs:
     def __init__(__self__, *,
-                 rules: pulumi.Input[Sequence[pulumi.Input['RuleArgsArgs']]],
-                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgsArgs']]]] = None,
+                 rules: pulumi.Input[Sequence[pulumi.Input['RuleArgs']]],
+                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgs']]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a Plan resource.
 
-        :param pulumi.Input[Sequence[pulumi.Input['RuleArgsArgs']]] rules: The rules of the plan, 1 to 10, each with a unique `ruleName`.
-        :param pulumi.Input[Sequence[pulumi.Input['AdvancedBackupSettingArgsArgs']]] advanced_backup_settings: Resource-type-specific backup options, e.g. Windows VSS for EC2.
+        :param pulumi.Input[Sequence[pulumi.Input['RuleArgs']]] rules: The rules of the plan, 1 to 10, each with a unique `ruleName`.
+        :param pulumi.Input[Sequence[pulumi.Input['AdvancedBackupSettingArgs']]] advanced_backup_settings: Resource-type-specific backup options, e.g. Windows VSS for EC2.
         :param pulumi.Input[_builtins.str] name: The plan name: 1 to 50 letters, digits, `-`, `_` and `.`. Autonamed when omitted. AWS
                documents plan names as unchangeable: a rename replaces the plan (and its selections).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for the plan; the provider's `defaultTags` are merged under them.
@@ -44,26 +44,26 @@ class PlanArgs:
 
     @_builtins.property
     @pulumi.getter
-    def rules(self) -> pulumi.Input[Sequence[pulumi.Input['RuleArgsArgs']]]:
+    def rules(self) -> pulumi.Input[Sequence[pulumi.Input['RuleArgs']]]:
         """
         The rules of the plan, 1 to 10, each with a unique `ruleName`.
         """
         return pulumi.get(self, "rules")
 
     @rules.setter
-    def rules(self, value: pulumi.Input[Sequence[pulumi.Input['RuleArgsArgs']]]):
+    def rules(self, value: pulumi.Input[Sequence[pulumi.Input['RuleArgs']]]):
         pulumi.set(self, "rules", value)
 
     @_builtins.property
     @pulumi.getter(name="advancedBackupSettings")
-    def advanced_backup_settings(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgsArgs']]]]:
+    def advanced_backup_settings(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgs']]]]:
         """
         Resource-type-specific backup options, e.g. Windows VSS for EC2.
         """
         return pulumi.get(self, "advanced_backup_settings")
 
     @advanced_backup_settings.setter
-    def advanced_backup_settings(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgsArgs']]]]):
+    def advanced_backup_settings(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AdvancedBackupSettingArgs']]]]):
         pulumi.set(self, "advanced_backup_settings", value)
 
     @_builtins.property
@@ -98,9 +98,9 @@ class Plan(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgsArgs', 'AdvancedBackupSettingArgsArgsDict', 'outputs.AdvancedBackupSettingArgs']]]]] = None,
+                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgs', 'AdvancedBackupSettingArgsDict', 'outputs.AdvancedBackupSetting']]]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
-                 rules: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RuleArgsArgs', 'RuleArgsArgsDict']]]]] = None,
+                 rules: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RuleArgs', 'RuleArgsDict']]]]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
@@ -110,10 +110,10 @@ class Plan(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgsArgs', 'AdvancedBackupSettingArgsArgsDict', 'outputs.AdvancedBackupSettingArgs']]]] advanced_backup_settings: Resource-type-specific backup options, e.g. Windows VSS for EC2.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgs', 'AdvancedBackupSettingArgsDict', 'outputs.AdvancedBackupSetting']]]] advanced_backup_settings: Resource-type-specific backup options, e.g. Windows VSS for EC2.
         :param pulumi.Input[_builtins.str] name: The plan name: 1 to 50 letters, digits, `-`, `_` and `.`. Autonamed when omitted. AWS
                documents plan names as unchangeable: a rename replaces the plan (and its selections).
-        :param pulumi.Input[Sequence[pulumi.Input[Union['RuleArgsArgs', 'RuleArgsArgsDict']]]] rules: The rules of the plan, 1 to 10, each with a unique `ruleName`.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['RuleArgs', 'RuleArgsDict']]]] rules: The rules of the plan, 1 to 10, each with a unique `ruleName`.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags for the plan; the provider's `defaultTags` are merged under them.
         """
         ...
@@ -142,9 +142,9 @@ class Plan(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
-                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgsArgs', 'AdvancedBackupSettingArgsArgsDict', 'outputs.AdvancedBackupSettingArgs']]]]] = None,
+                 advanced_backup_settings: pulumi.Input[Optional[Sequence[pulumi.Input[Union['AdvancedBackupSettingArgs', 'AdvancedBackupSettingArgsDict', 'outputs.AdvancedBackupSetting']]]]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
-                 rules: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RuleArgsArgs', 'RuleArgsArgsDict']]]]] = None,
+                 rules: pulumi.Input[Optional[Sequence[pulumi.Input[Union['RuleArgs', 'RuleArgsDict']]]]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -205,7 +205,7 @@ class Plan(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="advancedBackupSettings")
-    def advanced_backup_settings(self) -> pulumi.Output[Optional[Sequence['outputs.AdvancedBackupSettingArgs']]]:
+    def advanced_backup_settings(self) -> pulumi.Output[Optional[Sequence['outputs.AdvancedBackupSetting']]]:
         """
         Resource-type-specific backup options.
         """

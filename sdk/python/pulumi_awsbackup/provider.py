@@ -14,6 +14,7 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
 from . import outputs
+from ._enums import *
 from ._inputs import *
 
 __all__ = ['ProviderArgs', 'Provider']
@@ -28,7 +29,7 @@ class ProviderArgs:
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
-                 retry_mode: pulumi.Input[Optional['RetryModeArgs']] = None,
+                 retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -44,7 +45,7 @@ class ProviderArgs:
                operation's timeout (default 25; 0 disables retries). Other errors fail at once.
         :param pulumi.Input[_builtins.str] profile: The shared-config profile to use.
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. `eu-west-1`. Defaults to the region of the standard chain (`AWS_REGION`, profile).
-        :param pulumi.Input['RetryModeArgs'] retry_mode: `adaptive` (default): besides retrying, every call to the same account and region is
+        :param pulumi.Input['RetryMode'] retry_mode: `adaptive` (default): besides retrying, every call to the same account and region is
                paced by a client-side rate limit that slows down when AWS throttles and speeds up again
                while it does not. `standard`: retries only.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key that goes with `accessKey`.
@@ -160,7 +161,7 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="retryMode")
-    def retry_mode(self) -> pulumi.Input[Optional['RetryModeArgs']]:
+    def retry_mode(self) -> pulumi.Input[Optional['RetryMode']]:
         """
         `adaptive` (default): besides retrying, every call to the same account and region is
         paced by a client-side rate limit that slows down when AWS throttles and speeds up again
@@ -169,7 +170,7 @@ class ProviderArgs:
         return pulumi.get(self, "retry_mode")
 
     @retry_mode.setter
-    def retry_mode(self, value: pulumi.Input[Optional['RetryModeArgs']]):
+    def retry_mode(self, value: pulumi.Input[Optional['RetryMode']]):
         pulumi.set(self, "retry_mode", value)
 
     @_builtins.property
@@ -210,7 +211,7 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
-                 retry_mode: pulumi.Input[Optional[Union['RetryModeArgs', 'RetryModeArgsDict', 'outputs.RetryMode']]] = None,
+                 retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -229,7 +230,7 @@ class Provider(pulumi.ProviderResource):
                operation's timeout (default 25; 0 disables retries). Other errors fail at once.
         :param pulumi.Input[_builtins.str] profile: The shared-config profile to use.
         :param pulumi.Input[_builtins.str] region: The AWS region, e.g. `eu-west-1`. Defaults to the region of the standard chain (`AWS_REGION`, profile).
-        :param pulumi.Input[Union['RetryModeArgs', 'RetryModeArgsDict', 'outputs.RetryMode']] retry_mode: `adaptive` (default): besides retrying, every call to the same account and region is
+        :param pulumi.Input['RetryMode'] retry_mode: `adaptive` (default): besides retrying, every call to the same account and region is
                paced by a client-side rate limit that slows down when AWS throttles and speeds up again
                while it does not. `standard`: retries only.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key that goes with `accessKey`.
@@ -266,7 +267,7 @@ class Provider(pulumi.ProviderResource):
                  max_retries: pulumi.Input[Optional[_builtins.int]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
-                 retry_mode: pulumi.Input[Optional[Union['RetryModeArgs', 'RetryModeArgsDict', 'outputs.RetryMode']]] = None,
+                 retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -285,7 +286,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["max_retries"] = pulumi.Output.from_input(max_retries).apply(pulumi.runtime.to_json) if max_retries is not None else None
             __props__.__dict__["profile"] = profile
             __props__.__dict__["region"] = region
-            __props__.__dict__["retry_mode"] = pulumi.Output.from_input(retry_mode).apply(pulumi.runtime.to_json) if retry_mode is not None else None
+            __props__.__dict__["retry_mode"] = retry_mode
             __props__.__dict__["secret_key"] = None if secret_key is None else pulumi.Output.secret(secret_key)
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
         super(Provider, __self__).__init__(
