@@ -47,6 +47,22 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 // ---------------------------------------------------------------------------------------------
 
 /// The repository root (two levels above this crate's manifest).
+/// The plugin version (the workspace's Cargo version).
+pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The installable plugin `make dist` builds.
+pub fn dist_tarball() -> PathBuf {
+    let path = repo_root().join(format!(
+        "dist/pulumi-resource-awsbackup-v{PLUGIN_VERSION}-linux-amd64.tar.gz"
+    ));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make dist`",
+        path.display()
+    );
+    path
+}
+
 pub fn repo_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest
@@ -441,9 +457,9 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// A stack for the program `pulumi_yaml` (full Pulumi.yaml text, e.g. from [`yaml_program`])
-    /// whose AWS calls go to `endpoint` (through `AWS_ENDPOINT_URL`).
-    pub fn new(pulumi_yaml: &str, endpoint: &str) -> Stack {
+    /// The folders and environment of a stack whose AWS calls go to `endpoint` (through
+    /// `AWS_ENDPOINT_URL`).
+    fn environment(endpoint: &str) -> Stack {
         let dir = tempfile::Builder::new()
             .prefix("awsbackup-e2e-")
             .tempdir()
@@ -490,15 +506,62 @@ impl Stack {
         if let Ok(tmp) = std::env::var("TMPDIR") {
             set("TMPDIR", tmp);
         }
-        let stack = Stack {
+        Stack {
             dir,
             project,
             env,
             name: "dev".into(),
-        };
+        }
+    }
+
+    /// A stack for the program `pulumi_yaml` (full Pulumi.yaml text, e.g. from [`yaml_program`])
+    /// whose AWS calls go to `endpoint` (through `AWS_ENDPOINT_URL`).
+    pub fn new(pulumi_yaml: &str, endpoint: &str) -> Stack {
+        let stack = Stack::environment(endpoint);
         stack.write_program(pulumi_yaml);
         stack.pulumi(&["stack", "init", &stack.name]).success();
         stack
+    }
+
+    /// The environment of a stack that an Automation API program creates itself (in
+    /// [`Stack::project_dir`]): no program, no stack yet, and the plugin installed from the
+    /// `make dist` tarball into the stack's own PULUMI_HOME, where programs in every language
+    /// find it.
+    pub fn for_automation(endpoint: &str) -> Stack {
+        let stack = Stack::environment(endpoint);
+        let tarball = dist_tarball();
+        stack
+            .pulumi(&[
+                "plugin",
+                "install",
+                "resource",
+                "awsbackup",
+                PLUGIN_VERSION,
+                "--file",
+                &tarball.display().to_string(),
+            ])
+            .success();
+        stack
+    }
+
+    /// The stack's PULUMI_HOME.
+    pub fn pulumi_home(&self) -> PathBuf {
+        self.dir.path().join("pulumi-home")
+    }
+
+    /// Runs `program args` in the project folder with the stack's environment (plus `extra`).
+    pub fn run(&self, program: &Path, args: &[&str], extra: &[(&str, &str)]) -> CmdOutput {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(&self.project)
+            .env_clear()
+            .envs(&self.env)
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let command = format!("{} {}", program.display(), args.join(" "));
+        run_with_timeout(cmd, command, COMMAND_TIMEOUT)
     }
 
     /// A stack for `sdk-examples/yaml/<example>` (every file copied, plugin path rewritten).
