@@ -8,8 +8,8 @@
 //!
 //! `SCALE_UNITS=25,63` picks other sizes (units of four resources); `SCALE_MODES=free` or
 //! `limited` runs one mode. `SCALE_PLUGIN` names another plugin binary (say, a release build
-//! with symbols) and `SCALE_PERF=<folder>` records each plugin process with `perf record --call-graph dwarf`
-//! into that folder (the CPU figures then include perf's own).
+//! with symbols) and `SCALE_PERF=<folder>` records each plugin process with
+//! `perf record --call-graph dwarf` into that folder (the CPU figures then include perf's own).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -77,7 +77,10 @@ fn measuring_plugin_dir(dir: &Path) -> PathBuf {
     let wrapper = dir.join("pulumi-resource-awsbackup");
     let log = dir.join("usage.jsonl");
     let perf = match std::env::var("SCALE_PERF") {
-        Ok(out) => format!("['perf', 'record', '-q', '-F', '2000', '--call-graph', 'dwarf', '-o', '{out}/perf-%d.data' % os.getpid(), '--']"),
+        Ok(out) => format!(
+            "['perf', 'record', '-q', '-F', '2000', '--call-graph', 'dwarf', \
+             '-o', '{out}/perf-%d.data' % os.getpid(), '--']"
+        ),
         Err(_) => "[]".into(),
     };
     let script = format!(

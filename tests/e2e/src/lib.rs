@@ -46,7 +46,6 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 // Paths
 // ---------------------------------------------------------------------------------------------
 
-/// The repository root (two levels above this crate's manifest).
 /// The plugin version (the workspace's Cargo version).
 pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -63,6 +62,7 @@ pub fn dist_tarball() -> PathBuf {
     path
 }
 
+/// The repository root (two levels above this crate's manifest).
 pub fn repo_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest
