@@ -921,7 +921,7 @@ impl Resource for Plan {
                     e.into()
                 }
             })?;
-        tracing::info!(plan = %name, id = %created.id, "created backup plan");
+        tracing::debug!(plan = %name, id = %created.id, "created backup plan");
         let fallback = fallback_state(&created.id, &created.arn, &created.version_id, &args);
         match ctx.api.get_plan(&created.id).await {
             Ok(Some(plan)) => Ok((
@@ -990,7 +990,7 @@ impl Resource for Plan {
             });
         }
         let version = ctx.api.update_plan(id, document(&news)?).await?;
-        tracing::info!(plan = %id, version = %version.version_id, "updated backup plan");
+        tracing::debug!(plan = %id, version = %version.version_id, "updated backup plan");
         // The new version's rule ids are only in GetBackupPlan.
         let fallback = fallback_state(id, &old.arn, &version.version_id, &news);
         match ctx.api.get_plan(id).await {

@@ -661,7 +661,7 @@ impl Resource for Selection {
             {
                 Ok(created) => Ok(Poll::Done(created)),
                 Err(e) if e.is_iam_not_ready() => {
-                    tracing::info!(role = %role, error = %e.message, "IAM role not usable by AWS Backup yet; retrying");
+                    tracing::debug!(role = %role, error = %e.message, "IAM role not usable by AWS Backup yet; retrying");
                     Ok(Poll::Pending(e.message))
                 }
                 Err(e) => Err(e),
@@ -691,7 +691,7 @@ impl Resource for Selection {
                 return Err(OpError::Failed("the operation was cancelled".into()))
             }
         };
-        tracing::info!(plan = %plan_id, selection = %selection_id, "created backup selection");
+        tracing::debug!(plan = %plan_id, selection = %selection_id, "created backup selection");
         let id = format!("{plan_id}|{selection_id}");
         Ok((
             id,
@@ -748,7 +748,7 @@ impl Resource for Selection {
         };
         match ctx.api.delete_selection(plan_id, selection_id).await {
             Ok(()) => {
-                tracing::info!(plan = %plan_id, selection = %selection_id, "deleted backup selection");
+                tracing::debug!(plan = %plan_id, selection = %selection_id, "deleted backup selection");
                 Ok(())
             }
             // Already deleted, or its plan is gone (and the selection with it).

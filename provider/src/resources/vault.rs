@@ -196,7 +196,7 @@ impl Resource for Vault {
             }
             Err(e) => return Err(e.into()),
         };
-        tracing::info!(vault = %name, "created backup vault");
+        tracing::debug!(vault = %name, "created backup vault");
         // CreateBackupVault answers the ARN and creation date; the rest of a new vault is known.
         let state = VaultState {
             args,

@@ -227,7 +227,7 @@ impl Resource for VaultLock {
         }
         ctx.vaults.forget(&vault);
         ctx.api.put_vault_lock(&vault, &config(&args)).await?;
-        tracing::info!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
+        tracing::debug!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
         match ctx.api.describe_vault(&vault).await {
             Ok(Some(v)) => Ok((vault, state_from(&v, args))),
             other => {
