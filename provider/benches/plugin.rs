@@ -49,6 +49,20 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time the process has used so far (user + system, from /proc, in clock ticks of 10 ms).
+fn cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or_default();
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 fn stats(mut samples: Vec<Duration>) -> String {
     samples.sort();
     let pct = |p: f64| samples[((samples.len() - 1) as f64 * p) as usize];
@@ -100,6 +114,7 @@ async fn main() {
         &json!({"tags": {"team": "platform", "env": "prod"}, "forceDestroy": true}),
     );
     let mut checks = Vec::with_capacity(CALLS);
+    let cpu_before = cpu(pid);
     for i in 0..CALLS {
         let t = Instant::now();
         client
@@ -115,10 +130,13 @@ async fn main() {
         checks.push(t.elapsed());
     }
     println!("Check  ({CALLS} calls): {}", stats(checks));
+    let per_call = |since: Duration| (cpu(pid) - since) / CALLS as u32;
+    println!("plugin CPU per Check: {:?}", per_call(cpu_before));
 
     let old = value::to_struct(&json!({"name": "v-abc1234", "tags": {"team": "platform"}}));
     let new = value::to_struct(&json!({"name": "v-abc1234", "tags": {"team": "data"}}));
     let mut diffs = Vec::with_capacity(CALLS);
+    let cpu_before = cpu(pid);
     for _ in 0..CALLS {
         let t = Instant::now();
         client
@@ -136,6 +154,7 @@ async fn main() {
         diffs.push(t.elapsed());
     }
     println!("Diff   ({CALLS} calls): {}", stats(diffs));
+    println!("plugin CPU per Diff: {:?}", per_call(cpu_before));
     println!(
         "memory after {} calls: RSS {} KiB, peak {} KiB",
         2 * CALLS,
