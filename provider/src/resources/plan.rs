@@ -517,17 +517,21 @@ fn document(args: &PlanArgs) -> Result<BackupPlanInput, OpError> {
         |e: aws_sdk_backup::error::BuildError| OpError::Failed(format!("invalid plan: {e}"));
     let mut rules = Vec::new();
     for r in args.rules.iter().flatten() {
-        let copies = r.copy_actions.as_ref().map(|cs| {
-            cs.iter()
-                .filter_map(|c| {
-                    CopyAction::builder()
-                        .set_destination_backup_vault_arn(c.destination_vault_arn.clone())
-                        .set_lifecycle(lifecycle(c.lifecycle.as_ref()))
-                        .build()
-                        .ok()
-                })
-                .collect()
-        });
+        let copies = r
+            .copy_actions
+            .as_ref()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        CopyAction::builder()
+                            .set_destination_backup_vault_arn(c.destination_vault_arn.clone())
+                            .set_lifecycle(lifecycle(c.lifecycle.as_ref()))
+                            .build()
+                            .map_err(build_err)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
         let index = r.index_actions.as_ref().map(|is| {
             is.iter()
                 .map(|i| {

@@ -93,8 +93,8 @@ pub fn pulumi_bin() -> PathBuf {
 }
 
 /// The folder that holds `pulumi-resource-awsbackup`: `$AWSBACKUP_PROVIDER_DIR` or
-/// `<repo>/target/debug`. Panics with instructions when the plugin is missing, and warns when it
-/// is older than the provider's sources.
+/// `<repo>/target/debug`. Panics with instructions when the plugin is missing or older than the
+/// provider's sources (a test of an old build proves nothing about the current code).
 pub fn provider_dir() -> PathBuf {
     let dir = std::env::var_os("AWSBACKUP_PROVIDER_DIR")
         .map(PathBuf::from)
@@ -107,25 +107,21 @@ pub fn provider_dir() -> PathBuf {
          holds it",
         plugin.display()
     );
-    warn_if_stale(&plugin);
+    assert_current(&plugin);
     dir
 }
 
-fn warn_if_stale(plugin: &Path) {
-    static WARNED: std::sync::Once = std::sync::Once::new();
+fn assert_current(plugin: &Path) {
     let Some(built) = modified(plugin) else {
         return;
     };
     let newest = newest_mtime(&repo_root().join("provider/src"));
-    if newest.is_some_and(|n| n > built) {
-        WARNED.call_once(|| {
-            eprintln!(
-                "warning: {} is older than provider/src; run `cargo build -p \
-                 pulumi-resource-awsbackup` to test the current sources",
-                plugin.display()
-            )
-        });
-    }
+    assert!(
+        newest.is_none_or(|n| n <= built),
+        "{} is older than provider/src: run `make build` (or `cargo build -p \
+         pulumi-resource-awsbackup`) to test the current sources",
+        plugin.display()
+    );
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
