@@ -1,4 +1,4 @@
-//! Issue 4, "must show" 4: changes made behind Pulumi's back (with the AWS SDK, on the project's
+//! Changes made behind Pulumi's back (with the AWS SDK, on the project's
 //! local AWS Backup endpoint) are found by `pulumi refresh`; the program then no longer matches
 //! (`preview --expect-no-changes` fails) and `up` puts AWS back as declared.
 

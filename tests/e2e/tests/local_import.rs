@@ -1,4 +1,4 @@
-//! Issue 4, "must show" 5: `pulumi import` (and the `import` resource option) adopt a vault, its
+//! `pulumi import` (and the `import` resource option) adopt a vault, its
 //! lock, a plan and a selection created with the AWS SDK on the project's local AWS Backup
 //! endpoint; a program declaring the same resources then has nothing to do.
 

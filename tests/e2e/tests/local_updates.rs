@@ -1,4 +1,4 @@
-//! Issue 4, "must show" 2: every update path of plans, selections and vault locks, through the
+//! Every update path of plans, selections and vault locks, through the
 //! real Pulumi CLI against the project's local AWS Backup endpoint. The AWS SDK checks that an
 //! update stayed an update (same ids) and that a replacement really replaced.
 

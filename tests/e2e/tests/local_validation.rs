@@ -1,4 +1,4 @@
-//! Issue 4, "must show" 3: bad plans, locks and selections fail at preview (and at up) with a
+//! Bad plans, locks and selections fail at preview (and at up) with a
 //! message naming the property path and the rule, and nothing is created on the project's local
 //! AWS Backup endpoint.
 

@@ -1,4 +1,4 @@
-//! Issue 4, "must show" 1 and 6: the seed-walkthrough example (vault, governance lock, plan and
+//! The seed-walkthrough example (vault, governance lock, plan and
 //! selection) through the real Pulumi CLI against the project's local AWS Backup endpoint, and
 //! the provider's warnings. The AWS SDK checks what really happened on the endpoint.
 
@@ -14,7 +14,7 @@ const VAULT_NAME: &str = "seed-walkthrough-vault";
 const PLAN_NAME: &str = "backup_daily_30_days_retention";
 const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
 
-/// Issue 4 (1): preview creates nothing, up creates the four resources as declared, a second
+/// Preview creates nothing, up creates the four resources as declared, a second
 /// preview has nothing to do and destroy removes everything.
 #[test]
 fn seed_walkthrough_preview_up_no_changes_and_destroy() {
@@ -152,7 +152,7 @@ fn seed_walkthrough_preview_up_no_changes_and_destroy() {
     assert!(stack.export().resources().is_empty());
 }
 
-/// Issue 4 (6): a new compliance lock warns at preview that it becomes irreversible, and a
+/// A new compliance lock warns at preview that it becomes irreversible, and a
 /// selection combining a wildcard ARN with listOfTags warns that AWS ORs them.
 #[test]
 fn previews_warn_about_compliance_locks_and_wildcards_with_list_of_tags() {

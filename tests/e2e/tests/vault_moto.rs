@@ -29,7 +29,7 @@ fn state_tags(resource: &Value, side: &str) -> Value {
     resource[side]["tags"].clone()
 }
 
-/// Issue 2, (a) (b) (c) (d) (g): the example through preview, up, a no-change preview, tag drift
+/// The example through preview, up, a no-change preview, tag drift
 /// found by refresh and put back by up, and destroy.
 #[test]
 fn example_preview_up_tag_drift_refresh_and_destroy() {
@@ -142,7 +142,7 @@ fn example_preview_up_tag_drift_refresh_and_destroy() {
     assert!(stack.export().of_type(VAULT).is_empty());
 }
 
-/// Issue 2 (e): a vault deleted out of band leaves the state on refresh; the next up recreates it.
+/// A vault deleted out of band leaves the state on refresh; the next up recreates it.
 #[test]
 fn vault_deleted_out_of_band_is_dropped_by_refresh_and_recreated_by_up() {
     let moto = Moto::start();
@@ -189,7 +189,7 @@ fn vault_deleted_out_of_band_is_dropped_by_refresh_and_recreated_by_up() {
     assert_eq!(aws.vault_names(), Vec::<String>::new());
 }
 
-/// Issue 2 (f): `pulumi import` adopts a vault created with the SDK.
+/// `pulumi import` adopts a vault created with the SDK.
 #[test]
 fn import_adopts_a_vault_created_outside_pulumi() {
     let moto = Moto::start();
@@ -237,7 +237,7 @@ fn import_adopts_a_vault_created_outside_pulumi() {
     assert_eq!(aws.vault_names(), Vec::<String>::new());
 }
 
-/// Issue 2 (h): bad inputs fail at preview (and at up) naming the property and the rule, and
+/// Bad inputs fail at preview (and at up) naming the property and the rule, and
 /// create nothing.
 #[test]
 fn bad_inputs_fail_at_preview_naming_the_property() {
@@ -373,7 +373,7 @@ fn assert_secret_tag(stack: &Stack, export: &Export) {
     }
 }
 
-/// Issue 2 (i): a secret tag value is encrypted in the state and never printed, while AWS has the
+/// A secret tag value is encrypted in the state and never printed, while AWS has the
 /// real value.
 #[test]
 fn secret_tag_value_is_encrypted_in_state_and_real_on_aws() {
@@ -435,7 +435,7 @@ outputs:
     assert_eq!(aws.vault_names(), Vec::<String>::new());
 }
 
-/// Issue 2 (j): provider configuration through stack config alone: endpoint, region, static
+/// Provider configuration through stack config alone: endpoint, region, static
 /// credentials (the secret one encrypted) and defaultTags merged under the vault's own tags.
 #[test]
 fn provider_configuration_through_stack_config() {
@@ -524,7 +524,7 @@ fn provider_configuration_through_stack_config() {
     assert!(eu.vault("configured-vault").is_none());
 }
 
-/// Issue 2 (k): a tag change is an in-place update; a name or key change replaces the vault.
+/// A tag change is an in-place update; a name or key change replaces the vault.
 #[test]
 fn tag_change_updates_in_place_and_name_change_replaces() {
     let moto = Moto::start();

@@ -1,4 +1,4 @@
-//! A local, fault-injecting stand-in for AWS Backup (the project's issue 3).
+//! A local, fault-injecting stand-in for AWS Backup.
 //!
 //! It speaks restJson1 exactly as the botocore/aws-sdk-backup model, keeps
 //! state in memory per account (from the SigV4 access key) and region (from

@@ -1,5 +1,5 @@
-//! Validation rules from the API fact sheet (§2 and §4.1): name patterns,
-//! ARNs, cron schedules, time zones, lifecycles and tags.
+//! The validation rules AWS documents for AWS Backup: name patterns, ARNs,
+//! cron schedules, time zones, lifecycles and tags.
 //!
 //! Functions that check one rule of a plan return the bare detail text
 //! (`Err(String)`); the caller prefixes `Error in rule <name> : `.

@@ -11,29 +11,29 @@
 //!
 //! Everything must be equal except the deliberate differences below, each of
 //! which is asserted to actually occur (so this list cannot go stale). In each
-//! case moto departs from AWS as documented in the API fact sheet
-//! (the AWS Backup documentation and the service model).
+//! case moto departs from AWS as the AWS Backup documentation and the service
+//! model describe it.
 //!
 //! | where | moto 5.2.5 | local endpoint (= AWS) | reason |
 //! |---|---|---|---|
-//! | every error body | `{"__type","message"}` with moto's wording | adds `Message`, `Code`/`Context` where AWS sends them, `Arn`/`CreatorRequestId` on AlreadyExists; own wording | AWS bodies carry `Message`/`Code`/`Context` (§0); message texts are not compared |
-//! | DescribeBackupVault, ListBackupVaults | no `VaultType`, `VaultState` (Describe also no `NumberOfRecoveryPoints`) | present | §3.3: moto's serialiser misses them |
-//! | DescribeBackupVault, ListBackupVaults | no `EncryptionKeyArn` when none was given | the region's `aws/backup` key ARN | §2.1: the default key is `aws/backup` |
+//! | every error body | `{"__type","message"}` with moto's wording | adds `Message`, `Code`/`Context` where AWS sends them, `Arn`/`CreatorRequestId` on AlreadyExists; own wording | AWS bodies carry `Message`/`Code`/`Context`; message texts are not compared |
+//! | DescribeBackupVault, ListBackupVaults | no `VaultType`, `VaultState` (Describe also no `NumberOfRecoveryPoints`) | present | moto's serialiser misses them |
+//! | DescribeBackupVault, ListBackupVaults | no `EncryptionKeyArn` when none was given | the region's `aws/backup` key ARN | the default key is `aws/backup` |
 //! | DescribeBackupVault, ListBackupVaults | no `EncryptionKeyType` | `CUSTOMER_MANAGED_KMS_KEY` for a caller-supplied key | model member; moto omits it |
-//! | ListBackupVaults/ListBackupPlans `MaxResults=1` | all items, no `NextToken` | one item + `NextToken` | §3.3: moto ignores pagination |
-//! | PutBackupVaultLockConfiguration `ChangeableForDays=40000` | 200 | InvalidParameterValueException | §2.2: 3..36500 |
-//! | DescribeBackupVault of a missing vault | ResourceNotFoundException 400 | AccessDeniedException 403 | §2.1 |
-//! | DeleteBackupVault of a missing vault | 200 | ResourceNotFoundException | §3.3 (moto pops silently); model error |
-//! | CreateBackupPlan with a used CreatorRequestId | AlreadyExistsException | the existing plan | §2.3 idempotency |
-//! | CreateBackupPlan with a deleted plan's name | AlreadyExistsException | 200 | §3.3: moto reserves names forever |
-//! | GetBackupPlan, DeleteBackupPlan after deletion | 200 | ResourceNotFoundException | §2.3, §3.3 |
-//! | GetBackupPlan | `AdvancedBackupSettings` also inside `BackupPlan` | top level only | §3.3 / §2.3 |
-//! | GetBackupPlan rules with a Lifecycle | no `OptInToArchiveForSupportedResources` | `false` | §2.3: the service returns a value |
+//! | ListBackupVaults/ListBackupPlans `MaxResults=1` | all items, no `NextToken` | one item + `NextToken` | moto ignores pagination |
+//! | PutBackupVaultLockConfiguration `ChangeableForDays=40000` | 200 | InvalidParameterValueException | AWS allows 3..36500 |
+//! | DescribeBackupVault of a missing vault | ResourceNotFoundException 400 | AccessDeniedException 403 | what AWS answers for a vault that does not exist |
+//! | DeleteBackupVault of a missing vault | 200 | ResourceNotFoundException | moto pops silently; the model lists the error |
+//! | CreateBackupPlan with a used CreatorRequestId | AlreadyExistsException | the existing plan | CreatorRequestId makes the create idempotent |
+//! | CreateBackupPlan with a deleted plan's name | AlreadyExistsException | 200 | moto reserves names forever |
+//! | GetBackupPlan, DeleteBackupPlan after deletion | 200 | ResourceNotFoundException | a deleted plan is gone; moto keeps it |
+//! | GetBackupPlan | `AdvancedBackupSettings` also inside `BackupPlan` | top level only | the model has it at the top level only |
+//! | GetBackupPlan rules with a Lifecycle | no `OptInToArchiveForSupportedResources` | `false` | the service returns a value |
 //! | ListTags as aws-sdk-rust sends it (`GET /tags/{arn}`, no trailing slash) | `{"Tags":{}}` always | the tags | moto reads the ARN from the second-to-last path segment, i.e. it needs botocore's trailing slash |
-//! | TagResource on a non-backup ARN, ListTags on unknown/deleted ARNs | 200 | InvalidParameterValue / ResourceNotFound | §2.5, §3.3 |
-//! | invalid vault name, bad lifecycle, short start window, missing target vault | 200 | InvalidParameterValueException | §3.3: moto validates none of these |
-//! | UpdateBackupPlan, ListBackupPlanVersions, Create/Get/List/DeleteBackupSelection | HTTP 500 HTML (NotImplementedError) | served | §3.1 |
-//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint | HTTP 404 HTML | served | §3.1; recovery point ops are not in moto's backup routes |
+//! | TagResource on a non-backup ARN, ListTags on unknown/deleted ARNs | 200 | InvalidParameterValue / ResourceNotFound | AWS tags only its own resources; moto accepts any ARN |
+//! | invalid vault name, bad lifecycle, short start window, missing target vault | 200 | InvalidParameterValueException | moto validates none of these |
+//! | UpdateBackupPlan, ListBackupPlanVersions, Create/Get/List/DeleteBackupSelection | HTTP 500 HTML (NotImplementedError) | served | moto does not implement them |
+//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint | HTTP 404 HTML | served | not in moto's backup routes |
 
 #[path = "common/mod.rs"]
 mod common;

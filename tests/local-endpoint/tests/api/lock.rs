@@ -209,7 +209,7 @@ async fn compliance_lock_grace_period_then_immutable() {
         "InvalidRequestException",
         "lock date",
     );
-    // And the vault cannot be deleted any more (issue 3's rule; see README).
+    // And the vault cannot be deleted any more (the endpoint's rule; see README).
     assert_fails(
         c.delete_backup_vault()
             .backup_vault_name("comp")
