@@ -12,111 +12,17 @@
 
 use percent_encoding::percent_decode_str;
 
-/// (method, URI pattern, operation). `{}` matches one non-empty segment.
-const ROUTES: &[(&str, &str, &str)] = &[
-    ("GET", "/backup-vaults/", "ListBackupVaults"),
-    ("PUT", "/backup-vaults/{}", "CreateBackupVault"),
-    ("GET", "/backup-vaults/{}", "DescribeBackupVault"),
-    ("DELETE", "/backup-vaults/{}", "DeleteBackupVault"),
-    (
-        "PUT",
-        "/backup-vaults/{}/vault-lock",
-        "PutBackupVaultLockConfiguration",
-    ),
-    (
-        "DELETE",
-        "/backup-vaults/{}/vault-lock",
-        "DeleteBackupVaultLockConfiguration",
-    ),
-    (
-        "PUT",
-        "/backup-vaults/{}/access-policy",
-        "PutBackupVaultAccessPolicy",
-    ),
-    (
-        "GET",
-        "/backup-vaults/{}/access-policy",
-        "GetBackupVaultAccessPolicy",
-    ),
-    (
-        "DELETE",
-        "/backup-vaults/{}/access-policy",
-        "DeleteBackupVaultAccessPolicy",
-    ),
-    (
-        "PUT",
-        "/backup-vaults/{}/notification-configuration",
-        "PutBackupVaultNotifications",
-    ),
-    (
-        "GET",
-        "/backup-vaults/{}/notification-configuration",
-        "GetBackupVaultNotifications",
-    ),
-    (
-        "DELETE",
-        "/backup-vaults/{}/notification-configuration",
-        "DeleteBackupVaultNotifications",
-    ),
-    (
-        "GET",
-        "/backup-vaults/{}/recovery-points/",
-        "ListRecoveryPointsByBackupVault",
-    ),
-    (
-        "GET",
-        "/backup-vaults/{}/recovery-points/{}",
-        "DescribeRecoveryPoint",
-    ),
-    (
-        "DELETE",
-        "/backup-vaults/{}/recovery-points/{}",
-        "DeleteRecoveryPoint",
-    ),
-    ("PUT", "/backup-jobs", "StartBackupJob"),
-    ("PUT", "/backup/plans/", "CreateBackupPlan"),
-    ("GET", "/backup/plans/", "ListBackupPlans"),
-    ("GET", "/backup/plans/{}/", "GetBackupPlan"),
-    ("POST", "/backup/plans/{}", "UpdateBackupPlan"),
-    ("DELETE", "/backup/plans/{}", "DeleteBackupPlan"),
-    (
-        "GET",
-        "/backup/plans/{}/versions/",
-        "ListBackupPlanVersions",
-    ),
-    (
-        "PUT",
-        "/backup/plans/{}/selections/",
-        "CreateBackupSelection",
-    ),
-    (
-        "GET",
-        "/backup/plans/{}/selections/",
-        "ListBackupSelections",
-    ),
-    (
-        "GET",
-        "/backup/plans/{}/selections/{}",
-        "GetBackupSelection",
-    ),
-    (
-        "DELETE",
-        "/backup/plans/{}/selections/{}",
-        "DeleteBackupSelection",
-    ),
-    ("POST", "/tags/{}", "TagResource"),
-    ("GET", "/tags/{}/", "ListTags"),
-    ("POST", "/untag/{}", "UntagResource"),
-];
+use crate::ops::{Handler, OPERATIONS};
 
 /// Every operation the endpoint serves.
 pub fn operations() -> impl Iterator<Item = &'static str> {
-    ROUTES.iter().map(|(_, _, op)| *op)
+    OPERATIONS.iter().map(|o| o.name)
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Route {
     pub operation: &'static str,
+    pub handler: Handler,
     /// Decoded path labels, in order.
     pub labels: Vec<String>,
 }
@@ -131,11 +37,11 @@ pub fn route(method: &str, raw_path: &str) -> Option<Route> {
 
 fn match_routes(method: &str, raw_path: &str, only_slash_routes: bool) -> Option<Route> {
     let segments: Vec<&str> = raw_path.split('/').collect();
-    'routes: for (m, pattern, op) in ROUTES {
-        if *m != method || (only_slash_routes && !pattern.ends_with('/')) {
+    'routes: for op in OPERATIONS {
+        if op.method != method || (only_slash_routes && !op.uri.ends_with('/')) {
             continue;
         }
-        let pat: Vec<&str> = pattern.split('/').collect();
+        let pat: Vec<&str> = op.uri.split('/').collect();
         if pat.len() != segments.len() {
             continue;
         }
@@ -151,7 +57,8 @@ fn match_routes(method: &str, raw_path: &str, only_slash_routes: bool) -> Option
             }
         }
         return Some(Route {
-            operation: op,
+            operation: op.name,
+            handler: op.handler,
             labels,
         });
     }

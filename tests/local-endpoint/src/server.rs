@@ -185,13 +185,12 @@ async fn handle_request(
     let result = {
         let mut inner = shared.lock();
         let request = ops::Request {
-            operation: route.operation,
             labels: route.labels,
             query,
             body,
             now: inner.clock.now(),
         };
-        ops::dispatch(inner.store.region(&account, &region), &request)
+        (route.handler)(inner.store.region(&account, &region), &request)
     };
     // Latency delays the answer, not the work: a caller that gives up or dies while waiting
     // leaves behind whatever the call did, as with AWS.

@@ -19,7 +19,6 @@ use crate::state::RegionState;
 
 /// A routed request, labels decoded, body parsed.
 pub struct Request {
-    pub operation: &'static str,
     pub labels: Vec<String>,
     pub query: HashMap<String, String>,
     pub body: Value,
@@ -68,44 +67,174 @@ impl Request {
 
 pub type Output = Option<Value>;
 
-pub fn dispatch(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
-    match req.operation {
-        "CreateBackupVault" => vaults::create(rs, req),
-        "DescribeBackupVault" => vaults::describe(rs, req),
-        "DeleteBackupVault" => vaults::delete(rs, req),
-        "ListBackupVaults" => vaults::list(rs, req),
-        "PutBackupVaultLockConfiguration" => vaults::put_lock(rs, req),
-        "DeleteBackupVaultLockConfiguration" => vaults::delete_lock(rs, req),
-        "PutBackupVaultAccessPolicy" => policy::put_access_policy(rs, req),
-        "GetBackupVaultAccessPolicy" => policy::get_access_policy(rs, req),
-        "DeleteBackupVaultAccessPolicy" => policy::delete_access_policy(rs, req),
-        "PutBackupVaultNotifications" => policy::put_notifications(rs, req),
-        "GetBackupVaultNotifications" => policy::get_notifications(rs, req),
-        "DeleteBackupVaultNotifications" => policy::delete_notifications(rs, req),
-        "CreateBackupPlan" => plans::create(rs, req),
-        "GetBackupPlan" => plans::get(rs, req),
-        "UpdateBackupPlan" => plans::update(rs, req),
-        "DeleteBackupPlan" => plans::delete(rs, req),
-        "ListBackupPlans" => plans::list(rs, req),
-        "ListBackupPlanVersions" => plans::list_versions(rs, req),
-        "CreateBackupSelection" => selections::create(rs, req),
-        "GetBackupSelection" => selections::get(rs, req),
-        "DeleteBackupSelection" => selections::delete(rs, req),
-        "ListBackupSelections" => selections::list(rs, req),
-        "TagResource" => tags::tag(rs, req),
-        "UntagResource" => tags::untag(rs, req),
-        "ListTags" => tags::list(rs, req),
-        "StartBackupJob" => recovery::start_backup_job(rs, req),
-        "ListRecoveryPointsByBackupVault" => recovery::list(rs, req),
-        "DescribeRecoveryPoint" => recovery::describe(rs, req),
-        "DeleteRecoveryPoint" => recovery::delete(rs, req),
-        other => Err(ApiError::new(
-            404,
-            "UnknownOperationException",
-            format!("{other} is not served"),
-        )),
+/// A handler: the region's state and the request in, the JSON output out.
+pub type Handler = fn(&mut RegionState, &Request) -> ApiResult<Output>;
+
+/// One operation the endpoint serves: the HTTP method and URI of AWS's service model (`{}`
+/// matches one non-empty segment; a trailing `/` as the model writes it), its name and handler.
+pub struct Operation {
+    pub method: &'static str,
+    pub uri: &'static str,
+    pub name: &'static str,
+    pub handler: Handler,
+}
+
+const fn op(
+    method: &'static str,
+    uri: &'static str,
+    name: &'static str,
+    handler: Handler,
+) -> Operation {
+    Operation {
+        method,
+        uri,
+        name,
+        handler,
     }
 }
+
+/// Every operation, declared once.
+pub const OPERATIONS: &[Operation] = &[
+    op("GET", "/backup-vaults/", "ListBackupVaults", vaults::list),
+    op(
+        "PUT",
+        "/backup-vaults/{}",
+        "CreateBackupVault",
+        vaults::create,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}",
+        "DescribeBackupVault",
+        vaults::describe,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}",
+        "DeleteBackupVault",
+        vaults::delete,
+    ),
+    op(
+        "PUT",
+        "/backup-vaults/{}/vault-lock",
+        "PutBackupVaultLockConfiguration",
+        vaults::put_lock,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/vault-lock",
+        "DeleteBackupVaultLockConfiguration",
+        vaults::delete_lock,
+    ),
+    op(
+        "PUT",
+        "/backup-vaults/{}/access-policy",
+        "PutBackupVaultAccessPolicy",
+        policy::put_access_policy,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/access-policy",
+        "GetBackupVaultAccessPolicy",
+        policy::get_access_policy,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/access-policy",
+        "DeleteBackupVaultAccessPolicy",
+        policy::delete_access_policy,
+    ),
+    op(
+        "PUT",
+        "/backup-vaults/{}/notification-configuration",
+        "PutBackupVaultNotifications",
+        policy::put_notifications,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/notification-configuration",
+        "GetBackupVaultNotifications",
+        policy::get_notifications,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/notification-configuration",
+        "DeleteBackupVaultNotifications",
+        policy::delete_notifications,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/recovery-points/",
+        "ListRecoveryPointsByBackupVault",
+        recovery::list,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/recovery-points/{}",
+        "DescribeRecoveryPoint",
+        recovery::describe,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/recovery-points/{}",
+        "DeleteRecoveryPoint",
+        recovery::delete,
+    ),
+    op(
+        "PUT",
+        "/backup-jobs",
+        "StartBackupJob",
+        recovery::start_backup_job,
+    ),
+    op("PUT", "/backup/plans/", "CreateBackupPlan", plans::create),
+    op("GET", "/backup/plans/", "ListBackupPlans", plans::list),
+    op("GET", "/backup/plans/{}/", "GetBackupPlan", plans::get),
+    op(
+        "POST",
+        "/backup/plans/{}",
+        "UpdateBackupPlan",
+        plans::update,
+    ),
+    op(
+        "DELETE",
+        "/backup/plans/{}",
+        "DeleteBackupPlan",
+        plans::delete,
+    ),
+    op(
+        "GET",
+        "/backup/plans/{}/versions/",
+        "ListBackupPlanVersions",
+        plans::list_versions,
+    ),
+    op(
+        "PUT",
+        "/backup/plans/{}/selections/",
+        "CreateBackupSelection",
+        selections::create,
+    ),
+    op(
+        "GET",
+        "/backup/plans/{}/selections/",
+        "ListBackupSelections",
+        selections::list,
+    ),
+    op(
+        "GET",
+        "/backup/plans/{}/selections/{}",
+        "GetBackupSelection",
+        selections::get,
+    ),
+    op(
+        "DELETE",
+        "/backup/plans/{}/selections/{}",
+        "DeleteBackupSelection",
+        selections::delete,
+    ),
+    op("POST", "/tags/{}", "TagResource", tags::tag),
+    op("GET", "/tags/{}/", "ListTags", tags::list),
+    op("POST", "/untag/{}", "UntagResource", tags::untag),
+];
 
 /// One page of `items` per the `maxResults` (1..=1000) and `nextToken` query
 /// parameters. Tokens are opaque offsets.
