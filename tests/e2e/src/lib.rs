@@ -542,20 +542,13 @@ impl Stack {
 
     /// The stack's PULUMI_HOME.
     pub fn pulumi_home(&self) -> PathBuf {
-        self.dir.path().join("pulumi-home")
+        PathBuf::from(&self.env["PULUMI_HOME"])
     }
 
     /// Runs `program args` in the project folder with the stack's environment (plus `extra`).
     pub fn run(&self, program: &Path, args: &[&str], extra: &[(&str, &str)]) -> CmdOutput {
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(&self.project)
-            .env_clear()
-            .envs(&self.env)
-            .envs(extra.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = self.program(program);
+        cmd.args(args).envs(extra.iter().copied());
         let command = format!("{} {}", program.display(), args.join(" "));
         run_with_timeout(cmd, command, COMMAND_TIMEOUT)
     }
@@ -618,10 +611,16 @@ impl Stack {
 
     /// The command [`Stack::pulumi`] runs (output piped), to run it in the background.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(pulumi_bin());
+        let mut cmd = self.program(&pulumi_bin());
         cmd.args(["--non-interactive", "--color", "never"])
-            .args(args)
-            .current_dir(&self.project)
+            .args(args);
+        cmd
+    }
+
+    /// `program` in the project folder with the stack's environment only, output piped.
+    fn program(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(&self.project)
             .env_clear()
             .envs(&self.env)
             .stdin(Stdio::null())
@@ -750,6 +749,12 @@ impl Stack {
 fn parse_json(out: &CmdOutput) -> Value {
     serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("the output is not JSON ({e}):\n{out}"))
+}
+
+/// Runs `cmd` (output piped) to its end, or kills it after the timeout every Pulumi command has.
+pub fn run_command(cmd: Command) -> CmdOutput {
+    let command = format!("{cmd:?}");
+    run_with_timeout(cmd, command, COMMAND_TIMEOUT)
 }
 
 fn run_with_timeout(mut cmd: Command, command: String, timeout: Duration) -> CmdOutput {

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use awsbackup_e2e::{repo_root, Aws, CmdOutput, Local, Stack, PLUGIN_VERSION};
+use awsbackup_e2e::{repo_root, run_command, Aws, CmdOutput, Local, Stack, PLUGIN_VERSION};
 use serde_json::{json, Value};
 
 const VAULT_NAME: &str = "seed-walkthrough-vault";
@@ -163,24 +163,32 @@ fn go_walkthrough_runs_as_an_inline_program() {
 // ---------------------------------------------------------------------------------------------
 
 fn run(mut cmd: Command) -> CmdOutput {
-    let command = format!("{cmd:?}");
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{command}: {e}"));
-    CmdOutput {
-        command,
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    run_command(cmd)
+}
+
+/// Build outputs and installed packages next to sources, which neither copies nor comparisons
+/// of the sources include.
+fn build_output(name: &str) -> bool {
+    [
+        "node_modules",
+        "bin",
+        "build",
+        "dist",
+        "__pycache__",
+        ".mypy_cache",
+    ]
+    .contains(&name)
+        || name.ends_with(".egg-info")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap().flatten() {
         let name = entry.file_name();
-        if name == "node_modules" || name == "bin" || name == "__pycache__" {
+        if build_output(&name.to_string_lossy()) {
             continue;
         }
         if entry.path().is_dir() {
@@ -321,22 +329,11 @@ fn go_typed_mistakes_fail_go_build() {
 // The SDKs are current, and the tarball is the plugin of this version.
 // ---------------------------------------------------------------------------------------------
 
-/// Every file under `dir`, relative, with its bytes, skipping build outputs the SDKs ignore.
+/// Every file under `dir`, relative, with its bytes, skipping build outputs.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         for entry in fs::read_dir(dir).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if [
-                "node_modules",
-                "bin",
-                "build",
-                "dist",
-                "__pycache__",
-                ".mypy_cache",
-            ]
-            .contains(&name.as_str())
-                || name.ends_with(".egg-info")
-            {
+            if build_output(&entry.file_name().to_string_lossy()) {
                 continue;
             }
             let path = entry.path();
