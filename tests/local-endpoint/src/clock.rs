@@ -1,5 +1,5 @@
 //! The endpoint's clock: wall-clock time plus an offset that tests can move
-//! forward with `POST /_local/clock`. Every "now" in the endpoint comes from here.
+//! forward, or set, with `POST /_local/clock`. Every "now" in the endpoint comes from here.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,6 +24,11 @@ impl Clock {
 
     pub fn advance(&mut self, seconds: f64) {
         self.offset_seconds += seconds;
+    }
+
+    /// Sets how far the clock is from real time (negative: behind it).
+    pub fn set_offset(&mut self, seconds: f64) {
+        self.offset_seconds = seconds;
     }
 
     pub fn offset(&self) -> f64 {

@@ -1,6 +1,8 @@
 //! AWS-style errors: an HTTP status, the exception name (sent in the
 //! `x-amzn-errortype` header and as `__type`) and a JSON body.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 /// An error answered to the client the way AWS Backup answers it.
@@ -8,7 +10,7 @@ use serde_json::{json, Map, Value};
 pub struct ApiError {
     pub status: u16,
     /// Exception name, e.g. `InvalidParameterValueException`.
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     pub message: String,
     /// AWS's numeric error code (`ERROR_xxxx`), only where it is known.
     pub code: Option<&'static str>,
@@ -22,6 +24,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: u16, kind: &'static str, message: impl Into<String>) -> Self {
+        Self::named(status, Cow::Borrowed(kind), message)
+    }
+
+    /// An error whose exception name is only known at run time (a failure the test scripted).
+    pub fn named(status: u16, kind: Cow<'static, str>, message: impl Into<String>) -> Self {
         ApiError {
             status,
             kind,

@@ -1,6 +1,8 @@
-//! Fault injection (`POST /_local/faults`) and call statistics (`GET /_local/stats`).
+//! Fault injection (`POST /_local/faults`), scripted failures (`POST /_local/failures`), call
+//! statistics (`GET /_local/stats`) and the call log (`GET /_local/calls`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Instant;
 
 use rand::rngs::StdRng;
@@ -9,6 +11,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
+use crate::error::ApiError;
+
+/// How many calls the call log keeps (the oldest are dropped first).
+pub const MAX_LOGGED_CALLS: usize = 10_000;
 
 /// Fault rates for one operation (or `*`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
@@ -44,6 +50,16 @@ pub struct FaultRequest {
     pub rate_limits: HashMap<String, RateLimit>,
     #[serde(default)]
     pub iam_propagation_seconds: f64,
+    /// The next this many CreateBackupSelection calls fail as while a new IAM role propagates.
+    #[serde(default)]
+    pub iam_propagation_calls: u32,
+    /// After a vault's last recovery point is deleted, DeleteBackupVault still refuses this many
+    /// calls on it as not empty (AWS counts deleted recovery points for a while).
+    #[serde(default)]
+    pub delete_vault_lag_calls: u32,
+    /// GetBackupSelection answers every list of the selection in reverse order.
+    #[serde(default)]
+    pub reverse_selection_lists: bool,
     /// Optional RNG seed, for reproducible fault sequences.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -78,24 +94,112 @@ impl FaultRequest {
     }
 }
 
-/// What to do with one request.
+/// The body of `POST /_local/failures`: the next `times` calls of `operation` answer the error
+/// `code` with HTTP `status` and `message`; with `after`, only once that operation has been called.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScriptedFailure {
+    pub operation: String,
+    /// The exception name, e.g. `ServiceUnavailableException`.
+    pub code: String,
+    pub status: u16,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ScriptedFailure {
+    pub fn check(&self) -> Result<(), String> {
+        let known = |op: &str| crate::router::operations().any(|o| o == op);
+        if !known(&self.operation) {
+            return Err(format!("unknown operation {:?}", self.operation));
+        }
+        if let Some(after) = self.after.as_deref().filter(|a| !known(a)) {
+            return Err(format!("unknown operation {after:?} in after"));
+        }
+        if !(400..=599).contains(&self.status) {
+            return Err("status must be an HTTP error status (400 to 599)".into());
+        }
+        if self.code.is_empty() || !self.code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err("code must be an exception name, e.g. ServiceUnavailableException".into());
+        }
+        if self.times == 0 {
+            return Err("times must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    fn error(&self) -> ApiError {
+        let message = self
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("{} (scripted failure)", self.code));
+        ApiError::named(self.status, Cow::Owned(self.code.clone()), message)
+    }
+}
+
+/// A scripted failure waiting for its calls.
+struct Scripted {
+    failure: ScriptedFailure,
+    /// False while its `after` operation has not been called yet.
+    armed: bool,
+}
+
+/// The two answers AWS gives CreateBackupSelection while a new IAM role propagates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IamMessage {
+    CannotBeAssumed,
+    NotAuthorized,
+}
+
+impl IamMessage {
+    pub fn text(self, role: &str) -> String {
+        match self {
+            IamMessage::CannotBeAssumed => {
+                format!("IAM Role {role} cannot be assumed by AWS Backup")
+            }
+            IamMessage::NotAuthorized => {
+                format!("IAM Role {role} is not authorized to call tag:GetResources")
+            }
+        }
+    }
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     Drop,
     Throttle,
     ServerError,
-    IamPropagation,
+    IamPropagation(IamMessage),
+    Scripted(ApiError),
 }
 
 impl Fault {
-    fn label(self) -> &'static str {
+    fn label(&self) -> &'static str {
         match self {
             Fault::Drop => "drop",
             Fault::Throttle => "throttle",
             Fault::ServerError => "serverError",
-            Fault::IamPropagation => "iamPropagation",
+            Fault::IamPropagation(_) => "iamPropagation",
+            Fault::Scripted(_) => "scripted",
         }
     }
+}
+
+/// Answers that vary from the endpoint's defaults as AWS's sometimes do, set with
+/// `/_local/faults`; the operations read them from their request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Variations {
+    pub delete_vault_lag_calls: u32,
+    pub reverse_selection_lists: bool,
 }
 
 pub struct Decision {
@@ -115,8 +219,18 @@ pub struct Faults {
     rate_limits: HashMap<String, RateLimit>,
     /// (account, region, operation or `*`) → its bucket.
     buckets: HashMap<(String, String, String), Bucket>,
-    /// CreateBackupSelection fails with "cannot be assumed" until this time.
+    /// CreateBackupSelection fails as while an IAM role propagates until this time...
     iam_ready_at: Option<Timestamp>,
+    /// ...and for this many more calls.
+    iam_failures_left: u32,
+    /// IAM propagation failures answered so far: they alternate between AWS's two messages.
+    iam_failures: u64,
+    variations: Variations,
+    /// In the order added.
+    scripted: Vec<Scripted>,
+    /// The latest calls, oldest first, and how many calls were logged in all.
+    log: VecDeque<Value>,
+    logged: u64,
     rng: StdRng,
     calls: BTreeMap<String, u64>,
     injected: BTreeMap<String, u64>,
@@ -132,6 +246,12 @@ impl Default for Faults {
             rate_limits: HashMap::new(),
             buckets: HashMap::new(),
             iam_ready_at: None,
+            iam_failures_left: 0,
+            iam_failures: 0,
+            variations: Variations::default(),
+            scripted: Vec::new(),
+            log: VecDeque::new(),
+            logged: 0,
             rng: StdRng::from_os_rng(),
             calls: BTreeMap::new(),
             injected: BTreeMap::new(),
@@ -142,16 +262,73 @@ impl Default for Faults {
 }
 
 impl Faults {
-    /// Replaces the settings (counters are kept; `/_local/reset` clears them).
+    /// Replaces the settings (counters, the call log and scripted failures are kept;
+    /// `/_local/reset` clears them).
     pub fn configure(&mut self, req: FaultRequest, now: Timestamp) {
         self.operations = req.operations;
         self.rate_limits = req.rate_limits;
         self.buckets.clear();
         self.iam_ready_at =
             (req.iam_propagation_seconds > 0.0).then_some(now + req.iam_propagation_seconds);
+        self.iam_failures_left = req.iam_propagation_calls;
+        self.iam_failures = 0;
+        self.variations = Variations {
+            delete_vault_lag_calls: req.delete_vault_lag_calls,
+            reverse_selection_lists: req.reverse_selection_lists,
+        };
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);
         }
+    }
+
+    pub fn variations(&self) -> Variations {
+        self.variations
+    }
+
+    /// Adds a scripted failure after those already waiting.
+    pub fn add_scripted(&mut self, failure: ScriptedFailure) {
+        self.scripted.push(Scripted {
+            armed: failure.after.is_none(),
+            failure,
+        });
+    }
+
+    /// The error of the first armed scripted failure for `op`, if any; then arms the failures
+    /// waiting for a call of `op`.
+    fn scripted_failure(&mut self, op: &str) -> Option<ApiError> {
+        let found = self
+            .scripted
+            .iter_mut()
+            .position(|s| s.armed && s.failure.operation == op);
+        let error = found.map(|i| {
+            let s = &mut self.scripted[i];
+            s.failure.times -= 1;
+            let error = s.failure.error();
+            if s.failure.times == 0 {
+                self.scripted.remove(i);
+            }
+            error
+        });
+        for s in &mut self.scripted {
+            if s.failure.after.as_deref() == Some(op) {
+                s.armed = true;
+            }
+        }
+        error
+    }
+
+    /// Whether this CreateBackupSelection call meets a role that is still propagating.
+    fn iam_propagating(&mut self, now: Timestamp) -> bool {
+        if self.iam_failures_left > 0 {
+            self.iam_failures_left -= 1;
+            return true;
+        }
+        self.iam_ready_at.is_some_and(|t| now < t)
+    }
+
+    fn count_fault(&mut self, op: &str, fault: &Fault) {
+        *self.injected.entry(op.to_string()).or_default() += 1;
+        *self.by_kind.entry(fault.label()).or_default() += 1;
     }
 
     /// Takes a token from the bucket that limits `op` for the caller; false when it is empty.
@@ -183,15 +360,19 @@ impl Faults {
     }
 
     /// Counts a call to `op` from `account` in `region` and decides whether to inject a fault
-    /// into it: a throttle when its rate limit is exceeded, otherwise the configured rates.
+    /// into it: a scripted failure first, then a throttle when its rate limit is exceeded,
+    /// otherwise the configured rates.
     pub fn decide(&mut self, op: &str, account: &str, region: &str, now: Timestamp) -> Decision {
         *self.calls.entry(op.to_string()).or_default() += 1;
-        if !self.within_rate(op, account, region) {
-            *self.injected.entry(op.to_string()).or_default() += 1;
-            *self.by_kind.entry(Fault::Throttle.label()).or_default() += 1;
+        let forced = match self.scripted_failure(op) {
+            Some(error) => Some(Fault::Scripted(error)),
+            None => (!self.within_rate(op, account, region)).then_some(Fault::Throttle),
+        };
+        if let Some(fault) = forced {
+            self.count_fault(op, &fault);
             return Decision {
                 latency_ms: 0,
-                fault: Some(Fault::Throttle),
+                fault: Some(fault),
             };
         }
         let cfg = self
@@ -211,15 +392,17 @@ impl Faults {
         } else {
             None
         };
-        if fault.is_none()
-            && op == "CreateBackupSelection"
-            && self.iam_ready_at.is_some_and(|t| now < t)
-        {
-            fault = Some(Fault::IamPropagation);
+        if fault.is_none() && op == "CreateBackupSelection" && self.iam_propagating(now) {
+            let message = if self.iam_failures.is_multiple_of(2) {
+                IamMessage::CannotBeAssumed
+            } else {
+                IamMessage::NotAuthorized
+            };
+            self.iam_failures += 1;
+            fault = Some(Fault::IamPropagation(message));
         }
-        if let Some(f) = fault {
-            *self.injected.entry(op.to_string()).or_default() += 1;
-            *self.by_kind.entry(f.label()).or_default() += 1;
+        if let Some(f) = &fault {
+            self.count_fault(op, f);
         }
         Decision {
             latency_ms: cfg.latency_ms,
@@ -236,6 +419,22 @@ impl Faults {
         }
     }
 
+    /// Appends a call to the log, numbering it (`seq`, from 1 since the last reset).
+    pub fn log_call(&mut self, mut entry: Value) {
+        self.logged += 1;
+        if let Some(map) = entry.as_object_mut() {
+            map.insert("seq".into(), json!(self.logged));
+        }
+        if self.log.len() == MAX_LOGGED_CALLS {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    pub fn call_log(&self) -> Value {
+        json!({ "calls": self.log })
+    }
+
     pub fn stats(&self) -> Value {
         json!({
             "calls": self.calls,
@@ -243,5 +442,26 @@ impl Faults {
             "faultsByKind": self.by_kind,
             "inFlight": self.in_flight,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_call_log_keeps_the_latest_calls_and_numbers_them_all() {
+        let mut faults = Faults::default();
+        for _ in 0..MAX_LOGGED_CALLS + 5 {
+            faults.log_call(json!({ "operation": "ListBackupVaults" }));
+        }
+        let log = faults.call_log();
+        let calls = log["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), MAX_LOGGED_CALLS);
+        assert_eq!(calls[0]["seq"], 6);
+        assert_eq!(
+            calls[MAX_LOGGED_CALLS - 1]["seq"],
+            MAX_LOGGED_CALLS as u64 + 5
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! It speaks restJson1 exactly as the botocore/aws-sdk-backup model, keeps
 //! state in memory per account (from the SigV4 access key) and region (from
 //! the SigV4 credential scope), enforces AWS's validation rules, and offers a
-//! test-control API under `/_local/` (clock, faults, stats, reset).
+//! test-control API under `/_local/` (clock, faults, scripted failures, stats,
+//! call log, reset).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -95,10 +96,23 @@ impl LocalEndpoint {
         let _ = self.shared.advance_clock(seconds);
     }
 
+    /// Sets the clock's offset from real time, negative for a clock behind it (like
+    /// `POST /_local/clock` with `offsetSeconds`).
+    pub fn set_clock_offset(&self, seconds: f64) {
+        // Only non-finite values are refused; ignore them here.
+        let _ = self.shared.set_clock_offset(seconds);
+    }
+
     /// Replaces the fault settings; `settings` is the JSON body of
     /// `POST /_local/faults`.
     pub fn set_faults(&self, settings: serde_json::Value) -> Result<(), String> {
         self.shared.set_faults(settings)
+    }
+
+    /// Makes the next calls of one operation fail with a chosen error; `failure` is the JSON
+    /// body of `POST /_local/failures`.
+    pub fn add_failure(&self, failure: serde_json::Value) -> Result<(), String> {
+        self.shared.add_failure(failure)
     }
 
     /// Call and fault counters, as `GET /_local/stats` answers them.
@@ -106,7 +120,13 @@ impl LocalEndpoint {
         self.shared.stats()
     }
 
-    /// Empties state, faults, stats and clock offset (like `POST /_local/reset`).
+    /// The latest calls in the order they were answered, as `GET /_local/calls` answers them.
+    pub fn call_log(&self) -> serde_json::Value {
+        self.shared.call_log()
+    }
+
+    /// Empties state, faults, scripted failures, stats, call log and clock offset (like
+    /// `POST /_local/reset`).
     pub fn reset(&self) {
         self.shared.reset()
     }

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::faults::{Fault, FaultRequest, Faults};
+use crate::faults::{Fault, FaultRequest, Faults, ScriptedFailure};
 use crate::ops;
 use crate::router;
 use crate::state::Store;
@@ -162,46 +162,66 @@ async fn handle_request(
 
     let _in_flight = InFlight::new(&shared, route.operation);
     let (account, region) = caller(&parts.headers, &query);
-    let decision = {
+    let (decision, variations) = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
-        inner.faults.decide(route.operation, &account, &region, now)
+        let decision = inner.faults.decide(route.operation, &account, &region, now);
+        (decision, inner.faults.variations())
     };
-    match decision.fault {
-        Some(Fault::Drop) => return Err(DropConnection),
-        Some(Fault::Throttle) => return Ok(error_response(&ApiError::throttling())),
-        Some(Fault::ServerError) => return Ok(error_response(&ApiError::service_unavailable())),
-        Some(Fault::IamPropagation) => {
+    let mut logged = json!({
+        "operation": route.operation,
+        "account": account,
+        "region": region,
+        "labels": route.labels,
+        "input": body.clone(),
+    });
+    let handled = decision.fault.is_none();
+    let answer = match decision.fault {
+        Some(Fault::Drop) => None,
+        Some(Fault::Throttle) => Some(error_response(&ApiError::throttling())),
+        Some(Fault::ServerError) => Some(error_response(&ApiError::service_unavailable())),
+        Some(Fault::IamPropagation(message)) => {
             let role = body["BackupSelection"]["IamRoleArn"]
                 .as_str()
                 .unwrap_or("(none)");
-            return Ok(error_response(&ApiError::invalid_param(format!(
-                "IAM Role {role} cannot be assumed by AWS Backup"
-            ))));
+            Some(error_response(&ApiError::invalid_param(message.text(role))))
         }
-        None => {}
-    }
-
-    let result = {
-        let mut inner = shared.lock();
-        let request = ops::Request {
-            labels: route.labels,
-            query,
-            body,
-            now: inner.clock.now(),
-        };
-        (route.handler)(inner.store.region(&account, &region), &request)
+        Some(Fault::Scripted(error)) => Some(error_response(&error)),
+        None => {
+            let mut inner = shared.lock();
+            let request = ops::Request {
+                labels: route.labels,
+                query,
+                body,
+                now: inner.clock.now(),
+                variations,
+            };
+            Some(
+                match (route.handler)(inner.store.region(&account, &region), &request) {
+                    Ok(Some(out)) => json_response(StatusCode::OK, &out),
+                    Ok(None) => empty_response(),
+                    Err(e) => error_response(&e),
+                },
+            )
+        }
     };
+    match &answer {
+        None => logged["dropped"] = json!(true),
+        Some(resp) => {
+            logged["status"] = json!(resp.status().as_u16());
+            if let Some(kind) = resp.headers().get("x-amzn-errortype") {
+                logged["error"] = json!(kind.to_str().unwrap_or_default());
+            }
+        }
+    }
+    shared.lock().faults.log_call(logged);
+    let resp = answer.ok_or(DropConnection)?;
     // Latency delays the answer, not the work: a caller that gives up or dies while waiting
     // leaves behind whatever the call did, as with AWS.
-    if decision.latency_ms > 0 {
+    if handled && decision.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
     }
-    Ok(match result {
-        Ok(Some(out)) => json_response(StatusCode::OK, &out),
-        Ok(None) => empty_response(),
-        Err(e) => error_response(&e),
-    })
+    Ok(resp)
 }
 
 /// The `/_local/` test-control API.
@@ -213,13 +233,24 @@ fn control_endpoint(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
     };
     let result = match (method.as_str(), path, parsed) {
         (_, _, Err(_)) => Err("the body must be JSON".to_string()),
-        ("POST", "clock", Ok(body)) => match body["advanceSeconds"].as_f64() {
-            Some(secs) => shared.advance_clock(secs),
-            None => Err("advanceSeconds must be a number".into()),
-        },
+        ("POST", "clock", Ok(body)) => {
+            match (body.get("advanceSeconds"), body.get("offsetSeconds")) {
+                (Some(secs), None) => secs
+                    .as_f64()
+                    .ok_or_else(|| "advanceSeconds must be a number".to_string())
+                    .and_then(|secs| shared.advance_clock(secs)),
+                (None, Some(offset)) => offset
+                    .as_f64()
+                    .ok_or_else(|| "offsetSeconds must be a number".to_string())
+                    .and_then(|offset| shared.set_clock_offset(offset)),
+                _ => Err("give either advanceSeconds or offsetSeconds".into()),
+            }
+        }
         ("GET", "clock", _) => Ok(shared.clock_json()),
         ("POST", "faults", Ok(body)) => shared.set_faults(body).map(|_| json!({})),
+        ("POST", "failures", Ok(body)) => shared.add_failure(body).map(|_| json!({})),
         ("GET", "stats", _) => Ok(shared.stats()),
+        ("GET", "calls", _) => Ok(shared.call_log()),
         ("POST", "reset", _) => {
             shared.reset();
             Ok(json!({}))
@@ -248,6 +279,15 @@ impl Shared {
         Ok(self.clock_json())
     }
 
+    /// Sets the clock's offset from real time (negative: behind it); answers the new time.
+    pub fn set_clock_offset(&self, seconds: f64) -> Result<Value, String> {
+        if !seconds.is_finite() {
+            return Err("offsetSeconds must be a finite number".into());
+        }
+        self.lock().clock.set_offset(seconds);
+        Ok(self.clock_json())
+    }
+
     pub fn clock_json(&self) -> Value {
         let inner = self.lock();
         json!({ "now": inner.clock.now(), "offsetSeconds": inner.clock.offset() })
@@ -264,11 +304,24 @@ impl Shared {
         Ok(())
     }
 
+    /// Adds a scripted failure (the body of `POST /_local/failures`).
+    pub fn add_failure(&self, failure: Value) -> Result<(), String> {
+        let failure: ScriptedFailure = serde_json::from_value(failure)
+            .map_err(|e| format!("invalid scripted failure: {e}"))?;
+        failure.check()?;
+        self.lock().faults.add_scripted(failure);
+        Ok(())
+    }
+
     pub fn stats(&self) -> Value {
         self.lock().faults.stats()
     }
 
-    /// Empties state, faults, stats and the clock offset.
+    pub fn call_log(&self) -> Value {
+        self.lock().faults.call_log()
+    }
+
+    /// Empties state, faults, scripted failures, stats, the call log and the clock offset.
     pub fn reset(&self) {
         *self.lock() = Inner::default();
     }
@@ -337,7 +390,9 @@ fn error_response(e: &ApiError) -> HttpResponse {
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
         &e.body(),
     );
-    resp.headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static(e.kind));
+    resp.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_str(&e.kind).unwrap_or_else(|_| HeaderValue::from_static("UnknownError")),
+    );
     resp
 }

@@ -92,6 +92,9 @@ pub struct Vault {
     pub access_policy: Option<String>,
     pub notifications: Option<Notifications>,
     pub recovery_points: Vec<RecoveryPoint>,
+    /// How many more DeleteBackupVault calls are refused as if the recovery points deleted last
+    /// were still there (`deleteVaultLagCalls`).
+    pub delete_lag_left: u32,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::clock::Timestamp;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::Variations;
 use crate::state::RegionState;
 
 /// A routed request, labels decoded, body parsed.
@@ -23,6 +24,8 @@ pub struct Request {
     pub query: HashMap<String, String>,
     pub body: Value,
     pub now: Timestamp,
+    /// How the test asked the answers to vary (`/_local/faults`).
+    pub variations: Variations,
 }
 
 impl Request {

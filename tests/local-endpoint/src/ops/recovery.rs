@@ -228,5 +228,8 @@ pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         )));
     }
     v.recovery_points.retain(|rp| rp.arn != arn);
+    if v.recovery_points.is_empty() {
+        v.delete_lag_left = req.variations.delete_vault_lag_calls;
+    }
     Ok(None)
 }

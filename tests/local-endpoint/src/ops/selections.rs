@@ -232,13 +232,49 @@ pub fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         .find(|s| s.id == sel_id)
         .ok_or_else(|| selection_not_found(plan_id, sel_id))?;
     let mut out = json!({
-        "BackupSelection": s.document,
+        "BackupSelection": answered(&s.document, req.variations.reverse_selection_lists),
         "SelectionId": s.id,
         "BackupPlanId": plan_id,
         "CreationDate": s.creation,
     });
     super::put_opt(&mut out, "CreatorRequestId", s.creator_request_id.clone());
     Ok(Some(out))
+}
+
+/// A stored selection as GetBackupSelection answers it: like AWS, with an empty list for each
+/// list that was not set, `Conditions` included; `reverse` turns every list around.
+fn answered(document: &Value, reverse: bool) -> Value {
+    let mut doc = document.clone();
+    let Some(selection) = doc.as_object_mut() else {
+        return doc;
+    };
+    let conditions = selection.entry("Conditions").or_insert_with(|| json!({}));
+    if let Some(conditions) = conditions.as_object_mut() {
+        for key in [
+            "StringEquals",
+            "StringNotEquals",
+            "StringLike",
+            "StringNotLike",
+        ] {
+            let list = conditions.entry(key).or_insert_with(|| json!([]));
+            if reverse {
+                reverse_list(list);
+            }
+        }
+    }
+    for key in ["Resources", "ListOfTags", "NotResources"] {
+        let list = selection.entry(key).or_insert_with(|| json!([]));
+        if reverse {
+            reverse_list(list);
+        }
+    }
+    doc
+}
+
+fn reverse_list(list: &mut Value) {
+    if let Some(items) = list.as_array_mut() {
+        items.reverse();
+    }
 }
 
 pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {

@@ -56,6 +56,7 @@ pub fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         access_policy: None,
         notifications: None,
         recovery_points: Vec::new(),
+        delete_lag_left: 0,
     };
     let out = create_output(&vault);
     rs.vaults.push(vault);
@@ -136,9 +137,14 @@ pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
 pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let name = req.label(0);
     let v = rs
-        .vault(name)
+        .vault_mut(name)
         .ok_or_else(|| ApiError::not_found(format!("Backup vault {name} does not exist")))?;
-    if !v.recovery_points.is_empty() {
+    // AWS goes on counting recovery points for a while after they are deleted.
+    let lagging = v.recovery_points.is_empty() && v.delete_lag_left > 0;
+    if lagging {
+        v.delete_lag_left -= 1;
+    }
+    if !v.recovery_points.is_empty() || lagging {
         return Err(ApiError::invalid_request(
             "Backup vault cannot be deleted because it contains recovery points.",
         )

@@ -243,3 +243,393 @@ async fn start_on_a_given_port() {
         "the port is taken"
     );
 }
+
+#[tokio::test]
+async fn clock_offset_can_put_the_endpoint_in_the_past() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let wall = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let (status, body) = control(
+        ep.addr(),
+        "POST",
+        "/_local/clock",
+        Some(json!({ "offsetSeconds": -5.0 * 86_400.0 })),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(body["offsetSeconds"], -5.0 * 86_400.0);
+    make_vault(&c, "v1").await;
+    c.put_backup_vault_lock_configuration()
+        .backup_vault_name("v1")
+        .changeable_for_days(3)
+        .send()
+        .await
+        .unwrap();
+    let lock_date = |c: aws_sdk_backup::Client| async move {
+        c.describe_backup_vault()
+            .backup_vault_name("v1")
+            .send()
+            .await
+            .unwrap()
+            .lock_date
+            .unwrap()
+            .as_secs_f64()
+    };
+    // Put five days ago with three days of grace: its lock date passed two days ago.
+    let date = lock_date(c.clone()).await;
+    assert!((date - (wall() - 2.0 * 86_400.0)).abs() < 60.0, "{date}");
+
+    // Back to real time (the in-process form): the lock is now past its date.
+    ep.set_clock_offset(0.0);
+    assert_eq!(ep.call_log()["calls"].as_array().unwrap().len(), 3);
+    assert_fails(
+        c.delete_backup_vault_lock_configuration()
+            .backup_vault_name("v1")
+            .send()
+            .await,
+        400,
+        "InvalidRequestException",
+        "past its lock date",
+    );
+    assert_eq!(
+        control(
+            ep.addr(),
+            "POST",
+            "/_local/clock",
+            Some(json!({ "offsetSeconds": 1, "advanceSeconds": 1 }))
+        )
+        .0,
+        400
+    );
+    assert_eq!(
+        control(
+            ep.addr(),
+            "POST",
+            "/_local/clock",
+            Some(json!({ "offsetSeconds": "soon" }))
+        )
+        .0,
+        400
+    );
+}
+
+#[tokio::test]
+async fn scripted_failures_answer_the_next_calls_of_an_operation() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v1").await;
+    let describe = || c.describe_backup_vault().backup_vault_name("v1").send();
+
+    let (status, _) = control(
+        ep.addr(),
+        "POST",
+        "/_local/failures",
+        Some(json!({
+            "operation": "DescribeBackupVault",
+            "code": "ServiceUnavailableException",
+            "status": 503,
+            "message": "Service is busy",
+            "times": 2,
+        })),
+    );
+    assert_eq!(status, 200);
+    for _ in 0..2 {
+        assert_fails(
+            describe().await,
+            503,
+            "ServiceUnavailableException",
+            "Service is busy",
+        );
+    }
+    describe().await.unwrap();
+
+    // Armed only by a call of `after`: here the read-back after a lock is put.
+    ep.add_failure(json!({
+        "operation": "DescribeBackupVault",
+        "code": "InternalFailure",
+        "status": 500,
+        "after": "PutBackupVaultLockConfiguration",
+    }))
+    .unwrap();
+    describe().await.unwrap();
+    c.put_backup_vault_lock_configuration()
+        .backup_vault_name("v1")
+        .min_retention_days(7)
+        .send()
+        .await
+        .unwrap();
+    let f = assert_fails(describe().await, 500, "InternalFailure", "");
+    assert!(!f.message.is_empty(), "a default message is given");
+    assert_eq!(describe().await.unwrap().locked(), Some(true));
+
+    // Failures of one operation are used in the order they were added, before random faults.
+    ep.set_faults(json!({ "operations": { "ListBackupVaults": { "throttleRate": 1.0 } } }))
+        .unwrap();
+    for code in ["FirstException", "SecondException"] {
+        ep.add_failure(json!({"operation": "ListBackupVaults", "code": code, "status": 400}))
+            .unwrap();
+    }
+    assert_fails(
+        c.list_backup_vaults().send().await,
+        400,
+        "FirstException",
+        "",
+    );
+    assert_fails(
+        c.list_backup_vaults().send().await,
+        400,
+        "SecondException",
+        "",
+    );
+    assert_fails(
+        c.list_backup_vaults().send().await,
+        400,
+        "ThrottlingException",
+        "",
+    );
+
+    let stats = ep.stats();
+    assert_eq!(stats["faultsByKind"]["scripted"], 5, "{stats}");
+    assert_eq!(stats["faults"]["DescribeBackupVault"], 3, "{stats}");
+
+    // Settings that name no operation, no error status or no call are refused.
+    for bad in [
+        json!({"operation": "DeletePlan", "code": "X", "status": 400}),
+        json!({"operation": "DeleteBackupPlan", "code": "X", "status": 200}),
+        json!({"operation": "DeleteBackupPlan", "code": "X", "status": 400, "times": 0}),
+        json!({"operation": "DeleteBackupPlan", "code": "X", "status": 400, "after": "Nothing"}),
+        json!({"operation": "DeleteBackupPlan", "code": "Bad Code", "status": 400}),
+        json!({"operation": "DeleteBackupPlan", "status": 400}),
+    ] {
+        let (status, body) = control(ep.addr(), "POST", "/_local/failures", Some(bad.clone()));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
+    ep.reset();
+    make_vault(&c, "v1").await;
+    ep.add_failure(json!({"operation": "DescribeBackupVault", "code": "X", "status": 400}))
+        .unwrap();
+    ep.reset();
+    make_vault(&c, "v1").await;
+    describe().await.expect("reset clears scripted failures");
+}
+
+#[tokio::test]
+async fn the_call_log_lists_calls_in_order_with_their_outcome_and_input() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let other = client_for(
+        &ep.url(),
+        "210987654321",
+        "eu-west-1",
+        aws_sdk_backup::config::retry::RetryConfig::disabled(),
+    );
+    c.create_backup_vault()
+        .backup_vault_name("v1")
+        .backup_vault_tags("team", "data")
+        .creator_request_id("vault-token")
+        .send()
+        .await
+        .unwrap();
+    assert_fails(
+        other
+            .describe_backup_vault()
+            .backup_vault_name("v1")
+            .send()
+            .await,
+        403,
+        "AccessDeniedException",
+        "",
+    );
+    ep.set_faults(json!({ "operations": { "ListBackupVaults": { "dropRate": 1.0 } } }))
+        .unwrap();
+    assert!(c.list_backup_vaults().send().await.is_err());
+
+    let (status, log) = control(ep.addr(), "GET", "/_local/calls", None);
+    assert_eq!(status, 200);
+    assert_eq!(log, ep.call_log());
+    let calls = log["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{log}");
+    assert_eq!(
+        calls[0],
+        json!({
+            "operation": "CreateBackupVault",
+            "account": "123456789012",
+            "region": "us-east-1",
+            "labels": ["v1"],
+            "input": {"BackupVaultTags": {"team": "data"}, "CreatorRequestId": "vault-token"},
+            "status": 200,
+            "seq": 1,
+        })
+    );
+    assert_eq!(calls[1]["operation"], "DescribeBackupVault");
+    assert_eq!(calls[1]["account"], "210987654321");
+    assert_eq!(calls[1]["region"], "eu-west-1");
+    assert_eq!(calls[1]["status"], 403);
+    assert_eq!(calls[1]["error"], "AccessDeniedException");
+    assert_eq!(calls[2]["operation"], "ListBackupVaults");
+    assert_eq!(calls[2]["dropped"], true);
+    assert!(calls[2].get("status").is_none());
+    assert_eq!(calls[2]["seq"], 3);
+
+    // Test-control calls are not logged; reset empties the log and numbers from 1 again.
+    control(ep.addr(), "GET", "/_local/stats", None);
+    assert_eq!(ep.call_log()["calls"].as_array().unwrap().len(), 3);
+    ep.reset();
+    assert_eq!(ep.call_log(), json!({ "calls": [] }));
+    make_vault(&c, "v2").await;
+    assert_eq!(ep.call_log()["calls"][0]["seq"], 1);
+}
+
+#[tokio::test]
+async fn iam_propagation_for_a_number_of_calls_alternates_aws_messages() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v1").await;
+    let plan = make_plan(&c, "p", "v1").await;
+    ep.set_faults(json!({ "iamPropagationCalls": 3 })).unwrap();
+    let create = |name: &str| {
+        c.create_backup_selection()
+            .backup_plan_id(&plan)
+            .backup_selection(selection(name))
+            .send()
+    };
+    for expected in [
+        "cannot be assumed by AWS Backup",
+        "is not authorized to call tag:GetResources",
+        "cannot be assumed by AWS Backup",
+    ] {
+        let f = assert_invalid(create("s").await, expected);
+        assert!(f.message.contains(ROLE), "{f:?}");
+    }
+    create("s").await.unwrap();
+    let stats = ep.stats();
+    assert_eq!(stats["faultsByKind"]["iamPropagation"], 3);
+    assert_eq!(stats["calls"]["CreateBackupSelection"], 4);
+}
+
+#[tokio::test]
+async fn delete_vault_lag_refuses_an_emptied_vault_for_a_few_calls() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    ep.set_faults(json!({ "deleteVaultLagCalls": 2 })).unwrap();
+    make_vault(&c, "v1").await;
+    let points = [
+        make_recovery_point(&c, "v1", None).await,
+        make_recovery_point(&c, "v1", None).await,
+    ];
+    let delete_vault = || c.delete_backup_vault().backup_vault_name("v1").send();
+    for point in &points {
+        assert_fails(
+            delete_vault().await,
+            400,
+            "InvalidRequestException",
+            "contains recovery points",
+        );
+        c.delete_recovery_point()
+            .backup_vault_name("v1")
+            .recovery_point_arn(point)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Empty, yet refused twice more, as AWS does for a while.
+    for _ in 0..2 {
+        let f = assert_fails(
+            delete_vault().await,
+            400,
+            "InvalidRequestException",
+            "contains recovery points",
+        );
+        assert!(f.message.contains("recovery points"));
+    }
+    delete_vault().await.unwrap();
+
+    // Without the setting an empty vault is deleted at once.
+    ep.set_faults(json!({})).unwrap();
+    make_vault(&c, "v2").await;
+    let point = make_recovery_point(&c, "v2", None).await;
+    c.delete_recovery_point()
+        .backup_vault_name("v2")
+        .recovery_point_arn(point)
+        .send()
+        .await
+        .unwrap();
+    c.delete_backup_vault()
+        .backup_vault_name("v2")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn reversed_selection_lists() {
+    use aws_sdk_backup::types::{BackupSelection, ConditionParameter, Conditions};
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v1").await;
+    let plan = make_plan(&c, "p", "v1").await;
+    let param = |k: &str| {
+        ConditionParameter::builder()
+            .condition_key(format!("aws:ResourceTag/{k}"))
+            .condition_value("yes")
+            .build()
+    };
+    let resources = [EBS, "arn:aws:s3:::logs-*"];
+    let sel = BackupSelection::builder()
+        .selection_name("s")
+        .iam_role_arn(ROLE)
+        .set_resources(Some(resources.map(String::from).to_vec()))
+        .conditions(
+            Conditions::builder()
+                .string_equals(param("a"))
+                .string_equals(param("b"))
+                .build(),
+        )
+        .build()
+        .unwrap();
+    let id = c
+        .create_backup_selection()
+        .backup_plan_id(&plan)
+        .backup_selection(sel)
+        .send()
+        .await
+        .unwrap()
+        .selection_id
+        .unwrap();
+    let get = || async {
+        c.get_backup_selection()
+            .backup_plan_id(&plan)
+            .selection_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .backup_selection
+            .unwrap()
+    };
+    let keys = |s: &BackupSelection| -> Vec<String> {
+        s.conditions()
+            .unwrap()
+            .string_equals()
+            .iter()
+            .map(|p| p.condition_key().unwrap().to_string())
+            .collect()
+    };
+    let sent = get().await;
+    assert_eq!(sent.resources(), resources.map(String::from));
+    assert_eq!(keys(&sent), ["aws:ResourceTag/a", "aws:ResourceTag/b"]);
+
+    ep.set_faults(json!({ "reverseSelectionLists": true }))
+        .unwrap();
+    let reversed = get().await;
+    assert_eq!(
+        reversed.resources(),
+        [resources[1], resources[0]].map(String::from)
+    );
+    assert_eq!(keys(&reversed), ["aws:ResourceTag/b", "aws:ResourceTag/a"]);
+    assert_eq!(reversed.not_resources(), [] as [String; 0]);
+}

@@ -1,4 +1,5 @@
-//! Backup selections: CRUD, validation, idempotency, IAM propagation faults.
+//! Backup selections: CRUD, validation, idempotency, the lists AWS answers, IAM propagation
+//! faults.
 
 use aws_sdk_backup::types::{
     BackupSelection, Condition, ConditionParameter, ConditionType, Conditions,
@@ -65,7 +66,14 @@ async fn selection_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.backup_selection(), Some(&sel));
+    // AWS answers an empty list for each condition list that was not set.
+    let mut answered = sel.clone();
+    if let Some(c) = answered.conditions.as_mut() {
+        c.string_not_equals = Some(Vec::new());
+        c.string_like = Some(Vec::new());
+        c.string_not_like = Some(Vec::new());
+    }
+    assert_eq!(got.backup_selection(), Some(&answered));
     assert_eq!(got.creator_request_id(), Some("sel-token"));
     assert_eq!(got.creation_date(), created.creation_date());
 
@@ -384,6 +392,43 @@ async fn list_backup_selections_paginates() {
     assert_eq!(p2.backup_selections_list()[0].selection_name(), Some("s2"));
 }
 
+/// A selection made with only `Resources` reads back with every other list empty, as AWS
+/// answers it.
+#[tokio::test]
+async fn get_answers_empty_lists_for_what_was_not_set() {
+    let (_ep, c, plan) = setup().await;
+    let id = c
+        .create_backup_selection()
+        .backup_plan_id(&plan)
+        .backup_selection(selection("only-resources"))
+        .send()
+        .await
+        .unwrap()
+        .selection_id
+        .unwrap();
+    let got = c
+        .get_backup_selection()
+        .backup_plan_id(&plan)
+        .selection_id(id)
+        .send()
+        .await
+        .unwrap()
+        .backup_selection
+        .unwrap();
+    assert_eq!(got.resources(), [EBS.to_string()]);
+    assert_eq!(got.not_resources, Some(Vec::new()));
+    assert_eq!(got.list_of_tags, Some(Vec::new()));
+    let conditions = got.conditions.unwrap();
+    for list in [
+        &conditions.string_equals,
+        &conditions.string_not_equals,
+        &conditions.string_like,
+        &conditions.string_not_like,
+    ] {
+        assert_eq!(list, &Some(Vec::new()));
+    }
+}
+
 #[tokio::test]
 async fn iam_propagation_window_makes_create_selection_fail() {
     let (ep, c, plan) = setup().await;
@@ -395,9 +440,11 @@ async fn iam_propagation_window_makes_create_selection_fail() {
             .backup_selection(selection("s"))
             .send()
     };
+    // AWS's two answers while a role propagates, in turn.
     let f = assert_invalid(create().await, "cannot be assumed");
     assert!(f.message.contains(ROLE));
-    assert_invalid(create().await, "cannot be assumed");
+    let f = assert_invalid(create().await, "is not authorized to call tag:GetResources");
+    assert!(f.message.contains(ROLE));
     // Other operations are unaffected.
     c.list_backup_selections()
         .backup_plan_id(&plan)
