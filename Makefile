@@ -92,9 +92,10 @@ bench: release tools
 	$(CARGO) bench -p pulumi-resource-awsbackup --bench plugin
 	$(CARGO) bench -p awsbackup-e2e --bench scale
 
-## fuzz: 10^6 random and mutated inputs into Check, Diff and Create of every resource
+## fuzz: 10^6 random and mutated inputs into Check, Diff and Create of every resource (only the
+## fuzz tests of the provider's test binary; `make test` runs them with 128 cases)
 fuzz:
-	PROPTEST_CASES=1000000 $(CARGO) test --release -p pulumi-resource-awsbackup --test fuzz
+	PROPTEST_CASES=1000000 $(CARGO) test --release -p pulumi-resource-awsbackup --test provider -- fuzz::
 
 clean:
 	$(CARGO) clean

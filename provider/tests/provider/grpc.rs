@@ -1,16 +1,16 @@
-//! Every rpc of the provider over real gRPC, with the AWS trait backed by an in-process fake.
-
-mod common;
+//! Every rpc of the provider over real gRPC, with a vault as the resource, against the local
+//! endpoint.
 
 use std::time::Duration;
 
 use awsbackup::proto::google_rpc;
 use awsbackup::proto::pulumirpc as rpc;
 use awsbackup::value::{secret, UNKNOWN};
-use common::*;
 use prost::Message;
 use serde_json::{json, Value};
 use tonic::Code;
+
+use crate::common::*;
 
 fn check_req(name: &str, olds: Value, news: Value, seed: u8) -> rpc::CheckRequest {
     rpc::CheckRequest {
@@ -48,7 +48,7 @@ fn create_req(props: Value, preview: bool) -> rpc::CreateRequest {
 
 #[tokio::test]
 async fn handshake_plugin_info_and_schema() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let hs = client
         .handshake(rpc::ProviderHandshakeRequest::default())
         .await
@@ -69,7 +69,7 @@ async fn handshake_plugin_info_and_schema() {
 
 #[tokio::test]
 async fn unimplemented_rpcs_say_so() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let err = client
         .invoke(rpc::InvokeRequest::default())
         .await
@@ -79,7 +79,7 @@ async fn unimplemented_rpcs_say_so() {
 
 #[tokio::test]
 async fn check_config_types_strings_keeps_secrets_and_names_typos() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let resp = client
         .check_config(rpc::CheckRequest {
             urn: "urn:pulumi:test::proj::pulumi:providers:awsbackup::default".into(),
@@ -119,8 +119,7 @@ async fn check_config_types_strings_keeps_secrets_and_names_typos() {
 
 #[tokio::test]
 async fn diff_config_and_configure_make_no_aws_calls() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     let same = client
         .diff_config(diff_req(
             json!({"region": "us-east-1"}),
@@ -149,18 +148,19 @@ async fn diff_config_and_configure_make_no_aws_calls() {
     client
         .configure(rpc::ConfigureRequest {
             args: to_struct(
-                json!({"region": "eu-west-1", "secretKey": secret(json!("x")), "maxRetries": "2"}),
+                json!({"region": "eu-west-1", "endpoint": aws.endpoint.url(),
+                "secretKey": secret(json!("x")), "maxRetries": "2"}),
             ),
             ..Default::default()
         })
         .await
         .unwrap();
-    assert!(fake.calls().is_empty());
+    assert!(aws.calls().is_empty());
 }
 
 #[tokio::test]
 async fn check_autonames_from_the_seed_and_keeps_the_name_on_update() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let check = |name: &'static str, olds: Value, news: Value, seed: u8| {
         let mut req = check_req(name, olds, news, seed);
         req.urn = urn(name);
@@ -220,9 +220,8 @@ async fn check_autonames_from_the_seed_and_keeps_the_name_on_update() {
 /// it (no rename, no replacement). A name the user set and then removed is replaced by a new one.
 #[tokio::test]
 async fn check_keeps_an_imported_name_when_the_program_omits_it() {
-    let fake = FakeBackup::new();
-    fake.add_vault("auto-3ya35qk", None);
-    let mut client = serve(fake).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("auto-3ya35qk", None).await;
     let imported = client
         .read(read_req("auto-3ya35qk", None, None))
         .await
@@ -277,7 +276,7 @@ fn regex_like_autoname(name: &str, prefix: &str) -> bool {
 
 #[tokio::test]
 async fn check_honours_engine_autonaming() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let mut req = check_req("daily", json!({}), json!({}), 1);
     req.autonaming = Some(rpc::check_request::AutonamingOptions {
         proposed_name: "prod-daily".into(),
@@ -296,7 +295,7 @@ async fn check_honours_engine_autonaming() {
 
 #[tokio::test]
 async fn check_names_the_property_and_rule() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let cases = [
         (json!({"name": "bad.name"}), "name", "'.'"),
         (json!({"name": "a"}), "name", "2 to 50"),
@@ -342,7 +341,7 @@ async fn check_names_the_property_and_rule() {
 
 #[tokio::test]
 async fn check_keeps_secrets_and_unknowns_and_skips_unknown_values() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let news = json!({"name": UNKNOWN, "tags": {"owner": secret(json!("alice")), "cost": UNKNOWN}});
     let resp = client
         .check(check_req("v", json!({}), news, 1))
@@ -358,7 +357,7 @@ async fn check_keeps_secrets_and_unknowns_and_skips_unknown_values() {
 
 #[tokio::test]
 async fn diff_reports_detail_replacements_and_nothing_when_equal() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     use rpc::diff_response::DiffChanges;
     use rpc::property_diff::Kind;
     let base = json!({"name": "v1", "tags": {"env": "dev"}});
@@ -458,8 +457,7 @@ async fn diff_reports_detail_replacements_and_nothing_when_equal() {
 
 #[tokio::test]
 async fn create_preview_returns_unknown_outputs_without_aws_calls() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     let resp = client
         .create(create_req(
             json!({"name": "v1", "tags": {"k": UNKNOWN}}),
@@ -474,13 +472,12 @@ async fn create_preview_returns_unknown_outputs_without_aws_calls() {
     assert_eq!(out["arn"], UNKNOWN);
     assert_eq!(out["recoveryPoints"], UNKNOWN);
     assert_eq!(out["tags"]["k"], UNKNOWN);
-    assert!(fake.calls().is_empty());
+    assert!(aws.calls().is_empty());
 }
 
 #[tokio::test]
 async fn create_returns_outputs_with_secrets_still_wrapped() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     let resp = client
         .create(create_req(
             json!({"name": "v1", "tags": {"owner": secret(json!("alice"))}}),
@@ -498,18 +495,23 @@ async fn create_returns_outputs_with_secrets_still_wrapped() {
     assert_eq!(out["tags"]["owner"], secret(json!("alice")));
     assert_eq!(out["recoveryPoints"], 0);
     assert_eq!(out["locked"], false);
-    assert_eq!(fake.tags_of("v1")["owner"], "alice");
+    assert_eq!(aws.tags(&aws.vault_arn("v1").await).await["owner"], "alice");
 }
 
 /// A create whose AWS resource exists but whose follow-up call fails hands the resource to the
 /// engine as a partial failure (here a lock whose read-back fails).
 #[tokio::test]
 async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure() {
-    let fake = FakeBackup::new();
-    fake.add_vault("v1", None);
-    let mut client = serve(fake.clone()).await;
-    fake.fail_next("DescribeBackupVault", "Unknown");
-    // The first describe (does the vault have a lock?) fails the create before anything exists.
+    let (aws, mut client) = start().await;
+    aws.create_vault("v1", None).await;
+    // The first describe (does the vault have a lock?) fails, retries included: the create fails
+    // before anything exists.
+    aws.fail_next(
+        "DescribeBackupVault",
+        "ServiceUnavailableException",
+        500,
+        MAX_RETRIES + 1,
+    );
     let err = client
         .create(rpc::CreateRequest {
             urn: "urn:pulumi:test::proj::awsbackup:index:VaultLock::lock".into(),
@@ -522,14 +524,18 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
     assert!(google_rpc::Status::decode(err.details())
         .map(|e| e.details.is_empty())
         .unwrap_or(true));
-    assert!(!fake.vault("v1").unwrap().locked);
+    assert_eq!(aws.vault("v1").await.unwrap().locked, Some(false));
 
     // The read-back after the lock is put fails: the lock exists, the engine must know it.
-    fake.fail_next_after(
-        "PutBackupVaultLockConfiguration",
-        "DescribeBackupVault",
-        "ServiceUnavailableException",
-    );
+    aws.endpoint
+        .add_failure(json!({
+            "operation": "DescribeBackupVault",
+            "code": "ServiceUnavailableException",
+            "status": 500,
+            "times": MAX_RETRIES + 1,
+            "after": "PutBackupVaultLockConfiguration",
+        }))
+        .unwrap();
     let err = client
         .create(rpc::CreateRequest {
             urn: "urn:pulumi:test::proj::awsbackup:index:VaultLock::lock".into(),
@@ -539,7 +545,11 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
         })
         .await
         .unwrap_err();
-    assert!(fake.vault("v1").unwrap().locked, "the lock was put");
+    assert_eq!(
+        aws.vault("v1").await.unwrap().locked,
+        Some(true),
+        "the lock was put"
+    );
     let envelope = google_rpc::Status::decode(err.details()).expect("error details");
     assert_eq!(
         envelope.code,
@@ -561,20 +571,18 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
 /// A vault create is one CreateBackupVault: its answer and the inputs are the whole state.
 #[tokio::test]
 async fn vault_create_makes_one_call() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     client
         .create(create_req(json!({"name": "v1", "tags": {"k": "v"}}), false))
         .await
         .unwrap();
-    assert_eq!(fake.calls(), vec!["CreateBackupVault".to_string()]);
+    assert_eq!(aws.calls(), vec!["CreateBackupVault".to_string()]);
 }
 
 #[tokio::test]
 async fn create_of_an_existing_name_explains_how_to_import() {
-    let fake = FakeBackup::new();
-    fake.add_vault("taken", None);
-    let mut client = serve(fake).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("taken", None).await;
     let err = client
         .create(create_req(json!({"name": "taken"}), false))
         .await
@@ -600,8 +608,7 @@ fn read_req(id: &str, props: Option<Value>, inputs: Option<Value>) -> rpc::ReadR
 
 #[tokio::test]
 async fn read_refresh_sees_drift_and_disappearance() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     let created = client
         .create(create_req(
             json!({"name": "v1", "tags": {"env": "dev", "owner": secret(json!("alice"))}}),
@@ -612,14 +619,8 @@ async fn read_refresh_sees_drift_and_disappearance() {
         .into_inner();
     let state = from_struct(&created.properties);
     let inputs = json!({"name": "v1", "tags": {"env": "dev", "owner": secret(json!("alice"))}, "__autonamed": false});
-    fake.set_tags(
-        "v1",
-        [
-            ("env".into(), "prod".into()),
-            ("owner".into(), "alice".into()),
-        ]
-        .into(),
-    );
+    aws.tag(state["arn"].as_str().unwrap(), &[("env", "prod")])
+        .await;
 
     let read = client
         .read(read_req("v1", Some(state.clone()), Some(inputs.clone())))
@@ -647,7 +648,12 @@ async fn read_refresh_sees_drift_and_disappearance() {
         secret(json!("alice"))
     );
 
-    fake.remove_vault("v1");
+    aws.sdk
+        .delete_backup_vault()
+        .backup_vault_name("v1")
+        .send()
+        .await
+        .unwrap();
     let gone = client
         .read(read_req("v1", Some(state), Some(inputs)))
         .await
@@ -659,13 +665,14 @@ async fn read_refresh_sees_drift_and_disappearance() {
 
 #[tokio::test]
 async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
-    let fake = FakeBackup::new();
-    fake.add_vault(
-        "existing",
-        Some("arn:aws:kms:us-east-1:123456789012:key/k1"),
-    );
-    fake.set_tags("existing", [("team".into(), "data".into())].into());
-    let mut client = serve(fake).await;
+    let (aws, mut client) = start().await;
+    let arn = aws
+        .create_vault(
+            "existing",
+            Some("arn:aws:kms:us-east-1:123456789012:key/k1"),
+        )
+        .await;
+    aws.tag(&arn, &[("team", "data")]).await;
     let read = client
         .read(read_req("existing", None, None))
         .await
@@ -693,8 +700,7 @@ async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
         id: "nope".into(),
         ..read_req("nope", None, None)
     };
-    let mut client2 = serve(FakeBackup::new()).await;
-    let resp = client2.read(missing).await.unwrap().into_inner();
+    let resp = client.read(missing).await.unwrap().into_inner();
     assert!(
         resp.properties.is_none(),
         "an import of a missing vault finds nothing"
@@ -707,9 +713,8 @@ async fn read_for_import_returns_inputs_and_outputs_from_the_id_alone() {
 #[tokio::test]
 async fn import_of_a_vault_with_its_own_key_plans_no_replacement() {
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/own-key";
-    let fake = FakeBackup::new();
-    fake.add_vault("keyed", Some(KEY));
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("keyed", Some(KEY)).await;
     let read = client
         .read(read_req("keyed", None, None))
         .await
@@ -769,8 +774,7 @@ async fn import_of_a_vault_with_its_own_key_plans_no_replacement() {
 
 #[tokio::test]
 async fn update_reconciles_tags_and_preview_changes_nothing() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     let created = client
         .create(create_req(
             json!({"name": "v1", "tags": {"a": "1", "b": "2"}}),
@@ -781,7 +785,7 @@ async fn update_reconciles_tags_and_preview_changes_nothing() {
         .into_inner();
     let olds = from_struct(&created.properties);
     let news = json!({"name": "v1", "tags": {"a": "1", "c": "3"}, "forceDestroy": true});
-    let calls_before = fake.calls().len();
+    let before = aws.mark();
     let preview = client
         .update(rpc::UpdateRequest {
             id: "v1".into(),
@@ -795,9 +799,8 @@ async fn update_reconciles_tags_and_preview_changes_nothing() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        fake.calls().len(),
-        calls_before,
+    assert!(
+        aws.calls_since(before).is_empty(),
         "a preview makes no AWS call"
     );
     let out = from_struct(&preview.properties);
@@ -818,7 +821,7 @@ async fn update_reconciles_tags_and_preview_changes_nothing() {
     let out = from_struct(&updated.properties);
     assert_eq!(out["forceDestroy"], true);
     assert_eq!(
-        fake.tags_of("v1"),
+        aws.tags(&aws.vault_arn("v1").await).await,
         [("a".into(), "1".into()), ("c".into(), "3".into())].into()
     );
 }
@@ -838,51 +841,53 @@ fn delete_req(id: &str, force: bool) -> rpc::DeleteRequest {
 
 #[tokio::test]
 async fn delete_of_a_missing_vault_succeeds() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
     client.delete(delete_req("gone", false)).await.unwrap();
-    assert_eq!(fake.calls(), vec!["DeleteBackupVault"]);
+    assert_eq!(aws.calls(), vec!["DeleteBackupVault"]);
 }
 
 #[tokio::test]
 async fn force_destroy_of_an_empty_vault_lists_nothing() {
-    let fake = FakeBackup::new();
-    fake.add_vault("empty", None);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("empty", None).await;
+    let before = aws.mark();
     client.delete(delete_req("empty", true)).await.unwrap();
     assert_eq!(
-        fake.calls(),
+        aws.calls_since(before),
         vec!["DeleteBackupVault"],
         "one call for an empty vault"
     );
+    assert!(aws.vault("empty").await.is_none());
 }
 
 #[tokio::test]
 async fn delete_refuses_a_non_empty_vault_without_force_destroy() {
-    let fake = FakeBackup::new();
-    fake.add_vault("full", None);
-    fake.add_recovery_points("full", 3);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("full", None).await;
+    aws.add_recovery_points("full", 3, None).await;
     let err = client.delete(delete_req("full", false)).await.unwrap_err();
     assert!(err.message().contains("forceDestroy"), "{}", err.message());
-    assert!(fake.vault("full").is_some());
+    let vault = aws.vault("full").await.expect("the vault is kept");
+    assert_eq!(vault.number_of_recovery_points, 3);
 }
 
 #[tokio::test]
 async fn force_destroy_empties_the_vault_and_waits_until_aws_agrees() {
-    let fake = FakeBackup::new();
-    fake.add_vault("full", None);
-    fake.add_recovery_points("full", 3);
+    let (aws, mut client) = start().await;
+    aws.create_vault("full", None).await;
+    aws.add_recovery_points("full", 3, None).await;
     // AWS keeps refusing the delete for a while after the last point is gone.
-    fake.stale_refusals(3);
-    let mut client = serve(fake.clone()).await;
+    aws.endpoint
+        .set_faults(json!({"deleteVaultLagCalls": 2}))
+        .unwrap();
     client.delete(delete_req("full", true)).await.unwrap();
-    assert!(fake.vault("full").is_none());
-    let calls = fake.calls();
+    assert!(aws.vault("full").await.is_none());
+    let calls = aws.calls();
     assert_eq!(
         calls.iter().filter(|c| *c == "DeleteRecoveryPoint").count(),
         3
     );
+    // Refused for its points, twice more while AWS lags, then deleted.
     assert_eq!(
         calls.iter().filter(|c| *c == "DeleteBackupVault").count(),
         4,
@@ -892,28 +897,40 @@ async fn force_destroy_empties_the_vault_and_waits_until_aws_agrees() {
 
 #[tokio::test]
 async fn force_destroy_reports_recovery_points_it_could_not_delete() {
-    let fake = FakeBackup::new();
-    fake.add_vault("locked", None);
-    fake.add_recovery_points("locked", 2);
-    fake.fail_next("DeleteRecoveryPoint", "InvalidRequestException");
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("locked", None).await;
+    // Two points in a locked vault: AWS deletes the one whose retention has passed and refuses
+    // the one kept forever.
+    aws.add_recovery_points("locked", 1, Some(1)).await;
+    aws.add_recovery_points("locked", 1, None).await;
+    aws.sdk
+        .put_backup_vault_lock_configuration()
+        .backup_vault_name("locked")
+        .min_retention_days(1)
+        .send()
+        .await
+        .unwrap();
+    aws.endpoint.advance_clock(2.0 * 86_400.0);
     let err = client.delete(delete_req("locked", true)).await.unwrap_err();
     assert!(
         err.message().contains("could not delete 1 of 2"),
         "{}",
         err.message()
     );
-    assert!(
-        fake.vault("locked").is_some(),
+    let vault = aws.vault("locked").await;
+    assert_eq!(
+        vault.map(|v| v.number_of_recovery_points),
+        Some(1),
         "the vault is kept when its points are not all gone"
     );
 }
 
 #[tokio::test]
 async fn custom_timeouts_are_honoured() {
-    let fake = FakeBackup::new();
-    fake.delay("CreateBackupVault", Duration::from_secs(5));
-    let mut client = serve(fake).await;
+    let (aws, mut client) = start().await;
+    aws.endpoint
+        .set_faults(json!({"operations": {"CreateBackupVault": {"latencyMs": 5_000}}}))
+        .unwrap();
     let mut req = create_req(json!({"name": "slow"}), false);
     req.timeout = 0.2;
     let started = std::time::Instant::now();
@@ -924,9 +941,10 @@ async fn custom_timeouts_are_honoured() {
 
 #[tokio::test]
 async fn cancel_stops_operations_in_flight() {
-    let fake = FakeBackup::new();
-    fake.delay("CreateBackupVault", Duration::from_secs(30));
-    let client = serve(fake).await;
+    let (aws, client) = start().await;
+    aws.endpoint
+        .set_faults(json!({"operations": {"CreateBackupVault": {"latencyMs": 30_000}}}))
+        .unwrap();
     let mut creating = client.clone();
     let pending = tokio::spawn(async move {
         creating

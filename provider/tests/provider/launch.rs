@@ -1,8 +1,6 @@
 //! The plugin binary as the engine launches it: the port line, the engine address from the
 //! command line, log forwarding to Engine.Log with the resource URN, and a clean exit on SIGINT.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -11,9 +9,10 @@ use std::time::{Duration, Instant};
 use awsbackup::proto::pulumirpc::engine_server::{Engine, EngineServer};
 use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
 use awsbackup::proto::pulumirpc::{self as rpc, LogRequest, LogSeverity};
-use common::{to_struct, urn, VAULT};
+use awsbackup_local_endpoint::LocalEndpoint;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{from_struct, to_struct, urn, VAULT};
 
 #[derive(Clone, Default)]
 struct FakeEngine {
@@ -31,30 +30,6 @@ impl Engine for FakeEngine {
     }
 }
 
-/// An "AWS" that answers every request as AWS answers Describe of a missing vault.
-async fn missing_vault_endpoint() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                let _ = sock.read(&mut buf).await;
-                let body = r#"{"__type":"AccessDeniedException","Message":"Insufficient privileges to perform this action."}"#;
-                let resp = format!(
-                    "HTTP/1.1 403 Forbidden\r\nx-amzn-errortype: AccessDeniedException\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     let engine = FakeEngine::default();
@@ -68,6 +43,7 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
             )),
     );
 
+    let aws = LocalEndpoint::start().await.unwrap();
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-awsbackup"))
         .args(["--logtostderr", "-v=9", &engine_addr.to_string()])
@@ -95,7 +71,7 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     client
         .configure(rpc::ConfigureRequest {
             args: to_struct(json!({
-                "endpoint": missing_vault_endpoint().await,
+                "endpoint": aws.url(),
                 "region": "us-east-1",
                 "accessKey": "AKIDEXAMPLE",
                 "secretKey": "launch-test-secret",
@@ -123,6 +99,9 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
         read.id, "",
         "AccessDenied on Describe means the vault is gone"
     );
+    let log = aws.call_log();
+    assert_eq!(log["calls"][0]["operation"], "DescribeBackupVault", "{log}");
+    assert_eq!(log["calls"][0]["error"], "AccessDeniedException", "{log}");
 
     let deadline = Instant::now() + Duration::from_secs(5);
     let log = loop {
@@ -176,6 +155,7 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
 /// AWS (a plan checks its target vault's lock) goes on without it when it cannot.
 #[tokio::test]
 async fn a_preview_works_without_any_credentials() {
+    let aws = LocalEndpoint::start().await.unwrap();
     let home = std::env::temp_dir().join(format!("awsbackup-nocreds-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulumi-resource-awsbackup"))
@@ -201,9 +181,7 @@ async fn a_preview_works_without_any_credentials() {
         .unwrap();
     client
         .configure(rpc::ConfigureRequest {
-            args: to_struct(
-                json!({"region": "us-east-1", "endpoint": missing_vault_endpoint().await}),
-            ),
+            args: to_struct(json!({"region": "us-east-1", "endpoint": aws.url()})),
             ..Default::default()
         })
         .await
@@ -230,8 +208,13 @@ async fn a_preview_works_without_any_credentials() {
         .expect("the preview succeeds without credentials")
         .into_inner();
     assert_eq!(
-        common::from_struct(&preview.properties)["planId"],
+        from_struct(&preview.properties)["planId"],
         awsbackup::value::UNKNOWN
+    );
+    assert_eq!(
+        aws.call_log()["calls"],
+        json!([]),
+        "without credentials nothing reaches AWS"
     );
     eprintln!("plan preview without credentials took {elapsed:?}");
 }

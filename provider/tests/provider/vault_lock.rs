@@ -1,10 +1,9 @@
-//! VaultLock over gRPC, with the AWS trait backed by the in-process fake.
-
-mod common;
+//! VaultLock over gRPC, against the local endpoint.
 
 use awsbackup::proto::pulumirpc as rpc;
-use common::*;
 use serde_json::{json, Value};
+
+use crate::common::*;
 
 const LOCK: &str = "awsbackup:index:VaultLock";
 
@@ -26,13 +25,9 @@ async fn check(client: &mut Client, olds: Value, news: Value) -> rpc::CheckRespo
         .into_inner()
 }
 
-type Client = awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient<
-    tonic::transport::Channel,
->;
-
 #[tokio::test]
 async fn check_enforces_the_lock_ranges() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let cases = [
         (json!({}), "backupVaultName", "is required"),
         (json!({"backupVaultName": "v.1"}), "backupVaultName", "'.'"),
@@ -87,9 +82,12 @@ async fn check_enforces_the_lock_ranges() {
 
 #[tokio::test]
 async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable() {
-    let fake = FakeBackup::new();
-    fake.add_vault("v1", None);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    // What follows starts five days ago by AWS's clock, so that a compliance lock put then with
+    // three days of grace is past its lock date today.
+    const DAY: f64 = 86_400.0;
+    aws.endpoint.set_clock_offset(-5.0 * DAY);
+    aws.create_vault("v1", None).await;
 
     let inputs = json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 30});
     let created = client
@@ -136,7 +134,7 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(fake.vault("v1").unwrap().min_retention_days, Some(14));
+    assert_eq!(aws.vault("v1").await.unwrap().min_retention_days, Some(14));
 
     // Switch to compliance; once its lock date passes, changes are refused at Diff (preview).
     let compliance = json!({"backupVaultName": "v1", "minRetentionDays": 14, "maxRetentionDays": 30, "changeableForDays": 3});
@@ -153,12 +151,12 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         .await
         .unwrap()
         .into_inner();
-    let mut state = from_struct(&updated.properties);
+    let state = from_struct(&updated.properties);
     assert_eq!(state["mode"], "compliance");
-    assert!(state["lockDate"].is_string());
+    let lock_date = state["lockDate"].as_str().unwrap().to_string();
 
-    fake.expire_lock("v1");
-    state["lockDate"] = json!("2026-01-01T00:00:00Z");
+    // Five days later.
+    aws.endpoint.advance_clock(5.0 * DAY);
     let err = client
         .diff(rpc::DiffRequest {
             id: "v1".into(),
@@ -173,7 +171,7 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         .unwrap_err();
     assert!(
         err.message()
-            .contains("immutable since 2026-01-01T00:00:00Z"),
+            .contains(&format!("immutable since {lock_date}")),
         "{}",
         err.message()
     );
@@ -211,14 +209,13 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         "{}",
         err.message()
     );
-    assert!(fake.vault("v1").unwrap().locked);
+    assert_eq!(aws.vault("v1").await.unwrap().locked, Some(true));
 }
 
 #[tokio::test]
 async fn import_of_a_compliance_lock_shows_no_diff_for_changeable_for_days() {
-    let fake = FakeBackup::new();
-    fake.add_vault("v1", None);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("v1", None).await;
     let args = json!({"backupVaultName": "v1", "minRetentionDays": 7, "maxRetentionDays": 30, "changeableForDays": 3});
     client
         .create(rpc::CreateRequest {
@@ -269,9 +266,8 @@ async fn import_of_a_compliance_lock_shows_no_diff_for_changeable_for_days() {
 
 #[tokio::test]
 async fn lock_removed_out_of_band_is_gone_on_refresh() {
-    let fake = FakeBackup::new();
-    fake.add_vault("v1", None);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("v1", None).await;
     let resp = check(
         &mut client,
         json!({}),
@@ -290,8 +286,12 @@ async fn lock_removed_out_of_band_is_gone_on_refresh() {
         .await
         .unwrap()
         .into_inner();
-    use awsbackup::aws::BackupApi;
-    fake.delete_vault_lock("v1").await.unwrap();
+    aws.sdk
+        .delete_backup_vault_lock_configuration()
+        .backup_vault_name("v1")
+        .send()
+        .await
+        .unwrap();
     let read = client
         .read(rpc::ReadRequest {
             id: "v1".into(),
@@ -309,9 +309,8 @@ async fn lock_removed_out_of_band_is_gone_on_refresh() {
 
 #[tokio::test]
 async fn locking_a_missing_or_locked_vault_says_what_to_do() {
-    let fake = FakeBackup::new();
-    fake.add_vault("locked", None);
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault("locked", None).await;
     let err = client
         .create(rpc::CreateRequest {
             urn: lock_urn(),

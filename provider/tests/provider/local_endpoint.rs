@@ -1,56 +1,33 @@
-//! The provider over gRPC against the project's local AWS Backup endpoint, through the real
-//! aws-sdk-backup client over HTTP, with injected throttling, server errors and IAM propagation.
-
-mod common;
+//! Whole stacks through the provider over gRPC against the local endpoint, in another account
+//! and region than the other tests, with random throttling, server errors and IAM propagation.
 
 use awsbackup::proto::pulumirpc as rpc;
-use awsbackup::provider::Provider;
 use awsbackup_local_endpoint::LocalEndpoint;
-use common::{from_struct, to_struct};
-use rpc::resource_provider_client::ResourceProviderClient;
 use serde_json::{json, Value};
-use tonic::transport::Channel;
 
-async fn provider_for(endpoint: &LocalEndpoint) -> ResourceProviderClient<Channel> {
-    let listener = awsbackup::server::bind().await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(awsbackup::server::serve(
-        listener,
-        Provider::new(),
-        std::future::pending(),
-    ));
-    let mut client = ResourceProviderClient::connect(format!("http://{addr}"))
-        .await
-        .unwrap();
-    client
-        .configure(rpc::ConfigureRequest {
-            args: to_struct(json!({
-                "endpoint": endpoint.url(),
-                "region": "eu-west-1",
-                "accessKey": "210987654321",
-                "secretKey": "local",
-                "maxRetries": 12,
-            })),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
+use crate::common::{from_struct, serve, to_struct, Client};
+
+/// A provider for `endpoint` in account 210987654321 and eu-west-1, retrying enough to get
+/// through 40% random faults.
+async fn provider_for(endpoint: &LocalEndpoint) -> Client {
+    serve(json!({
+        "endpoint": endpoint.url(),
+        "region": "eu-west-1",
+        "accessKey": "210987654321",
+        "secretKey": "local",
+        "maxRetries": 12,
+    }))
+    .await
 }
 
-fn urn(ty: &str, name: &str) -> String {
+fn resource_urn(ty: &str, name: &str) -> String {
     format!("urn:pulumi:test::proj::{ty}::{name}")
 }
 
-async fn create(
-    client: &mut ResourceProviderClient<Channel>,
-    ty: &str,
-    name: &str,
-    props: Value,
-) -> (String, Value) {
+async fn create(client: &mut Client, ty: &str, name: &str, props: Value) -> (String, Value) {
     let resp = client
         .create(rpc::CreateRequest {
-            urn: urn(ty, name),
+            urn: resource_urn(ty, name),
             properties: to_struct(props),
             r#type: ty.into(),
             ..Default::default()
@@ -61,11 +38,11 @@ async fn create(
     (resp.id, from_struct(&resp.properties))
 }
 
-async fn delete(client: &mut ResourceProviderClient<Channel>, ty: &str, id: &str, state: Value) {
+async fn delete(client: &mut Client, ty: &str, id: &str, state: Value) {
     client
         .delete(rpc::DeleteRequest {
             id: id.into(),
-            urn: urn(ty, "x"),
+            urn: resource_urn(ty, "x"),
             properties: to_struct(state),
             r#type: ty.into(),
             ..Default::default()
@@ -149,7 +126,7 @@ async fn a_full_stack_survives_throttling_server_errors_and_iam_propagation() {
         let read = client
             .read(rpc::ReadRequest {
                 id: id.clone(),
-                urn: urn(ty, "x"),
+                urn: resource_urn(ty, "x"),
                 properties: to_struct(state.clone()),
                 r#type: ty.into(),
                 ..Default::default()
@@ -209,7 +186,7 @@ async fn a_compliance_lock_past_its_date_by_aws_clock_is_refused_at_preview() {
     news["minRetentionDays"] = json!(14);
     let preview = |news: Value, state: Value| rpc::UpdateRequest {
         id: id.clone(),
-        urn: urn("awsbackup:index:VaultLock", "l"),
+        urn: resource_urn("awsbackup:index:VaultLock", "l"),
         olds: to_struct(state),
         news: to_struct(news),
         preview: true,
@@ -262,7 +239,7 @@ async fn repeated_creates_get_the_first_ones_back() {
     }
     let err = client
         .create(rpc::CreateRequest {
-            urn: urn("awsbackup:index:Vault", "other"),
+            urn: resource_urn("awsbackup:index:Vault", "other"),
             properties: to_struct(vault),
             r#type: "awsbackup:index:Vault".into(),
             ..Default::default()

@@ -1,208 +1,27 @@
-//! Selection over gRPC, with the AWS trait backed by the in-process fake (wrapped so that it
-//! answers like AWS where the tests need it: IAM-propagation errors, empty lists, reordering).
+//! Selection over gRPC, against the local endpoint: AWS answers empty lists for what was not set,
+//! and the endpoint's controls make AWS fail while an IAM role propagates or reorder the lists
+//! it answers.
 
-mod common;
-
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection, Conditions};
-use awsbackup::aws::{
-    AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault, VaultCreated,
-    VaultLockConfig,
+use aws_sdk_backup::types::{
+    BackupPlanInput, BackupRuleInput, BackupSelection, Condition, ConditionParameter,
+    ConditionType, Conditions,
 };
 use awsbackup::proto::pulumirpc as rpc;
 use awsbackup::value::UNKNOWN;
-use common::*;
 use rpc::diff_response::DiffChanges;
 use rpc::property_diff::Kind;
 use serde_json::{json, Value};
 
+use crate::common::*;
+
 const SELECTION: &str = "awsbackup:index:Selection";
 const ROLE: &str = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole";
 
-type Client = awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient<
-    tonic::transport::Channel,
->;
-
 fn sel_urn(name: &str) -> String {
     format!("urn:pulumi:test::proj::{SELECTION}::{name}")
-}
-
-// ---------------------------------------------------------------------------------------------
-// An AWS-like wrapper around the fake.
-
-type Edit = Box<dyn Fn(&mut BackupSelection) + Send + Sync>;
-
-/// Delegates to [`FakeBackup`], but answers like AWS: GetBackupSelection returns empty lists for
-/// what was not set, CreateBackupSelection can fail while an IAM role "propagates", and the
-/// test may reorder or edit what AWS returns.
-struct AwsLike {
-    fake: Arc<FakeBackup>,
-    /// How many more CreateBackupSelection calls fail with an IAM-propagation error.
-    iam_failures: AtomicU32,
-    create_attempts: AtomicU32,
-    /// GetBackupSelection returns the lists in reverse order.
-    reverse: AtomicBool,
-    /// DeleteBackupSelection answers as AWS does once the plan is gone.
-    plan_deleted: AtomicBool,
-    /// An out-of-band change applied to what GetBackupSelection returns.
-    edit: Mutex<Option<Edit>>,
-}
-
-impl AwsLike {
-    fn new(fake: Arc<FakeBackup>) -> Arc<Self> {
-        Arc::new(AwsLike {
-            fake,
-            iam_failures: AtomicU32::new(0),
-            create_attempts: AtomicU32::new(0),
-            reverse: AtomicBool::new(false),
-            plan_deleted: AtomicBool::new(false),
-            edit: Mutex::new(None),
-        })
-    }
-}
-
-fn iam_error(n: u32) -> AwsError {
-    // The two messages AWS sends while a new role propagates.
-    let message = if n.is_multiple_of(2) {
-        format!("IAM Role {ROLE} cannot be assumed by AWS Backup")
-    } else {
-        format!("IAM Role {ROLE} is not authorized to call tag:GetResources")
-    };
-    AwsError::new(
-        "CreateBackupSelection",
-        "InvalidParameterValueException",
-        message,
-    )
-}
-
-#[async_trait]
-impl BackupApi for AwsLike {
-    async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
-        self.fake.create_vault(input).await
-    }
-    async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
-        self.fake.describe_vault(name).await
-    }
-    async fn delete_vault(&self, name: &str) -> Result<(), AwsError> {
-        self.fake.delete_vault(name).await
-    }
-    async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError> {
-        self.fake.put_vault_lock(vault, lock).await
-    }
-    async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError> {
-        self.fake.delete_vault_lock(vault).await
-    }
-    async fn create_plan(
-        &self,
-        plan: BackupPlanInput,
-        tags: &Tags,
-        token: Option<&str>,
-    ) -> Result<PlanVersion, AwsError> {
-        self.fake.create_plan(plan, tags, token).await
-    }
-    async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
-        self.fake.get_plan(id).await
-    }
-    async fn update_plan(&self, id: &str, plan: BackupPlanInput) -> Result<PlanVersion, AwsError> {
-        self.fake.update_plan(id, plan).await
-    }
-    async fn delete_plan(&self, id: &str) -> Result<(), AwsError> {
-        self.fake.delete_plan(id).await
-    }
-    async fn create_selection(
-        &self,
-        plan_id: &str,
-        selection: BackupSelection,
-        token: Option<&str>,
-    ) -> Result<(String, Option<String>), AwsError> {
-        let n = self.create_attempts.fetch_add(1, Ordering::SeqCst);
-        let failing = self
-            .iam_failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| f.checked_sub(1))
-            .is_ok();
-        if failing {
-            return Err(iam_error(n));
-        }
-        self.fake.create_selection(plan_id, selection, token).await
-    }
-    async fn get_selection(
-        &self,
-        plan_id: &str,
-        selection_id: &str,
-    ) -> Result<Option<Selection>, AwsError> {
-        let Some(mut found) = self.fake.get_selection(plan_id, selection_id).await? else {
-            return Ok(None);
-        };
-        let s = &mut found.selection;
-        if let Some(edit) = self.edit.lock().unwrap().as_ref() {
-            edit(s);
-        }
-        // AWS answers with empty lists for what was not set.
-        let c = s
-            .conditions
-            .take()
-            .unwrap_or_else(|| Conditions::builder().build());
-        let mut lists = [
-            c.string_equals.unwrap_or_default(),
-            c.string_not_equals.unwrap_or_default(),
-            c.string_like.unwrap_or_default(),
-            c.string_not_like.unwrap_or_default(),
-        ];
-        let mut resources = s.resources.take().unwrap_or_default();
-        let mut not_resources = s.not_resources.take().unwrap_or_default();
-        let mut tags = s.list_of_tags.take().unwrap_or_default();
-        if self.reverse.load(Ordering::SeqCst) {
-            resources.reverse();
-            not_resources.reverse();
-            tags.reverse();
-            lists.iter_mut().for_each(|l| l.reverse());
-        }
-        let [se, sne, sl, snl] = lists;
-        s.resources = Some(resources);
-        s.not_resources = Some(not_resources);
-        s.list_of_tags = Some(tags);
-        s.conditions = Some(
-            Conditions::builder()
-                .set_string_equals(Some(se))
-                .set_string_not_equals(Some(sne))
-                .set_string_like(Some(sl))
-                .set_string_not_like(Some(snl))
-                .build(),
-        );
-        Ok(Some(found))
-    }
-    async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<(), AwsError> {
-        if self.plan_deleted.load(Ordering::SeqCst) {
-            return Err(AwsError::new(
-                "DeleteBackupSelection",
-                "InvalidParameterValueException",
-                format!("Cannot find Backup plan with ID {plan_id}"),
-            ));
-        }
-        self.fake.delete_selection(plan_id, selection_id).await
-    }
-    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError> {
-        self.fake.list_selections(plan_id).await
-    }
-    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
-        self.fake.list_tags(arn).await
-    }
-    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.fake.tag_resource(arn, tags).await
-    }
-    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.fake.untag_resource(arn, keys).await
-    }
-    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
-        self.fake.list_recovery_points(vault).await
-    }
-    async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<(), AwsError> {
-        self.fake.delete_recovery_point(vault, arn).await
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +156,9 @@ async fn delete(client: &mut Client, id: &str, state: Value) -> Result<(), tonic
         .map(|_| ())
 }
 
-async fn new_plan(api: &dyn BackupApi) -> String {
+/// A plan (and the vault its rule targets) made out of band; returns the plan id.
+async fn new_plan(aws: &Aws) -> String {
+    aws.create_vault("v1", None).await;
     let rule = BackupRuleInput::builder()
         .rule_name("daily")
         .target_backup_vault_name("v1")
@@ -348,7 +169,8 @@ async fn new_plan(api: &dyn BackupApi) -> String {
         .rules(rule)
         .build()
         .unwrap();
-    api.create_plan(plan, &Tags::new(), None).await.unwrap().id
+    let created = aws.sdk.create_backup_plan().backup_plan(plan).send().await;
+    created.unwrap().backup_plan_id.unwrap()
 }
 
 /// Valid inputs for a selection in `plan`.
@@ -381,7 +203,7 @@ fn arns(n: usize, wildcard: bool) -> Vec<String> {
 
 #[tokio::test]
 async fn check_names_the_property_and_the_rule_of_each_failure() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let base = inputs("plan-1");
     let with = |patch: Value| {
         let mut v = base.clone();
@@ -559,7 +381,7 @@ async fn check_names_the_property_and_the_rule_of_each_failure() {
 #[tokio::test]
 async fn check_warns_without_failing() {
     collect_warnings();
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let cases = [
         (
             json!({
@@ -624,7 +446,7 @@ async fn check_warns_without_failing() {
 
 #[tokio::test]
 async fn check_skips_unknown_values() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let cases = [
         json!({"planId": UNKNOWN, "iamRoleArn": UNKNOWN, "resources": ["*"]}),
         // The list may turn out non-empty.
@@ -653,7 +475,7 @@ async fn check_skips_unknown_values() {
 
 #[tokio::test]
 async fn check_autonames_the_selection_and_keeps_the_name() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let mut news = inputs("plan-1");
     news.as_object_mut().unwrap().remove("name");
     // Periods are allowed in selection names (not in vault names).
@@ -693,9 +515,8 @@ async fn check_autonames_the_selection_and_keeps_the_name() {
 
 #[tokio::test]
 async fn create_returns_the_ids_and_sends_what_was_set() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
     let preview = client
         .create(rpc::CreateRequest {
@@ -711,7 +532,7 @@ async fn create_returns_the_ids_and_sends_what_was_set() {
     let outputs = from_struct(&preview.properties);
     assert_eq!(outputs["selectionId"], UNKNOWN);
     assert_eq!(outputs["creationDate"], UNKNOWN);
-    assert!(!fake.calls().iter().any(|c| c == "CreateBackupSelection"));
+    assert_eq!(aws.count("CreateBackupSelection"), 0);
 
     let mut args = inputs(&plan);
     args["notResources"] = json!([]);
@@ -721,7 +542,8 @@ async fn create_returns_the_ids_and_sends_what_was_set() {
     let selection_id = state["selectionId"].as_str().unwrap();
     assert!(!selection_id.is_empty());
     assert_eq!(created.id, format!("{plan}|{selection_id}"));
-    assert_eq!(state["creationDate"], "2026-11-26T10:00:00Z");
+    let got = aws.selection(&plan, selection_id).await.unwrap();
+    assert_eq!(state["creationDate"], rfc3339(got.creation_date()));
     for key in [
         "planId",
         "name",
@@ -733,42 +555,52 @@ async fn create_returns_the_ids_and_sends_what_was_set() {
         assert_eq!(state[key], args[key], "{key} is an output too");
     }
 
-    let stored = fake.selection(&plan, selection_id).unwrap().selection;
+    let stored = got.backup_selection.unwrap();
     assert_eq!(stored.selection_name, "databases");
     assert_eq!(stored.iam_role_arn, ROLE);
     assert_eq!(stored.resources().len(), 2);
-    assert_eq!(stored.not_resources, None, "an empty list is not sent");
-    assert_eq!(stored.list_of_tags, None);
     let conditions = stored.conditions.unwrap();
     assert_eq!(
         conditions.string_equals()[0].condition_key(),
         Some("aws:ResourceTag/backup")
     );
-    assert_eq!(conditions.string_like, None);
+    let sent = &aws.inputs_of("CreateBackupSelection")[0]["BackupSelection"];
+    assert!(
+        sent.get("NotResources").is_none(),
+        "an empty list is not sent: {sent}"
+    );
+    assert!(sent.get("ListOfTags").is_none(), "{sent}");
+    assert_eq!(
+        sent["Conditions"],
+        json!({"StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "yes"}]}),
+        "only the condition list that was set"
+    );
 }
 
 #[tokio::test]
 async fn create_retries_while_the_iam_role_propagates() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    aws.iam_failures.store(3, Ordering::SeqCst);
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
+    // AWS answers its two IAM propagation messages in turn, three times.
+    aws.endpoint
+        .set_faults(json!({"iamPropagationCalls": 3}))
+        .unwrap();
 
     let created = create(&mut client, inputs(&plan)).await.unwrap();
-    assert_eq!(aws.create_attempts.load(Ordering::SeqCst), 4);
+    assert_eq!(aws.count("CreateBackupSelection"), 4);
+    assert_eq!(aws.endpoint.stats()["faultsByKind"]["iamPropagation"], 3);
     let state = from_struct(&created.properties);
     let selection_id = state["selectionId"].as_str().unwrap();
-    assert!(fake.selection(&plan, selection_id).is_some());
+    assert!(aws.selection(&plan, selection_id).await.is_some());
 }
 
 #[tokio::test]
 async fn create_gives_up_when_the_role_never_becomes_usable() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    aws.iam_failures.store(u32::MAX, Ordering::SeqCst);
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
+    aws.endpoint
+        .set_faults(json!({"iamPropagationSeconds": 3_600}))
+        .unwrap();
 
     // The create's custom timeout (1 s) replaces the 2-minute window; the wait keeps a tenth
     // of it to report why it gave up.
@@ -797,33 +629,45 @@ async fn create_gives_up_when_the_role_never_becomes_usable() {
         elapsed < Duration::from_secs(1),
         "the wait ends before the timeout: {elapsed:?}"
     );
-    assert!(aws.create_attempts.load(Ordering::SeqCst) >= 3);
+    assert!(aws.count("CreateBackupSelection") >= 3);
+    let listed = aws
+        .sdk
+        .list_backup_selections()
+        .backup_plan_id(&plan)
+        .send()
+        .await
+        .unwrap();
     assert!(
-        fake.calls().iter().all(|c| c != "CreateBackupSelection"),
+        listed.backup_selections_list().is_empty(),
         "nothing was created"
     );
 }
 
 #[tokio::test]
 async fn create_does_not_retry_other_errors_and_names_a_missing_plan() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let mut client = serve(fake.clone()).await;
-    let creates = |fake: &FakeBackup| {
-        fake.calls()
-            .iter()
-            .filter(|c| *c == "CreateBackupSelection")
-            .count()
-    };
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
-    fake.fail_next("CreateBackupSelection", "InvalidParameterValueException");
+    // The same exception as while a role propagates, with another message.
+    aws.endpoint
+        .add_failure(json!({
+            "operation": "CreateBackupSelection",
+            "code": "InvalidParameterValueException",
+            "status": 400,
+            "message": "Invalid selection: the resource type is not supported",
+        }))
+        .unwrap();
     let err = create(&mut client, inputs(&plan)).await.unwrap_err();
     assert!(
         err.message().contains("InvalidParameterValueException"),
         "{}",
         err.message()
     );
-    assert_eq!(creates(&fake), 1, "only IAM propagation is retried");
+    assert_eq!(
+        aws.count("CreateBackupSelection"),
+        1,
+        "only IAM propagation is retried"
+    );
 
     let err = create(&mut client, inputs("no-such-plan"))
         .await
@@ -834,7 +678,7 @@ async fn create_does_not_retry_other_errors_and_names_a_missing_plan() {
         "{}",
         err.message()
     );
-    assert_eq!(creates(&fake), 2);
+    assert_eq!(aws.count("CreateBackupSelection"), 2);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,10 +686,8 @@ async fn create_does_not_retry_other_errors_and_names_a_missing_plan() {
 
 #[tokio::test]
 async fn refresh_returns_unchanged_inputs_and_sees_drift_and_deletion() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
     // The program wrote an explicit empty notResources and no conditions; AWS answers with empty
     // lists everywhere.
@@ -875,7 +717,9 @@ async fn refresh_returns_unchanged_inputs_and_sees_drift_and_deletion() {
     assert_eq!(from_struct(&refreshed.properties), state);
 
     // AWS returning the same elements in another order is not drift.
-    aws.reverse.store(true, Ordering::SeqCst);
+    aws.endpoint
+        .set_faults(json!({"reverseSelectionLists": true}))
+        .unwrap();
     let reordered = read(
         &mut client,
         &created.id,
@@ -885,25 +729,55 @@ async fn refresh_returns_unchanged_inputs_and_sees_drift_and_deletion() {
     .await
     .unwrap();
     assert_eq!(from_struct(&reordered.inputs), args);
-    aws.reverse.store(false, Ordering::SeqCst);
+    aws.endpoint.set_faults(json!({})).unwrap();
 
-    // A change out of band shows: a tag condition removed, and conditions added.
-    *aws.edit.lock().unwrap() = Some(Box::new(|s: &mut BackupSelection| {
-        s.list_of_tags.as_mut().unwrap().pop();
-        s.conditions = Some(
+    // A change out of band shows: a tag condition removed, and conditions added. AWS changes no
+    // selection in place, so somebody replaced it with another of the same name, which the
+    // provider reads with the inputs it had.
+    let selection_id = state["selectionId"].as_str().unwrap();
+    aws.sdk
+        .delete_backup_selection()
+        .backup_plan_id(&plan)
+        .selection_id(selection_id)
+        .send()
+        .await
+        .unwrap();
+    let replacement = BackupSelection::builder()
+        .selection_name("databases")
+        .iam_role_arn(ROLE)
+        .set_resources(serde_json::from_value(args["resources"].clone()).unwrap())
+        .list_of_tags(
+            Condition::builder()
+                .condition_type(ConditionType::Stringequals)
+                .condition_key("backup")
+                .condition_value("daily")
+                .build()
+                .unwrap(),
+        )
+        .conditions(
             Conditions::builder()
                 .string_like(
-                    aws_sdk_backup::types::ConditionParameter::builder()
+                    ConditionParameter::builder()
                         .condition_key("aws:ResourceTag/env")
                         .condition_value("prod*")
                         .build(),
                 )
                 .build(),
-        );
-    }));
+        )
+        .build()
+        .unwrap();
+    let replaced = aws
+        .sdk
+        .create_backup_selection()
+        .backup_plan_id(&plan)
+        .backup_selection(replacement)
+        .send()
+        .await
+        .unwrap();
+    let replaced_id = format!("{plan}|{}", replaced.selection_id().unwrap());
     let drifted = read(
         &mut client,
-        &created.id,
+        &replaced_id,
         Some(state.clone()),
         Some(args.clone()),
     )
@@ -926,11 +800,8 @@ async fn refresh_returns_unchanged_inputs_and_sees_drift_and_deletion() {
         d.detailed_diff["conditions"].kind,
         Kind::DeleteReplace as i32
     );
-    *aws.edit.lock().unwrap() = None;
 
-    // Deleted out of band: gone.
-    let selection_id = state["selectionId"].as_str().unwrap();
-    fake.delete_selection(&plan, selection_id).await.unwrap();
+    // Deleted out of band (the provider's own, above): gone.
     let gone = read(&mut client, &created.id, Some(state), Some(args))
         .await
         .unwrap();
@@ -940,10 +811,8 @@ async fn refresh_returns_unchanged_inputs_and_sees_drift_and_deletion() {
 
 #[tokio::test]
 async fn refresh_keeps_explicitly_empty_conditions_and_nothing_else() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
     let mut args = inputs(&plan);
     args["conditions"] = json!({"stringEquals": []});
@@ -969,10 +838,8 @@ async fn refresh_keeps_explicitly_empty_conditions_and_nothing_else() {
 
 #[tokio::test]
 async fn import_reads_the_selection_from_its_id_alone() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
     let mut args = inputs(&plan);
     args["notResources"] = json!(["arn:aws:rds:us-east-1:123456789012:db:scratch"]);
@@ -991,7 +858,9 @@ async fn import_reads_the_selection_from_its_id_alone() {
         state["selectionId"],
         from_struct(&created.properties)["selectionId"]
     );
-    assert_eq!(state["creationDate"], "2026-11-26T10:00:00Z");
+    let selection_id = state["selectionId"].as_str().unwrap();
+    let live = aws.selection(&plan, selection_id).await.unwrap();
+    assert_eq!(state["creationDate"], rfc3339(live.creation_date()));
 
     // The program that matches the imported selection shows no change.
     let d = diff(&mut client, &state, &inputs, &args).await;
@@ -1021,7 +890,7 @@ async fn import_reads_the_selection_from_its_id_alone() {
 
 #[tokio::test]
 async fn every_change_replaces_and_names_the_property() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let mut old = inputs("plan-1");
     old["conditions"] = json!({"stringEquals": [
         {"conditionKey": "aws:ResourceTag/backup", "conditionValue": "yes"},
@@ -1169,10 +1038,8 @@ async fn every_change_replaces_and_names_the_property() {
 
 #[tokio::test]
 async fn delete_succeeds_when_the_selection_or_its_plan_is_gone() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let aws = AwsLike::new(fake.clone());
-    let mut client = serve(aws.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
 
     let created = create(&mut client, inputs(&plan)).await.unwrap();
     let state = from_struct(&created.properties);
@@ -1180,21 +1047,39 @@ async fn delete_succeeds_when_the_selection_or_its_plan_is_gone() {
     delete(&mut client, &created.id, state.clone())
         .await
         .unwrap();
-    assert!(fake.selection(&plan, &selection_id).is_none());
+    assert!(aws.selection(&plan, &selection_id).await.is_none());
     // Again: AWS answers ResourceNotFoundException.
     delete(&mut client, &created.id, state.clone())
         .await
         .unwrap();
 
     // The plan is gone: AWS answers InvalidParameterValueException "Cannot find Backup plan".
-    aws.plan_deleted.store(true, Ordering::SeqCst);
+    aws.sdk
+        .delete_backup_plan()
+        .backup_plan_id(&plan)
+        .send()
+        .await
+        .unwrap();
     delete(&mut client, &created.id, state.clone())
         .await
         .unwrap();
-    aws.plan_deleted.store(false, Ordering::SeqCst);
+    let log = aws.endpoint.call_log();
+    let last = log["calls"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["operation"], &last["error"]),
+        (
+            &json!("DeleteBackupSelection"),
+            &json!("InvalidParameterValueException")
+        )
+    );
 
-    // Any other error is reported.
-    fake.fail_next("DeleteBackupSelection", "ServiceUnavailableException");
+    // Any other error is reported (after the provider's retries).
+    aws.fail_next(
+        "DeleteBackupSelection",
+        "ServiceUnavailableException",
+        500,
+        MAX_RETRIES + 1,
+    );
     let err = delete(&mut client, &created.id, state).await.unwrap_err();
     assert!(
         err.message().contains("ServiceUnavailableException"),
@@ -1205,9 +1090,8 @@ async fn delete_succeeds_when_the_selection_or_its_plan_is_gone() {
 
 #[tokio::test]
 async fn update_is_refused_because_every_change_replaces() {
-    let fake = FakeBackup::new();
-    let plan = new_plan(fake.as_ref()).await;
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    let plan = new_plan(&aws).await;
     let created = create(&mut client, inputs(&plan)).await.unwrap();
     let err = client
         .update(rpc::UpdateRequest {
@@ -1231,7 +1115,7 @@ async fn update_is_refused_because_every_change_replaces() {
 /// a nested failure names the top-level property and leads its reason with the full path.
 #[tokio::test]
 async fn nested_failures_name_a_property_the_engine_can_resolve() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let news = json!({"planId": "p", "iamRoleArn": ROLE, "resources": ["*"],
         "notResources": ["arn:aws:s3:::ok", "vol-123"]});
     let resp = check(&mut client, "sel", json!({}), news).await;

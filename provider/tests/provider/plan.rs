@@ -1,22 +1,41 @@
-//! Plan over gRPC, with the AWS trait backed by the in-process fake.
-
-mod common;
+//! Plan over gRPC, against the local endpoint.
 
 use std::time::Duration;
 
+use aws_sdk_backup::types::{BackupPlanInput, BackupRuleInput, BackupSelection, Lifecycle};
 use awsbackup::proto::pulumirpc as rpc;
-use common::*;
 use rpc::diff_response::DiffChanges;
 use rpc::property_diff::Kind;
 use serde_json::{json, Value};
 
+use crate::common::*;
+
 const PLAN: &str = "awsbackup:index:Plan";
+/// The vault every rule here targets (AWS requires it to exist).
+const TARGET_VAULT: &str = "vault-1";
 
 fn plan_urn() -> String {
     format!("urn:pulumi:test::proj::{PLAN}::daily")
 }
 
-type Client = rpc::resource_provider_client::ResourceProviderClient<tonic::transport::Channel>;
+/// A selection made out of band, e.g. by a program that imported it.
+async fn create_selection(aws: &Aws, plan_id: &str, name: &str) -> String {
+    let selection = BackupSelection::builder()
+        .selection_name(name)
+        .iam_role_arn(BACKUP_ROLE)
+        .resources("*")
+        .build()
+        .unwrap();
+    aws.sdk
+        .create_backup_selection()
+        .backup_plan_id(plan_id)
+        .backup_selection(selection)
+        .send()
+        .await
+        .unwrap()
+        .selection_id
+        .unwrap()
+}
 
 async fn check(client: &mut Client, news: Value) -> rpc::CheckResponse {
     client
@@ -64,7 +83,7 @@ fn plan(rules: Vec<Value>) -> Value {
 
 #[tokio::test]
 async fn check_names_each_rule_path_and_the_rule_broken() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let with = |patch: Value| {
         let mut r = rule("daily", 30);
         for (k, v) in patch.as_object().unwrap() {
@@ -229,7 +248,7 @@ async fn check_names_each_rule_path_and_the_rule_broken() {
 
 #[tokio::test]
 async fn unknown_values_are_not_judged() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let unknown = awsbackup::value::UNKNOWN;
     let resp = check(
         &mut client,
@@ -242,7 +261,7 @@ async fn unknown_values_are_not_judged() {
 
 #[tokio::test]
 async fn rules_are_matched_by_name_in_diffs() {
-    let mut client = serve(FakeBackup::new()).await;
+    let (_aws, mut client) = start().await;
     let old = plan(vec![rule("daily", 30), rule("weekly", 90)]);
 
     let reordered = diff(
@@ -315,8 +334,8 @@ async fn rules_are_matched_by_name_in_diffs() {
 
 #[tokio::test]
 async fn create_update_read_round_trip_without_perpetual_diffs() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     let inputs = json!({"name": "p1", "rules": [rule("daily", 30), {"ruleName": "pitr", "targetVaultName": "vault-1",
         "enableContinuousBackup": true, "lifecycle": {"deleteAfterDays": 35},
         "copyActions": [{"destinationVaultArn": "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr"}]}],
@@ -335,12 +354,14 @@ async fn create_update_read_round_trip_without_perpetual_diffs() {
     let id = created.id.clone();
     assert_eq!(state["planId"], id.as_str());
     assert!(state["rules"][0]["ruleId"].is_string() && state["rules"][1]["ruleId"].is_string());
-    let stored = fake.plan(&id).unwrap();
-    let copy = &stored.document.rules[1].copy_actions.as_ref().unwrap()[0];
+    let sent = &aws.inputs_of("CreateBackupPlan")[0]["BackupPlan"]["Rules"][1]["CopyActions"][0];
     assert!(
-        copy.lifecycle.is_none(),
-        "an omitted copy lifecycle is not sent as an empty one"
+        sent.get("Lifecycle").is_none(),
+        "an omitted copy lifecycle is not sent as an empty one: {sent}"
     );
+    let stored = aws.plan(&id).await.unwrap().backup_plan.unwrap();
+    let copy = &stored.rules[1].copy_actions()[0];
+    assert!(copy.lifecycle.is_none());
 
     // AWS filled in timezone, windows and a schedule: a refresh must not turn them into inputs.
     let read = client
@@ -400,21 +421,11 @@ async fn create_update_read_round_trip_without_perpetual_diffs() {
         .into_inner();
     let new_state = from_struct(&updated.properties);
     assert_ne!(new_state["versionId"], state["versionId"]);
-    assert_eq!(
-        fake.calls()
-            .iter()
-            .filter(|c| *c == "UpdateBackupPlan")
-            .count(),
-        1
-    );
-    assert_eq!(
-        fake.plan(&id).unwrap().document.rules[0]
-            .lifecycle
-            .as_ref()
-            .unwrap()
-            .delete_after_days,
-        Some(60)
-    );
+    assert_eq!(aws.count("UpdateBackupPlan"), 1);
+    let stored = aws.plan(&id).await.unwrap();
+    assert_eq!(stored.version_id(), new_state["versionId"].as_str());
+    let rule = &stored.backup_plan.unwrap().rules[0];
+    assert_eq!(rule.lifecycle.as_ref().unwrap().delete_after_days, Some(60));
 
     // Only tags changed: no new plan version.
     let mut tagged = news.clone();
@@ -435,19 +446,15 @@ async fn create_update_read_round_trip_without_perpetual_diffs() {
         from_struct(&retagged.properties)["versionId"],
         new_state["versionId"]
     );
-    assert_eq!(
-        fake.calls()
-            .iter()
-            .filter(|c| *c == "UpdateBackupPlan")
-            .count(),
-        1
-    );
+    assert_eq!(aws.count("UpdateBackupPlan"), 1);
+    let arn = new_state["arn"].as_str().unwrap();
+    assert_eq!(aws.tags(arn).await["team"], "data");
 }
 
 #[tokio::test]
 async fn drift_in_a_rule_shows_on_refresh() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     let inputs = plan(vec![rule("daily", 30)]);
     let created = client
         .create(rpc::CreateRequest {
@@ -459,9 +466,28 @@ async fn drift_in_a_rule_shows_on_refresh() {
         .await
         .unwrap()
         .into_inner();
-    fake.edit_plan(&created.id, |p| {
-        p.document.rules[0].start_window_minutes = Some(120);
-    });
+    // Somebody changes the rule's start window (a default the program left to AWS).
+    let edited = BackupRuleInput::builder()
+        .rule_name("daily")
+        .target_backup_vault_name(TARGET_VAULT)
+        .schedule_expression("cron(0 5 ? * * *)")
+        .lifecycle(Lifecycle::builder().delete_after_days(30).build())
+        .start_window_minutes(120)
+        .build()
+        .unwrap();
+    aws.sdk
+        .update_backup_plan()
+        .backup_plan_id(&created.id)
+        .backup_plan(
+            BackupPlanInput::builder()
+                .backup_plan_name(inputs["name"].as_str().unwrap())
+                .rules(edited)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let read = client
         .read(rpc::ReadRequest {
             id: created.id.clone(),
@@ -483,20 +509,16 @@ async fn drift_in_a_rule_shows_on_refresh() {
 
 #[tokio::test]
 async fn retention_outside_the_target_vaults_lock_fails_at_preview_and_apply() {
-    let fake = FakeBackup::new();
-    fake.add_vault("vault-1", None);
-    use awsbackup::aws::{BackupApi, VaultLockConfig};
-    fake.put_vault_lock(
-        "vault-1",
-        &VaultLockConfig {
-            min_retention_days: Some(7),
-            max_retention_days: Some(35),
-            changeable_for_days: None,
-        },
-    )
-    .await
-    .unwrap();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
+    aws.sdk
+        .put_backup_vault_lock_configuration()
+        .backup_vault_name(TARGET_VAULT)
+        .min_retention_days(7)
+        .max_retention_days(35)
+        .send()
+        .await
+        .unwrap();
     let inputs = plan(vec![rule("daily", 30), rule("yearly", 365)]);
     let err = client
         .create(rpc::CreateRequest {
@@ -523,10 +545,7 @@ async fn retention_outside_the_target_vaults_lock_fails_at_preview_and_apply() {
         .await
         .unwrap_err();
     assert!(err.message().contains("outside the lock range"));
-    assert!(
-        !fake.calls().contains(&"CreateBackupPlan".to_string()),
-        "nothing was created"
-    );
+    assert_eq!(aws.count("CreateBackupPlan"), 0, "nothing was created");
     let fine = client
         .create(rpc::CreateRequest {
             urn: plan_urn(),
@@ -541,8 +560,8 @@ async fn retention_outside_the_target_vaults_lock_fails_at_preview_and_apply() {
 
 #[tokio::test]
 async fn delete_waits_for_deleted_selections_to_stop_counting() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     let created = client
         .create(rpc::CreateRequest {
             urn: plan_urn(),
@@ -553,21 +572,19 @@ async fn delete_waits_for_deleted_selections_to_stop_counting() {
         .await
         .unwrap()
         .into_inner();
-    use awsbackup::aws::BackupApi;
-    let selection = aws_sdk_backup::types::BackupSelection::builder()
-        .selection_name("s")
-        .iam_role_arn("arn:aws:iam::123456789012:role/backup")
-        .build()
-        .unwrap();
-    let (sel, _) = fake
-        .create_selection(&created.id, selection, None)
-        .await
-        .unwrap();
-    let later = fake.clone();
+    let sel = create_selection(&aws, &created.id, "s").await;
+    // Another resource's delete removes the selection while the plan's delete waits.
+    let later = aws.sdk.clone();
     let plan_id = created.id.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(800)).await;
-        later.delete_selection(&plan_id, &sel).await.unwrap();
+        later
+            .delete_backup_selection()
+            .backup_plan_id(plan_id)
+            .selection_id(sel)
+            .send()
+            .await
+            .unwrap();
     });
     client
         .delete(rpc::DeleteRequest {
@@ -579,8 +596,12 @@ async fn delete_waits_for_deleted_selections_to_stop_counting() {
         })
         .await
         .unwrap();
-    assert!(fake.plan(&created.id).is_none());
-    assert!(fake.calls().iter().filter(|c| *c == "DeletePlan").count() >= 2);
+    assert!(aws.plan(&created.id).await.is_none());
+    assert!(
+        aws.count("DeleteBackupPlan") >= 2,
+        "refused while the selection stayed: {:?}",
+        aws.calls()
+    );
 }
 
 /// An import reads the plan from its id alone: a continuous rule's own schedule is an input,
@@ -588,8 +609,8 @@ async fn delete_waits_for_deleted_selections_to_stop_counting() {
 /// rules then has no diff.
 #[tokio::test]
 async fn import_keeps_the_schedule_a_continuous_rule_chose() {
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     let own = json!({"ruleName": "pitr-noon", "targetVaultName": "vault-1",
         "enableContinuousBackup": true, "scheduleExpression": "cron(0 12 * * ? *)",
         "lifecycle": {"deleteAfterDays": 14}});
@@ -606,9 +627,9 @@ async fn import_keeps_the_schedule_a_continuous_rule_chose() {
         .await
         .unwrap()
         .into_inner();
-    let stored = fake.plan(&created.id).unwrap();
+    let stored = aws.plan(&created.id).await.unwrap().backup_plan.unwrap();
     assert_eq!(
-        stored.document.rules[1].schedule_expression.as_deref(),
+        stored.rules[1].schedule_expression.as_deref(),
         Some("cron(0 5 ? * * *)"),
         "AWS fills in its default schedule"
     );
@@ -654,9 +675,8 @@ async fn import_keeps_the_schedule_a_continuous_rule_chose() {
 /// wait out the whole delete timeout.
 #[tokio::test]
 async fn delete_fails_fast_with_advice_when_selections_stay() {
-    use awsbackup::aws::BackupApi;
-    let fake = FakeBackup::new();
-    let mut client = serve(fake.clone()).await;
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     let created = client
         .create(rpc::CreateRequest {
             urn: plan_urn(),
@@ -667,15 +687,7 @@ async fn delete_fails_fast_with_advice_when_selections_stay() {
         .await
         .unwrap()
         .into_inner();
-    let selection = aws_sdk_backup::types::BackupSelection::builder()
-        .selection_name("imported-sel")
-        .iam_role_arn("arn:aws:iam::123456789012:role/backup")
-        .build()
-        .unwrap();
-    let (sel, _) = fake
-        .create_selection(&created.id, selection, None)
-        .await
-        .unwrap();
+    let sel = create_selection(&aws, &created.id, "imported-sel").await;
     let started = std::time::Instant::now();
     let err = client
         .delete(rpc::DeleteRequest {
@@ -698,22 +710,15 @@ async fn delete_fails_fast_with_advice_when_selections_stay() {
     );
     assert!(message.contains("pulumi import"), "{message}");
     assert!(message.contains("pulumi up"), "{message}");
-    assert!(fake.plan(&created.id).is_some());
+    assert!(aws.plan(&created.id).await.is_some());
 }
 
 /// A preview looks each target vault up once for the life of the provider, however many plans
 /// and rules target it; the provider's own lock write on that vault makes the next look fresh.
 #[tokio::test]
 async fn previews_look_each_target_vault_up_once() {
-    let fake = FakeBackup::new();
-    fake.add_vault("vault-1", None);
-    let mut client = serve(fake.clone()).await;
-    let describes = |fake: &FakeBackup| {
-        fake.calls()
-            .iter()
-            .filter(|c| *c == "DescribeBackupVault")
-            .count()
-    };
+    let (aws, mut client) = start().await;
+    aws.create_vault(TARGET_VAULT, None).await;
     for i in 0..5 {
         client
             .create(rpc::CreateRequest {
@@ -726,7 +731,7 @@ async fn previews_look_each_target_vault_up_once() {
             .await
             .unwrap();
     }
-    assert_eq!(describes(&fake), 1, "{:?}", fake.calls());
+    assert_eq!(aws.count("DescribeBackupVault"), 1, "{:?}", aws.calls());
 
     // The provider locks the vault (7 to 35 days): the next preview sees the lock.
     client

@@ -1,23 +1,24 @@
 //! Property-based robustness: random and mutated `google.protobuf.Struct` values go into Check,
-//! Diff and Create (preview and real, against the in-process AWS fake) of every resource. None
-//! may panic, and every Check failure names a top-level property the engine can look up.
+//! Diff and Create (preview and real, against the local endpoint) of every resource. None may
+//! panic, and every Check failure names a top-level property the engine can look up.
 //!
 //! `make test` runs a short run; `make fuzz` runs 10^6 cases (`PROPTEST_CASES`).
 
-mod common;
-
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use awsbackup::proto::pulumirpc as rpc;
 use awsbackup::proto::pulumirpc::resource_provider_server::ResourceProvider;
 use awsbackup::provider::Provider;
 use awsbackup::value::UNKNOWN;
-use common::FakeBackup;
+use awsbackup_local_endpoint::LocalEndpoint;
 use proptest::prelude::*;
 use prost_types::value::Kind;
 use prost_types::{ListValue, Struct, Value as PValue};
 use serde_json::{json, Value};
 use tonic::Request;
+
+use crate::common::{provider_config, sdk_client, to_struct, Aws, ACCOUNT, REGION};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/backup";
 
@@ -248,8 +249,21 @@ fn mutated(seed: &Value, mutations: &[Mutation]) -> Struct {
 struct Harness {
     rt: tokio::runtime::Runtime,
     provider: Provider,
+    aws: Aws,
+    /// Exercises so far: every [`RESET_EVERY`] the endpoint is emptied.
+    exercised: AtomicUsize,
     /// Each resource's input property names, from the schema.
     inputs: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Valid inputs create resources for real; a long run empties the endpoint now and then so that
+/// they do not pile up.
+const RESET_EVERY: usize = 500;
+
+/// Empties the endpoint but for the vault the seeds target.
+async fn fresh_aws(aws: &Aws) {
+    aws.endpoint.reset();
+    aws.create_vault("v1", None).await;
 }
 
 fn harness() -> &'static Harness {
@@ -259,10 +273,19 @@ fn harness() -> &'static Harness {
             .enable_all()
             .build()
             .unwrap();
-        let fake = FakeBackup::new();
-        fake.add_vault("v1", None);
-        let provider = Provider::with_api(fake as Arc<dyn awsbackup::aws::BackupApi>);
+        let endpoint = rt.block_on(LocalEndpoint::start()).unwrap();
+        let sdk = sdk_client(&endpoint.url(), ACCOUNT, REGION);
+        let aws = Aws { endpoint, sdk };
+        let provider = Provider::new();
         let schema: Value = rt.block_on(async {
+            provider
+                .configure(Request::new(rpc::ConfigureRequest {
+                    args: to_struct(provider_config(&aws.endpoint)),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap();
+            fresh_aws(&aws).await;
             let s = provider
                 .get_schema(Request::new(rpc::GetSchemaRequest::default()))
                 .await
@@ -286,6 +309,8 @@ fn harness() -> &'static Harness {
         Harness {
             rt,
             provider,
+            aws,
+            exercised: AtomicUsize::new(0),
             inputs,
         }
     })
@@ -297,6 +322,9 @@ fn exercise(token: &str, news: Struct, olds: Struct) {
     let h = harness();
     let urn = format!("urn:pulumi:fuzz::proj::{token}::r");
     h.rt.block_on(async {
+        if h.exercised.fetch_add(1, Ordering::Relaxed) % RESET_EVERY == RESET_EVERY - 1 {
+            fresh_aws(&h.aws).await;
+        }
         let checked = h
             .provider
             .check(Request::new(rpc::CheckRequest {

@@ -1,0 +1,15 @@
+//! The provider's integration tests, in one binary. Every AWS call goes through the real
+//! aws-sdk-backup client to the project's local AWS Backup endpoint, started in-process for each
+//! test (`tests/local-endpoint`); what a test needs AWS to do (fail a call, lag, move its clock)
+//! it asks of the endpoint's `/_local/` controls.
+//!
+//! `make test` runs the fuzz tests with 128 cases; `make fuzz` runs only them, with 10^6.
+
+mod common;
+mod fuzz;
+mod grpc;
+mod launch;
+mod local_endpoint;
+mod plan;
+mod selection;
+mod vault_lock;
