@@ -37,6 +37,29 @@ pub fn is_rule_or_selection_name(name: &str) -> bool {
     charset_ok(name, 1, 50, "-_.")
 }
 
+/// A resource type name, the model's `ResourceType` pattern `^[a-zA-Z0-9\-\_\.]{1,50}$`.
+pub fn resource_type(member: &str, value: &str) -> Result<(), String> {
+    if charset_ok(value, 1, 50, "-_.") {
+        Ok(())
+    } else {
+        Err(format!(
+            "Invalid resource type {value:?} in {member}: it must contain 1 to 50 alphanumeric characters, hyphens, underscores or periods"
+        ))
+    }
+}
+
+/// One of the values of a model enum (case-sensitive).
+pub fn enum_value(member: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Invalid value {value:?} for {member}. Valid values: {}",
+            allowed.join(", ")
+        ))
+    }
+}
+
 /// Plan names: alphanumerics and `-_.`; the API accepts up to 200 characters.
 pub fn plan_name(name: &str) -> ApiResult<()> {
     if charset_ok(name, 1, 200, "-_.") {
@@ -491,6 +514,16 @@ mod tests {
         assert!(lifecycle(lc(None, Some(35)), true).is_ok());
         assert!(lifecycle(lc(None, Some(36)), true).is_err());
         assert!(lifecycle(lc(Some(1), Some(35)), true).is_err());
+    }
+
+    #[test]
+    fn resource_types_and_enum_values() {
+        assert!(resource_type("T", "EBS").is_ok());
+        assert!(resource_type("T", "Storage Gateway").is_err());
+        assert!(resource_type("T", "").is_err());
+        assert!(resource_type("T", &"a".repeat(51)).is_err());
+        assert!(enum_value("Index", "ENABLED", &["ENABLED", "DISABLED"]).is_ok());
+        assert!(enum_value("Index", "enabled", &["ENABLED", "DISABLED"]).is_err());
     }
 
     #[test]

@@ -17,6 +17,9 @@ const DEFAULT_START_WINDOW: i64 = 480;
 const DEFAULT_COMPLETION_WINDOW: i64 = 10_080;
 const MAX_RULES: usize = 10;
 const MAX_COPY_ACTIONS: usize = 5;
+/// The model's `MalwareScanner` and `ScanMode` enums.
+const MALWARE_SCANNERS: &[&str] = &["GUARDDUTY"];
+const SCAN_MODES: &[&str] = &["FULL_SCAN", "INCREMENTAL_SCAN"];
 
 #[derive(Deserialize, Serialize, Clone, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -70,6 +73,33 @@ struct CopyAction {
 
 #[derive(Deserialize, Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
+struct IndexAction {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_types: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+struct ScanAction {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    malware_scanner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan_mode: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+struct ScanSetting {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    malware_scanner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scanner_role_arn: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
 struct Rule {
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_name: Option<String>,
@@ -97,9 +127,9 @@ struct Rule {
     #[serde(skip_serializing_if = "Option::is_none")]
     schedule_expression_timezone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    index_actions: Option<Value>,
+    index_actions: Option<Vec<IndexAction>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    scan_actions: Option<Value>,
+    scan_actions: Option<Vec<ScanAction>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -115,7 +145,7 @@ struct PlanInput {
     backup_plan_name: Option<String>,
     rules: Option<Vec<Rule>>,
     advanced_backup_settings: Option<Vec<AdvancedSetting>>,
-    scan_settings: Option<Value>,
+    scan_settings: Option<Vec<ScanSetting>>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +243,33 @@ fn validate_rule(rs: &RegionState, rule: &Rule, name: &str) -> ApiResult<()> {
             .map(|l| serde_json::to_value(l).unwrap_or_default());
         check_lifecycle_value(lc.as_ref(), false).map_err(err)?;
     }
+    for action in rule.index_actions.iter().flatten() {
+        for t in action.resource_types.iter().flatten() {
+            validate::resource_type("IndexActions.ResourceTypes", t).map_err(err)?;
+        }
+    }
+    for action in rule.scan_actions.iter().flatten() {
+        if let Some(s) = &action.malware_scanner {
+            validate::enum_value("ScanActions.MalwareScanner", s, MALWARE_SCANNERS).map_err(err)?;
+        }
+        if let Some(m) = &action.scan_mode {
+            validate::enum_value("ScanActions.ScanMode", m, SCAN_MODES).map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_scan_settings(settings: &[ScanSetting]) -> ApiResult<()> {
+    for s in settings {
+        if let Some(scanner) = &s.malware_scanner {
+            validate::enum_value("ScanSettings.MalwareScanner", scanner, MALWARE_SCANNERS)
+                .map_err(ApiError::invalid_param)?;
+        }
+        for t in s.resource_types.iter().flatten() {
+            validate::resource_type("ScanSettings.ResourceTypes", t)
+                .map_err(ApiError::invalid_param)?;
+        }
+    }
     Ok(())
 }
 
@@ -294,11 +351,16 @@ fn validate_plan(rs: &RegionState, plan: Option<PlanInput>) -> ApiResult<Validat
             )
         }
     };
+    if let Some(settings) = &plan.scan_settings {
+        validate_scan_settings(settings)?;
+    }
     Ok(Validated {
         name,
         rules,
         advanced,
-        scan_settings: plan.scan_settings,
+        scan_settings: plan
+            .scan_settings
+            .map(|s| serde_json::to_value(s).unwrap_or_default()),
     })
 }
 

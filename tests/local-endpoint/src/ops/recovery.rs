@@ -24,6 +24,7 @@ struct StartInput {
     lifecycle: Option<Value>,
     recovery_point_tags: Option<Tags>,
     backup_options: Option<BTreeMap<String, String>>,
+    index: Option<String>,
 }
 
 /// AWS Backup's resource type names, from the protected resource's ARN.
@@ -78,6 +79,10 @@ pub fn start_backup_job(rs: &mut RegionState, req: &Request) -> ApiResult<Output
                 "Invalid backup option {k}={v}"
             )));
         }
+    }
+    if let Some(index) = &input.index {
+        validate::enum_value("Index", index, &["ENABLED", "DISABLED"])
+            .map_err(ApiError::invalid_param)?;
     }
     if let Some(token) = &input.idempotency_token {
         if let Some(previous) = rs.jobs_by_token.get(token) {

@@ -8,6 +8,7 @@ mod common;
 mod binary;
 mod control;
 mod lock;
+mod model;
 mod plans;
 mod protocol;
 mod recovery_points;
