@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{Plan as AwsPlan, Tags};
+use crate::aws::{DeleteIfPresent, Plan as AwsPlan, Tags};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -915,7 +915,7 @@ impl Resource for Plan {
             )
             .await
             .map_err(|e| {
-                if e.is("AlreadyExistsException") {
+                if e.is_already_exists() {
                     OpError::Failed(format!(
                         "a backup plan named '{name}' (or with the same document) already exists; adopt it with \
                          `pulumi import {} <resource name> <plan id>` or choose another name",
@@ -1023,9 +1023,8 @@ impl Resource for Plan {
             Duration::from_millis(500),
             Duration::from_secs(5),
             || async {
-                let refusal = match ctx.api.delete_plan(id).await {
-                    Ok(()) => return Ok(Poll::Done(())),
-                    Err(e) if e.is_not_found() => return Ok(Poll::Done(())),
+                let refusal = match ctx.api.delete_plan_if_present(id).await {
+                    Ok(_) => return Ok(Poll::Done(())),
                     Err(e) if e.is_plan_has_selections() => e,
                     Err(e) => return Err(OpError::from(e)),
                 };

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::Selection as AwsSelection;
+use crate::aws::{DeleteIfPresent, Selection as AwsSelection};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::retry::{self, Poll, WaitError};
@@ -670,6 +670,7 @@ impl Resource for Selection {
         .await;
         let (selection_id, creation_date) = match created {
             Ok(created) => created,
+            // The plan never existed, or it has been deleted.
             Err(WaitError::Failed(e)) if e.is_not_found() || e.is_plan_gone() => {
                 return Err(OpError::Failed(format!(
                     "backup plan '{plan_id}' does not exist; create it first (an awsbackup:index:Plan) \
@@ -710,11 +711,8 @@ impl Resource for Selection {
         old: Option<SelectionArgs>,
     ) -> Result<Option<ReadResult<SelectionArgs, SelectionState>>, OpError> {
         let (plan_id, selection_id) = parse_id(id).ok_or_else(|| id_error(id))?;
-        let live = match ctx.api.get_selection(plan_id, selection_id).await {
-            Ok(Some(live)) => live,
-            Ok(None) => return Ok(None),
-            Err(e) if e.is_not_found() || e.is_plan_gone() => return Ok(None),
-            Err(e) => return Err(e.into()),
+        let Some(live) = ctx.api.get_selection(plan_id, selection_id).await? else {
+            return Ok(None);
         };
         let inputs = inputs_from(plan_id, &live, &old.unwrap_or_default());
         let state = SelectionState {
@@ -746,14 +744,13 @@ impl Resource for Selection {
                 _ => return Err(id_error(id)),
             },
         };
-        match ctx.api.delete_selection(plan_id, selection_id).await {
-            Ok(()) => {
-                tracing::debug!(plan = %plan_id, selection = %selection_id, "deleted backup selection");
-                Ok(())
-            }
-            // Already deleted, or its plan is gone (and the selection with it).
-            Err(e) if e.is_not_found() || e.is_plan_gone() => Ok(()),
-            Err(e) => Err(e.into()),
+        if ctx
+            .api
+            .delete_selection_if_present(plan_id, selection_id)
+            .await?
+        {
+            tracing::debug!(plan = %plan_id, selection = %selection_id, "deleted backup selection");
         }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{Vault as AwsVault, VaultLockConfig};
+use crate::aws::{DeleteIfPresent, Vault as AwsVault, VaultLockConfig};
 use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::vault::VAULT_NAME;
 use crate::time;
@@ -283,7 +283,7 @@ impl Resource for VaultLock {
             .put_vault_lock(id, &config(&news))
             .await
             .map_err(|e| {
-                if e.is("InvalidRequestException") {
+                if e.is_lock_immutable() {
                     OpError::Failed(
                         immutable_message(id, old.lock_date.as_deref().unwrap_or("its lock date"))
                             + &format!(" ({})", e.message),
@@ -302,10 +302,9 @@ impl Resource for VaultLock {
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
         ctx.vaults.forget(id);
-        match ctx.api.delete_vault_lock(id).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() || e.is("AccessDeniedException") => Ok(()),
-            Err(e) if e.is("InvalidRequestException") => Err(OpError::Failed(format!(
+        match ctx.api.delete_vault_lock_if_present(id).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_lock_immutable() => Err(OpError::Failed(format!(
                 "{} ({}). Remove the resource from the stack with `pulumi state delete` to stop managing it",
                 immutable_message(id, state.lock_date.as_deref().unwrap_or("its lock date")),
                 e.message
