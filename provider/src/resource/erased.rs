@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 
 use super::codec::{decode, encode, internal_keys, schema_of, without_internal};
 use super::diff::{diff_values, DiffOutcome};
-use super::{CheckContext, Context, Failure, OpError, Resource, AUTONAMED_KEY};
+use super::{CheckContext, Context, Failure, OpError, Resource};
 use crate::config::ProviderConfig;
-use crate::naming::{self, Autonaming};
+use crate::naming::{self, Autonaming, AUTONAMED_KEY};
 use crate::value::{Marks, Path, UNKNOWN};
 
 /// Everything the protocol glue needs from a resource, on JSON values.
@@ -228,6 +228,13 @@ impl<R: Resource> DynResource for Erased<R> {
             }
         };
         let mut ctx = CheckContext::new(req.urn, req.config, req.olds, req.marks);
+        if let Some(rule) = &R::NAME {
+            if let Some(Value::String(name)) = news.get(rule.field) {
+                if let Err(reason) = rule.check(name) {
+                    ctx.fail(rule.field, reason);
+                }
+            }
+        }
         self.resource.check(&mut ctx, &mut args);
         let (more, warnings) = ctx.into_parts();
         failures.extend(more);
@@ -382,4 +389,109 @@ fn invalid_state(f: Failure) -> OpError {
         "invalid state in the stack: {}: {}",
         f.property, f.reason
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::NameRule;
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use crate::resource::ReadResult;
+
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    struct Args {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        size: Option<i64>,
+    }
+
+    /// A resource whose own check only looks at `size`: whatever it reports about the name came
+    /// from the adapter.
+    struct Named;
+
+    #[async_trait]
+    impl Resource for Named {
+        type Args = Args;
+        type State = Args;
+        const TOKEN: &'static str = "test:index:Named";
+        const NAME: Option<NameRule> = Some(NameRule {
+            field: "name",
+            what: "a test name",
+            min_len: 2,
+            max_len: 10,
+            allowed: |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+            allowed_text: "lowercase letters, digits and hyphens",
+        });
+
+        fn check(&self, ctx: &mut CheckContext, args: &mut Args) {
+            if args.size.is_some_and(|s| s < 0) {
+                ctx.fail("size", "must not be negative");
+            }
+        }
+
+        async fn create(&self, _: &Context, _: Args) -> Result<(String, Args), OpError> {
+            unreachable!()
+        }
+        async fn read(
+            &self,
+            _: &Context,
+            _: &str,
+            _: Option<Args>,
+        ) -> Result<Option<ReadResult<Args, Args>>, OpError> {
+            unreachable!()
+        }
+        async fn update(&self, _: &Context, _: &str, _: Args, _: Args) -> Result<Args, OpError> {
+            unreachable!()
+        }
+        async fn delete(&self, _: &Context, _: &str, _: Args) -> Result<(), OpError> {
+            unreachable!()
+        }
+    }
+
+    fn check(news: Value) -> CheckResult {
+        let config = ProviderConfig::default();
+        let (olds, marks) = (json!({}), Marks::default());
+        Erased::new(Named).check(CheckInput {
+            urn: "urn:pulumi:dev::proj::test:index:Named::thing",
+            name: "thing",
+            config: &config,
+            olds: &olds,
+            news,
+            marks: &marks,
+            autonaming: None,
+        })
+    }
+
+    #[test]
+    fn the_adapter_checks_the_name_against_the_resources_rule_before_its_own_check() {
+        let out = check(json!({"name": "Bad.Name", "size": -1}));
+        let failures: Vec<(&str, &str)> = out
+            .failures
+            .iter()
+            .map(|f| (f.property.as_str(), f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            failures,
+            vec![
+                (
+                    "name",
+                    "a test name may contain only lowercase letters, digits and hyphens; 'Bad.Name' contains 'B'"
+                ),
+                ("size", "must not be negative"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_valid_or_generated_name_passes_and_is_marked_autonamed_when_generated() {
+        assert!(check(json!({"name": "fine"})).failures.is_empty());
+        let out = check(json!({}));
+        assert!(out.failures.is_empty(), "{:?}", out.failures);
+        assert_eq!(out.inputs[AUTONAMED_KEY], json!(true));
+        assert!(out.inputs["name"].as_str().unwrap().starts_with("th-"));
+    }
 }

@@ -3,8 +3,8 @@
 //! A resource implements [`Resource`] for its own Args/State types, declaring its token, its
 //! name rule and which inputs replace it; the generic layer does the rest:
 //! - [`erased`]: [`Erased`] adapts a [`Resource`] to the JSON property maps the protocol glue
-//!   deals in ([`DynResource`]): unknown properties, autonaming, required inputs and decoding are
-//!   handled there, before [`Resource::check`];
+//!   deals in ([`DynResource`]): unknown properties, the name (autonaming and [`Resource::NAME`]'s
+//!   rule), required inputs and decoding are checked there, before [`Resource::check`];
 //! - [`diff`]: the generic property diff;
 //! - [`context`]: what Check and the operations can use;
 //! - [`codec`]: typed values to and from JSON.
@@ -27,9 +27,6 @@ pub use codec::{decode, encode, schema_of};
 pub use context::{CheckContext, Context, Failure, VaultLookups};
 pub use diff::{diff_values, DiffKind, DiffOutcome};
 pub use erased::{CheckInput, CheckResult, DynResource, Erased};
-
-/// Marks inputs whose `name` the provider generated, so a replacement may pick a new one.
-pub const AUTONAMED_KEY: &str = "__autonamed";
 
 /// How a resource operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +79,8 @@ pub trait Resource: Send + Sync + 'static {
     const REQUIRED_INPUTS: &'static [&'static str] = &[];
     /// Inputs whose change replaces the resource.
     const REPLACE_ON_CHANGES: &'static [&'static str] = &[];
-    /// The physical-name input and its rule, when the resource is autonamed.
+    /// The physical-name input and its rule, when the resource is autonamed. The adapter checks
+    /// the name against the rule before [`Resource::check`] runs.
     const NAME: Option<NameRule> = None;
     /// Outputs that an in-place update changes (unknown in an update preview).
     const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &[];

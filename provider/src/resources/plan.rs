@@ -171,6 +171,7 @@ pub struct PlanState {
 
 pub const PLAN_NAME: NameRule = NameRule {
     field: "name",
+    what: "a backup plan name",
     min_len: 1,
     max_len: 50,
     allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
@@ -179,6 +180,7 @@ pub const PLAN_NAME: NameRule = NameRule {
 
 const RULE_NAME: NameRule = NameRule {
     field: "ruleName",
+    what: "a rule name",
     ..PLAN_NAME
 };
 
@@ -307,8 +309,8 @@ fn check_recovery_point_tags(ctx: &mut CheckContext, path: &Path, tags: &Tags) {
 fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
     match &rule.rule_name {
         Some(name) => {
-            if let Err(e) = RULE_NAME.validate(name) {
-                ctx.fail(path.key("ruleName"), format!("a rule name {e}"));
+            if let Err(reason) = RULE_NAME.check(name) {
+                ctx.fail(path.key("ruleName"), reason);
             }
         }
         None if !ctx.is_unknown(&path.key("ruleName").to_string()) => {
@@ -318,11 +320,8 @@ fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
     }
     match &rule.target_vault_name {
         Some(vault) => {
-            if let Err(e) = VAULT_NAME.validate(vault) {
-                ctx.fail(
-                    path.key("targetVaultName"),
-                    format!("a backup vault name {e}"),
-                );
+            if let Err(reason) = VAULT_NAME.check(vault) {
+                ctx.fail(path.key("targetVaultName"), reason);
             }
         }
         None if !ctx.is_unknown(&path.key("targetVaultName").to_string()) => {
@@ -789,11 +788,6 @@ impl Resource for Plan {
     const PREFLIGHT: bool = true;
 
     fn check(&self, ctx: &mut CheckContext, args: &mut PlanArgs) {
-        if let Some(name) = &args.name {
-            if let Err(e) = PLAN_NAME.validate(name) {
-                ctx.fail("name", format!("a backup plan name {e}"));
-            }
-        }
         if let Some(rules) = &args.rules {
             if rules.is_empty() || rules.len() > MAX_RULES {
                 ctx.fail(

@@ -127,6 +127,7 @@ pub struct SelectionState {
 
 pub const SELECTION_NAME: NameRule = NameRule {
     field: "name",
+    what: "a backup selection name",
     min_len: 1,
     max_len: 50,
     allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
@@ -541,11 +542,6 @@ impl Resource for Selection {
     const NAME: Option<NameRule> = Some(SELECTION_NAME);
 
     fn check(&self, ctx: &mut CheckContext, args: &mut SelectionArgs) {
-        if let Some(name) = &args.name {
-            if let Err(rule) = SELECTION_NAME.validate(name) {
-                ctx.fail("name", format!("a backup selection name {rule}"));
-            }
-        }
         if let Some(plan) = &args.plan_id {
             if plan.is_empty() || plan.contains('|') {
                 ctx.fail(

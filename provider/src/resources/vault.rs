@@ -60,6 +60,7 @@ pub struct VaultState {
 
 pub const VAULT_NAME: NameRule = NameRule {
     field: "name",
+    what: "a backup vault name",
     min_len: 2,
     max_len: 50,
     allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
@@ -106,11 +107,6 @@ impl Resource for Vault {
     const NAME: Option<NameRule> = Some(VAULT_NAME);
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultArgs) {
-        if let Some(name) = &args.name {
-            if let Err(rule) = VAULT_NAME.validate(name) {
-                ctx.fail("name", format!("a backup vault name {rule}"));
-            }
-        }
         if let Some(arn) = &args.encryption_key_arn {
             if !kms_key_arn().is_match(arn) {
                 let hint = if arn.contains(":alias/") || arn.starts_with("alias/") {

@@ -119,8 +119,8 @@ impl Resource for VaultLock {
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultLockArgs) {
         if let Some(name) = &args.backup_vault_name {
-            if let Err(rule) = VAULT_NAME.validate(name) {
-                ctx.fail("backupVaultName", format!("a backup vault name {rule}"));
+            if let Err(reason) = VAULT_NAME.check(name) {
+                ctx.fail("backupVaultName", reason);
             }
         }
         for (field, value) in [
