@@ -1,6 +1,6 @@
 //! `awsbackup:index:Plan`: a backup plan, its rules and advanced settings.
 //!
-//! [`types`] holds the inputs and outputs, [`checks`] their validation rules, [`aws`] the
+//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `aws.rs` the
 //! conversion to and from AWS's plan document; this file is the resource's life cycle.
 
 mod aws;

@@ -3,7 +3,7 @@
 //! AWS has no update for selections, so every input replaces the selection when it changes. The
 //! id is `<planId>|<selectionId>`, which is also the import id.
 //!
-//! [`types`] holds the inputs and outputs, [`checks`] their validation rules, [`aws`] the
+//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `aws.rs` the
 //! conversion to and from AWS's selection; this file is the resource's life cycle.
 
 mod aws;
