@@ -58,6 +58,7 @@ pub(super) fn without_internal(v: &Value) -> Value {
     }
 }
 
+/// The engine-internal keys (`__*`) of a property map, which a read hands back unchanged.
 pub(super) fn internal_keys(v: &Value) -> Map<String, Value> {
     v.as_object()
         .map(|m| {
@@ -67,4 +68,53 @@ pub(super) fn internal_keys(v: &Value) -> Map<String, Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Args {
+        tags: Option<BTreeMap<String, i64>>,
+        rules: Option<Vec<Rule>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    #[serde(rename_all = "camelCase")]
+    struct Rule {
+        delete_after_days: Option<i64>,
+    }
+
+    #[test]
+    fn a_decoding_failure_names_the_property_in_the_engines_path_syntax() {
+        let f = decode::<Args>(json!({"rules": [{}, {"deleteAfterDays": "ten"}]})).unwrap_err();
+        assert_eq!(f.property, "rules[1].deleteAfterDays");
+        assert!(
+            f.reason.starts_with("invalid type: string \"ten\""),
+            "{}",
+            f.reason
+        );
+        assert!(!f.reason.contains(" at line "), "{}", f.reason);
+        // A key with a dot stays one key.
+        let f = decode::<Args>(json!({"tags": {"a.b": "x"}})).unwrap_err();
+        assert_eq!(f.property, "tags[\"a.b\"]");
+    }
+
+    #[test]
+    fn internal_keys_are_split_from_the_properties() {
+        let v = json!({"name": "n", "__autonamed": true});
+        assert_eq!(without_internal(&v), json!({"name": "n"}));
+        assert_eq!(
+            Value::Object(internal_keys(&v)),
+            json!({"__autonamed": true})
+        );
+        // A whole map sent as one secret has no properties.
+        assert_eq!(without_internal(&json!("secret")), json!({}));
+    }
 }

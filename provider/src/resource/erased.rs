@@ -228,6 +228,7 @@ impl<R: Resource> DynResource for Erased<R> {
             }
         };
         let mut ctx = CheckContext::new(req.urn, req.config, req.olds, req.marks);
+        // The name, whoever chose it, follows the resource's rule.
         if let Some(rule) = &R::NAME {
             if let Some(Value::String(name)) = news.get(rule.field) {
                 if let Err(reason) = rule.check(name) {
