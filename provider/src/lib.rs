@@ -1,4 +1,15 @@
 //! `pulumi-resource-awsbackup`: a Pulumi resource provider for AWS Backup.
+//!
+//! The layers, each using only the ones below it:
+//! - [`server`]: gRPC on a local port;
+//! - [`provider`]: the protocol glue, the same for every resource (secrets, unknowns, timeouts,
+//!   Cancel);
+//! - [`resource`]: the typed [`Resource`](resource::Resource) model and the adapter that runs
+//!   the checks, naming and diff every resource shares;
+//! - [`resources`]: the resource types themselves;
+//! - [`aws`]: AWS Backup behind the [`BackupApi`](aws::BackupApi) trait, and AWS's errors;
+//! - [`value`], [`naming`], [`retry`], [`time`]: property values, physical names, retries and
+//!   waits, dates.
 
 pub mod aws;
 pub mod config;

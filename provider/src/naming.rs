@@ -7,12 +7,16 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::resource::AUTONAMED_KEY;
 use crate::value::Marks;
+
+/// Marks inputs whose `name` the provider generated, so a replacement may pick a new one.
+pub const AUTONAMED_KEY: &str = "__autonamed";
 
 /// The rule a physical name must follow.
 pub struct NameRule {
     pub field: &'static str,
+    /// What the name names, leading its error messages: `a backup vault name`.
+    pub what: &'static str,
     pub min_len: usize,
     pub max_len: usize,
     pub allowed: fn(char) -> bool,
@@ -37,6 +41,13 @@ impl NameRule {
             ));
         }
         Ok(())
+    }
+
+    /// [`NameRule::validate`], with the message saying what the name is for:
+    /// `a backup vault name must be 2 to 50 characters long, ...`.
+    pub fn check(&self, name: &str) -> Result<(), String> {
+        self.validate(name)
+            .map_err(|e| format!("{} {e}", self.what))
     }
 }
 
@@ -166,6 +177,7 @@ mod tests {
 
     const RULE: NameRule = NameRule {
         field: "name",
+        what: "a test name",
         min_len: 2,
         max_len: 50,
         allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',

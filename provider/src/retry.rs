@@ -418,14 +418,11 @@ pub fn shared_limiter(key: &str) -> Arc<RateLimiter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::code;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn throttled() -> AwsError {
-        AwsError::new(
-            "DescribeBackupVault",
-            "ThrottlingException",
-            "Rate exceeded",
-        )
+        AwsError::new("DescribeBackupVault", code::THROTTLING, "Rate exceeded")
     }
 
     fn scope_for(d: Duration) -> Scope {
@@ -467,8 +464,12 @@ mod tests {
         let out = call(&Policy::default(), None, || async {
             match attempts.fetch_add(1, Ordering::SeqCst) {
                 0 => Err(throttled()),
-                1 => Err(AwsError::new("X", "ServiceUnavailableException", "down")),
-                2 => Err(AwsError::new("X", "DispatchFailure", "connection reset")),
+                1 => Err(AwsError::new("X", code::SERVICE_UNAVAILABLE, "down")),
+                2 => Err(AwsError::new(
+                    "X",
+                    code::DISPATCH_FAILURE,
+                    "connection reset",
+                )),
                 _ => Ok(7),
             }
         })
@@ -480,12 +481,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn other_errors_fail_at_once_with_awss_message() {
         for code in [
-            "InvalidParameterValueException",
-            "AccessDeniedException",
-            "ResourceNotFoundException",
-            "AlreadyExistsException",
-            "LimitExceededException",
-            "ClientError",
+            code::INVALID_PARAMETER_VALUE,
+            code::ACCESS_DENIED,
+            code::RESOURCE_NOT_FOUND,
+            code::ALREADY_EXISTS,
+            code::LIMIT_EXCEEDED,
+            code::CLIENT_ERROR,
         ] {
             let attempts = AtomicU32::new(0);
             let started = Instant::now();
@@ -652,11 +653,7 @@ mod tests {
                 Some(&limiter),
                 || async {
                     Err::<(), _>(if i % 4 == 0 {
-                        AwsError::new(
-                            "DescribeBackupVault",
-                            "AccessDeniedException",
-                            "no such vault",
-                        )
+                        AwsError::new("DescribeBackupVault", code::ACCESS_DENIED, "no such vault")
                     } else {
                         throttled()
                     })

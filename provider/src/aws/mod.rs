@@ -1,102 +1,22 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`]; [`sdk::SdkBackup`] is the
 //! real implementation, and tests may supply their own.
+//!
+//! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
+//! reads an error as "does not exist": reads answer `None`, and [`DeleteIfPresent`] gives the
+//! deletes that succeed when nothing is left.
 
+pub mod errors;
+pub mod gone;
 pub mod sdk;
+
+pub use errors::{code, AwsError};
+pub use gone::DeleteIfPresent;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
 pub type Tags = BTreeMap<String, String>;
-
-/// An error answered by AWS (or the transport), reduced to what the provider needs.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{operation}: {code}: {message}")]
-pub struct AwsError {
-    pub operation: &'static str,
-    /// The exception name, e.g. `ResourceNotFoundException`; `DispatchFailure` etc. for transport errors.
-    pub code: String,
-    pub message: String,
-    /// The HTTP status of the answer, when there was one.
-    pub status: Option<u16>,
-}
-
-/// Codes AWS answers when a caller exceeds its request rate.
-const THROTTLING_CODES: &[&str] = &[
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "SlowDown",
-];
-
-/// Codes of failures that a later attempt may not meet: AWS-side faults and the transport's.
-/// (`LimitExceededException` is a quota, not a rate: it is not here.)
-const TRANSIENT_CODES: &[&str] = &[
-    "ServiceUnavailableException",
-    "ServiceUnavailable",
-    "InternalServerError",
-    "InternalServerException",
-    "InternalFailure",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "DispatchFailure",
-    "TimeoutError",
-    "ResponseError",
-];
-
-impl AwsError {
-    pub fn new(operation: &'static str, code: &str, message: impl Into<String>) -> Self {
-        AwsError {
-            operation,
-            code: code.to_string(),
-            message: message.into(),
-            status: None,
-        }
-    }
-
-    pub fn is(&self, code: &str) -> bool {
-        self.code == code
-    }
-
-    pub fn is_not_found(&self) -> bool {
-        self.is("ResourceNotFoundException")
-    }
-
-    /// AWS's answer about a selection whose plan has been deleted.
-    pub fn is_plan_gone(&self) -> bool {
-        self.is("InvalidParameterValueException")
-            && self.message.contains("Cannot find Backup plan")
-    }
-
-    /// AWS's answer while a new IAM role has not propagated yet.
-    pub fn is_iam_not_ready(&self) -> bool {
-        let message = self.message.to_ascii_lowercase();
-        self.is("InvalidParameterValueException")
-            && (message.contains("cannot be assumed")
-                || message.contains("is not authorized to call"))
-    }
-
-    /// AWS's refusal to delete a plan that still has selections.
-    pub fn is_plan_has_selections(&self) -> bool {
-        self.is("InvalidRequestException") && self.message.to_lowercase().contains("selection")
-    }
-
-    /// AWS refused the call for its rate: retry later, and slower.
-    pub fn is_throttling(&self) -> bool {
-        THROTTLING_CODES.contains(&self.code.as_str()) || self.status == Some(429)
-    }
-
-    /// The call may succeed if made again: throttling, a 5xx, a dropped connection or a timeout.
-    /// Everything else (validation, access, not found, conflicts) fails the same way again.
-    pub fn is_retryable(&self) -> bool {
-        self.is_throttling()
-            || TRANSIENT_CODES.contains(&self.code.as_str())
-            || self.status.is_some_and(|s| s >= 500)
-    }
-}
 
 /// A backup vault as DescribeBackupVault reports it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -169,7 +89,8 @@ pub struct Selection {
     pub creation_date: Option<String>,
 }
 
-/// The AWS Backup operations the provider uses.
+/// The AWS Backup operations the provider uses. Reads answer `None` for what does not exist;
+/// deletes answer AWS's error, which resources meet only through [`DeleteIfPresent`].
 #[async_trait]
 pub trait BackupApi: Send + Sync {
     /// AWS's current time, as far as the client can tell (the local clock until a response

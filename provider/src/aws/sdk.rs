@@ -17,8 +17,8 @@ use aws_smithy_types::DateTime;
 use aws_sdk_backup::types::{BackupPlanInput, BackupSelection};
 
 use super::{
-    AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault, VaultCreated,
-    VaultLockConfig,
+    code, AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault,
+    VaultCreated, VaultLockConfig,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -110,10 +110,10 @@ where
     };
     let (code, message) = match &err {
         SdkError::ServiceError(e) => (
-            e.err().code().unwrap_or("Unknown").to_string(),
+            e.err().code().unwrap_or(code::UNKNOWN).to_string(),
             e.err().message().unwrap_or_default().to_string(),
         ),
-        SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
+        SdkError::TimeoutError(_) => (code::TIMEOUT.into(), "the request timed out".into()),
         // A lost or refused connection may work next time; no credentials or a bad endpoint
         // will not.
         SdkError::DispatchFailure(e)
@@ -128,11 +128,11 @@ where
                     )
                 ) =>
         {
-            ("DispatchFailure".into(), format!("{e:?}"))
+            (code::DISPATCH_FAILURE.into(), format!("{e:?}"))
         }
-        SdkError::DispatchFailure(e) => ("ClientError".into(), format!("{e:?}")),
-        SdkError::ResponseError(e) => ("ResponseError".into(), format!("{e:?}")),
-        other => ("Unknown".into(), other.to_string()),
+        SdkError::DispatchFailure(e) => (code::CLIENT_ERROR.into(), format!("{e:?}")),
+        SdkError::ResponseError(e) => (code::RESPONSE_ERROR.into(), format!("{e:?}")),
+        other => (code::UNKNOWN.into(), other.to_string()),
     };
     let message = if message.is_empty() {
         aws_sdk_backup::error::DisplayErrorContext(&err).to_string()
@@ -190,8 +190,7 @@ impl BackupApi for SdkBackup {
             .await
         {
             Ok(out) => out,
-            // AWS answers AccessDenied for a vault that does not exist.
-            Err(err) if err.is_not_found() || err.is("AccessDeniedException") => return Ok(None),
+            Err(err) if err.is_vault_gone() => return Ok(None),
             Err(err) => return Err(err),
         };
         Ok(Some(Vault {
@@ -359,8 +358,7 @@ impl BackupApi for SdkBackup {
             .await
         {
             Ok(out) => out,
-            // After its plan is deleted AWS answers InvalidParameterValue "Cannot find Backup plan".
-            Err(err) if err.is_not_found() || err.is_plan_gone() => return Ok(None),
+            Err(err) if err.is_selection_gone() => return Ok(None),
             Err(err) => return Err(err),
         };
         let Some(selection) = out.backup_selection else {

@@ -1,4 +1,22 @@
-//! The resource types of the package. Adding one: a file here and a line in [`all`].
+//! The resource types of the package, one module each.
+//!
+//! Adding a resource `Foo`:
+//! 1. A module `foo.rs`, or a folder `foo/` laid out like [`plan`] and [`selection`]: `types.rs`
+//!    with `FooArgs`/`FooState` (their doc comments become the schema's and the SDKs' docs),
+//!    `checks.rs` with the validation rules, `aws.rs` with the conversion to and from AWS's types,
+//!    `mod.rs` with `impl Resource for Foo`.
+//! 2. [`Resource`](crate::resource::Resource) asks for the type token, the required and
+//!    replace-on-change inputs and, for a resource with a physical name, its
+//!    [`NameRule`](crate::naming::NameRule): the adapter autonames the resource and checks the
+//!    name, so `check` holds only the resource's other rules. Create, read, update and delete
+//!    call AWS through `ctx.api`.
+//! 3. AWS calls go through [`BackupApi`](crate::aws::BackupApi) (a new operation goes there and
+//!    in `aws::sdk`). Errors are told apart by their predicates ([`crate::aws::errors`]), never
+//!    by code or message; reads answer `None` for what is gone, and
+//!    [`DeleteIfPresent`](crate::aws::DeleteIfPresent) deletes without failing on it.
+//! 4. A line in [`all`], then `make schema` and `make sdks`.
+//!
+//! [`tags`] has what taggable resources share: `defaultTags`, AWS's tag limits, tag changes.
 
 pub mod plan;
 pub mod selection;

@@ -88,3 +88,58 @@ pub fn managed(tags: Tags) -> Tags {
         .filter(|(k, _)| !k.starts_with("aws:"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProviderConfig;
+    use crate::value::Marks;
+    use serde_json::json;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The tags after `check`, and the failing properties.
+    fn run(defaults: Option<Tags>, given: Option<Tags>) -> (Option<Tags>, Vec<String>) {
+        let config = ProviderConfig {
+            default_tags: defaults,
+            ..ProviderConfig::default()
+        };
+        let (olds, marks) = (json!({}), Marks::default());
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks);
+        let mut given = given;
+        check(&mut ctx, &mut given);
+        let (failures, _) = ctx.into_parts();
+        (given, failures.into_iter().map(|f| f.property).collect())
+    }
+
+    #[test]
+    fn default_tags_go_under_the_resources_own() {
+        let defaults = tags(&[("team", "platform"), ("env", "dev")]);
+        let (merged, failures) = run(Some(defaults.clone()), Some(tags(&[("env", "prod")])));
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(merged, Some(tags(&[("team", "platform"), ("env", "prod")])));
+        // Without tags of its own a resource gets the defaults; without defaults, nothing changes.
+        assert_eq!(run(Some(defaults.clone()), None).0, Some(defaults));
+        assert_eq!(run(None, None).0, None);
+    }
+
+    #[test]
+    fn aws_tag_limits_are_checked() {
+        let reserved = tags(&[("aws:owner", "x"), ("ok", &"v".repeat(257))]);
+        let (_, failures) = run(None, Some(reserved));
+        assert_eq!(failures, ["tags[\"aws:owner\"]", "tags.ok"]);
+        let many: Tags = (0..51).map(|i| (format!("k{i}"), String::new())).collect();
+        assert_eq!(run(None, Some(many)).1, ["tags"]);
+    }
+
+    #[test]
+    fn awss_own_tags_are_not_managed() {
+        let live = tags(&[("aws:cloudformation:stack-name", "s"), ("env", "dev")]);
+        assert_eq!(managed(live), tags(&[("env", "dev")]));
+    }
+}

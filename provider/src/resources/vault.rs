@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault};
+use crate::aws::{BackupApi, CreateVault, DeleteIfPresent, Tags, Vault as AwsVault};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -60,6 +60,7 @@ pub struct VaultState {
 
 pub const VAULT_NAME: NameRule = NameRule {
     field: "name",
+    what: "a backup vault name",
     min_len: 2,
     max_len: 50,
     allowed: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
@@ -106,11 +107,6 @@ impl Resource for Vault {
     const NAME: Option<NameRule> = Some(VAULT_NAME);
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultArgs) {
-        if let Some(name) = &args.name {
-            if let Err(rule) = VAULT_NAME.validate(name) {
-                ctx.fail("name", format!("a backup vault name {rule}"));
-            }
-        }
         if let Some(arn) = &args.encryption_key_arn {
             if !kms_key_arn().is_match(arn) {
                 let hint = if arn.contains(":alias/") || arn.starts_with("alias/") {
@@ -174,7 +170,7 @@ impl Resource for Vault {
             .await;
         let created = match created {
             Ok(created) => created,
-            Err(e) if e.is("AlreadyExistsException") => {
+            Err(e) if e.is_already_exists() => {
                 // This resource's own create whose answer was lost (an interrupted update) left
                 // the vault behind: adopt it rather than fail or duplicate it.
                 let existing = ctx.api.describe_vault(&name).await?;
@@ -282,16 +278,11 @@ impl Resource for Vault {
         ctx.vaults.forget(id);
         let budget = ctx.wait_budget(EMPTY_WAIT);
         let deleted = retry::wait(budget, Duration::from_millis(250), Duration::from_secs(5), || async {
-            let err = match ctx.api.delete_vault(id).await {
-                Ok(()) => return Ok(Poll::Done(())),
-                Err(e) if e.is_not_found() || e.is("AccessDeniedException") => {
-                    return Ok(Poll::Done(()))
-                }
-                Err(e) => e,
+            let err = match ctx.api.delete_vault_if_present(id).await {
+                Ok(_) => return Ok(Poll::Done(())),
+                Err(e) if e.is_vault_not_empty() => e,
+                Err(e) => return Err(OpError::from(e)),
             };
-            if !err.is("InvalidRequestException") {
-                return Err(OpError::from(err));
-            }
             if !force {
                 return Err(OpError::Failed(format!(
                     "backup vault '{id}' cannot be deleted: {}. Set `forceDestroy: true` to delete its \
@@ -321,10 +312,8 @@ async fn delete_recovery_points(api: &dyn BackupApi, vault: &str) -> Result<(), 
     let points = api.list_recovery_points(vault).await?;
     let mut errors = Vec::new();
     for arn in &points {
-        match api.delete_recovery_point(vault, arn).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => errors.push(format!("{arn}: {}", e.message)),
+        if let Err(e) = api.delete_recovery_point_if_present(vault, arn).await {
+            errors.push(format!("{arn}: {}", e.message));
         }
     }
     if !errors.is_empty() {

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{Vault as AwsVault, VaultLockConfig};
+use crate::aws::{DeleteIfPresent, Vault as AwsVault, VaultLockConfig};
 use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::vault::VAULT_NAME;
 use crate::time;
@@ -100,7 +100,7 @@ fn config(args: &VaultLockArgs) -> VaultLockConfig {
 
 /// Whether the vault's lock is the one `args` describe: same bounds, same mode (AWS reports no
 /// `changeableForDays`, only the lock date a compliance lock has).
-fn same_lock(vault: &crate::aws::Vault, args: &VaultLockArgs) -> bool {
+fn same_lock(vault: &AwsVault, args: &VaultLockArgs) -> bool {
     vault.min_retention_days == args.min_retention_days
         && vault.max_retention_days == args.max_retention_days
         && vault.lock_date.is_some() == args.changeable_for_days.is_some()
@@ -119,8 +119,8 @@ impl Resource for VaultLock {
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultLockArgs) {
         if let Some(name) = &args.backup_vault_name {
-            if let Err(rule) = VAULT_NAME.validate(name) {
-                ctx.fail("backupVaultName", format!("a backup vault name {rule}"));
+            if let Err(reason) = VAULT_NAME.check(name) {
+                ctx.fail("backupVaultName", reason);
             }
         }
         for (field, value) in [
@@ -283,7 +283,7 @@ impl Resource for VaultLock {
             .put_vault_lock(id, &config(&news))
             .await
             .map_err(|e| {
-                if e.is("InvalidRequestException") {
+                if e.is_lock_immutable() {
                     OpError::Failed(
                         immutable_message(id, old.lock_date.as_deref().unwrap_or("its lock date"))
                             + &format!(" ({})", e.message),
@@ -302,15 +302,82 @@ impl Resource for VaultLock {
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
         ctx.vaults.forget(id);
-        match ctx.api.delete_vault_lock(id).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() || e.is("AccessDeniedException") => Ok(()),
-            Err(e) if e.is("InvalidRequestException") => Err(OpError::Failed(format!(
+        match ctx.api.delete_vault_lock_if_present(id).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_lock_immutable() => Err(OpError::Failed(format!(
                 "{} ({}). Remove the resource from the stack with `pulumi state delete` to stop managing it",
                 immutable_message(id, state.lock_date.as_deref().unwrap_or("its lock date")),
                 e.message
             ))),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An RFC 3339 date `offset` days from now (before now when negative).
+    fn days_from_now(offset: i64) -> String {
+        let now = time::now();
+        time::rfc3339(if offset >= 0 {
+            now + time::days(offset)
+        } else {
+            now - time::days(-offset)
+        })
+    }
+
+    fn locked_state(mode: &str, lock_date: String) -> Value {
+        json!({"backupVaultName": "v", "mode": mode, "lockDate": lock_date})
+    }
+
+    #[test]
+    fn only_a_compliance_lock_past_its_lock_date_refuses_changes() {
+        let refusal = immutable_since(&locked_state("compliance", days_from_now(-1))).unwrap();
+        assert!(
+            refusal.starts_with("the compliance-mode vault lock on 'v' has been immutable since"),
+            "{refusal}"
+        );
+        assert_eq!(
+            immutable_since(&locked_state("compliance", days_from_now(3))),
+            None
+        );
+        assert_eq!(
+            immutable_since(&locked_state("governance", days_from_now(-1))),
+            None
+        );
+    }
+
+    #[test]
+    fn a_lock_is_the_same_when_bounds_and_mode_match() {
+        let args = VaultLockArgs {
+            backup_vault_name: Some("v".into()),
+            min_retention_days: Some(7),
+            max_retention_days: Some(30),
+            changeable_for_days: Some(3),
+        };
+        let vault = AwsVault {
+            locked: true,
+            min_retention_days: Some(7),
+            max_retention_days: Some(30),
+            lock_date: Some(days_from_now(3)),
+            ..AwsVault::default()
+        };
+        assert!(same_lock(&vault, &args));
+        // AWS reports no changeableForDays: a lock date is what tells compliance mode.
+        let governance = AwsVault {
+            lock_date: None,
+            ..vault.clone()
+        };
+        assert!(!same_lock(&governance, &args));
+        let other_bounds = AwsVault {
+            max_retention_days: Some(31),
+            ..vault
+        };
+        assert!(!same_lock(&other_bounds, &args));
+        assert_eq!(mode(None, None), "governance");
+        assert_eq!(mode(Some(3), None), "compliance");
     }
 }

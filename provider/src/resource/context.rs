@@ -1,0 +1,124 @@
+//! What a resource's Check and operations can use.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::aws::{AwsError, BackupApi, Vault};
+use crate::config::ProviderConfig;
+use crate::value::{Marks, Path};
+
+/// A Check failure: the property path and the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub property: String,
+    pub reason: String,
+}
+
+/// What Check learns about the inputs besides their values.
+pub struct CheckContext<'a> {
+    pub urn: &'a str,
+    pub config: &'a ProviderConfig,
+    /// The previous inputs (plain), empty on create.
+    pub olds: &'a Value,
+    /// Where the new inputs are unknown (preview only); typed values have these fields absent.
+    pub marks: &'a Marks,
+    failures: Vec<Failure>,
+    warnings: Vec<String>,
+}
+
+impl<'a> CheckContext<'a> {
+    pub fn new(
+        urn: &'a str,
+        config: &'a ProviderConfig,
+        olds: &'a Value,
+        marks: &'a Marks,
+    ) -> Self {
+        CheckContext {
+            urn,
+            config,
+            olds,
+            marks,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn fail(&mut self, property: impl ToString, reason: impl Into<String>) {
+        self.failures.push(Failure {
+            property: property.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// A warning shown in the preview; the inputs are still accepted.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    /// Whether the value at `path` (engine path syntax), something inside it, or a container of it
+    /// is unknown.
+    pub fn is_unknown(&self, path: &str) -> bool {
+        Path::parse(path).is_some_and(|p| {
+            self.marks
+                .unknowns
+                .iter()
+                .any(|u| u.starts_with(&p) || p.starts_with(u))
+        })
+    }
+
+    pub fn into_parts(self) -> (Vec<Failure>, Vec<String>) {
+        (self.failures, self.warnings)
+    }
+}
+
+/// What a resource operation can use.
+pub struct Context {
+    pub urn: String,
+    pub config: Arc<ProviderConfig>,
+    pub api: Arc<dyn BackupApi>,
+    /// The operation's custom timeout, when the program sets one.
+    pub timeout: Option<Duration>,
+    /// Vaults looked up by checks against live state, shared by the provider's operations.
+    pub vaults: Arc<VaultLookups>,
+}
+
+/// Vaults that checks against live state looked up (a plan's target vaults and their locks),
+/// kept for the life of the provider process so that a preview looks each vault up once. The
+/// provider's own writes to a vault or its lock forget it.
+#[derive(Default)]
+pub struct VaultLookups {
+    seen: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Option<Vault>>>>>,
+}
+
+impl VaultLookups {
+    /// The vault as AWS described it the first time it was asked for (`None`: no such vault).
+    pub async fn get(&self, api: &dyn BackupApi, name: &str) -> Result<Option<Vault>, AwsError> {
+        let cell = self
+            .seen
+            .lock()
+            .expect("lookups lock")
+            .entry(name.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| api.describe_vault(name))
+            .await
+            .cloned()
+    }
+
+    pub fn forget(&self, name: &str) {
+        self.seen.lock().expect("lookups lock").remove(name);
+    }
+}
+
+impl Context {
+    /// How long a wait inside the operation may last: `default`, or the custom timeout when the
+    /// program sets one, and in any case within nine tenths of the time the operation has left,
+    /// so the wait can still report why it gave up.
+    pub fn wait_budget(&self, default: Duration) -> Duration {
+        let base = self.timeout.unwrap_or(default);
+        crate::retry::remaining().map_or(base, |left| base.min(left.mul_f64(0.9)))
+    }
+}

@@ -1,0 +1,568 @@
+//! The validation rules of a plan's inputs, checked at every preview.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use super::aws::DEFAULT_START_WINDOW;
+use super::types::{LifecycleArgs, PlanArgs, RuleArgs};
+use crate::aws::{Tags, Vault};
+use crate::naming::NameRule;
+use crate::resource::CheckContext;
+use crate::resources::vault::VAULT_NAME;
+use crate::value::Path;
+
+pub const PLAN_NAME: NameRule = NameRule {
+    field: "name",
+    what: "a backup plan name",
+    min_len: 1,
+    max_len: 50,
+    allowed: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+    allowed_text: "letters, digits, hyphens (-), underscores (_) and dots (.)",
+};
+
+const RULE_NAME: NameRule = NameRule {
+    field: "ruleName",
+    what: "a rule name",
+    ..PLAN_NAME
+};
+
+const MAX_RULES: usize = 10;
+const MAX_COPY_ACTIONS: usize = 5;
+const MAX_DAYS: i64 = 36_500;
+const MAX_CONTINUOUS_DAYS: i64 = 35;
+const COLD_MINIMUM_DAYS: i64 = 90;
+const MIN_START_WINDOW: i64 = 60;
+const MAX_START_WINDOW: i64 = 52_560_000;
+const KNOWN_INDEX_TYPES: &[&str] = &["EBS", "S3"];
+const KNOWN_ADVANCED_TYPES: &[&str] = &["EC2", "S3"];
+
+fn copy_destination_arn() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$")
+            .expect("valid regex")
+    })
+}
+
+/// Checks an AWS Backup cron expression; the error says which rule it breaks.
+pub fn check_schedule(expr: &str) -> Result<(), String> {
+    let inner = expr
+        .strip_prefix("cron(")
+        .and_then(|e| e.strip_suffix(')'))
+        .ok_or_else(|| format!("must be `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` (AWS Backup takes only cron expressions), got '{expr}'"))?;
+    let fields: Vec<&str> = inner.split_whitespace().collect();
+    if fields.len() != 6 {
+        return Err(format!("a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), '{expr}' has {}", fields.len()));
+    }
+    let allowed = |f: &str| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "*?,-/#".contains(c))
+    };
+    if let Some(bad) = fields.iter().find(|f| !allowed(f)) {
+        return Err(format!(
+            "field '{bad}' of '{expr}' has characters a cron expression does not allow"
+        ));
+    }
+    let minutes = fields[0];
+    match minutes.parse::<u32>() {
+        Ok(m) if m < 60 => {}
+        Ok(m) => return Err(format!("the minutes field must be 0 to 59, got {m}")),
+        Err(_) => {
+            return Err(format!(
+                "runs more often than hourly (minutes field '{minutes}'); AWS Backup schedules at most once an hour, so the minutes field must be a single number"
+            ))
+        }
+    }
+    if let Some(bad) = fields[1]
+        .split([',', '-', '/'])
+        .filter_map(|h| h.parse::<u32>().ok())
+        .find(|h| *h > 23)
+    {
+        return Err(format!("the hours field must be 0 to 23, got {bad}"));
+    }
+    let (dom, dow) = (fields[2], fields[4]);
+    if (dom == "?") == (dow == "?") {
+        return Err(format!(
+            "exactly one of day-of-month ('{dom}') and day-of-week ('{dow}') must be '?'"
+        ));
+    }
+    Ok(())
+}
+
+fn check_lifecycle(ctx: &mut CheckContext, path: &Path, l: &LifecycleArgs, continuous: bool) {
+    if let Some(d) = l.delete_after_days {
+        if !(1..=MAX_DAYS).contains(&d) {
+            ctx.fail(
+                path.key("deleteAfterDays"),
+                format!("must be between 1 and {MAX_DAYS} days, got {d}"),
+            );
+        }
+    }
+    if let Some(c) = l.move_to_cold_storage_after_days {
+        if continuous {
+            ctx.fail(
+                path.key("moveToColdStorageAfterDays"),
+                "is not available with continuous backup (point-in-time recovery has no cold storage)",
+            );
+        } else if !(1..=MAX_DAYS).contains(&c) {
+            ctx.fail(
+                path.key("moveToColdStorageAfterDays"),
+                format!("must be between 1 and {MAX_DAYS} days, got {c}"),
+            );
+        } else if let Some(d) = l.delete_after_days {
+            if d < c + COLD_MINIMUM_DAYS {
+                ctx.fail(
+                    path.key("deleteAfterDays"),
+                    format!(
+                        "must be at least moveToColdStorageAfterDays + {COLD_MINIMUM_DAYS} = {} (recovery points stay in cold storage for at least {COLD_MINIMUM_DAYS} days), got {d}",
+                        c + COLD_MINIMUM_DAYS
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_recovery_point_tags(ctx: &mut CheckContext, path: &Path, tags: &Tags) {
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            ctx.fail(path.key(k), "tag keys must be 1 to 128 characters long");
+        }
+        if v.chars().count() > 256 {
+            ctx.fail(path.key(k), "tag values may be at most 256 characters long");
+        }
+    }
+}
+
+fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
+    match &rule.rule_name {
+        Some(name) => {
+            if let Err(reason) = RULE_NAME.check(name) {
+                ctx.fail(path.key("ruleName"), reason);
+            }
+        }
+        None if !ctx.is_unknown(&path.key("ruleName").to_string()) => {
+            ctx.fail(path.key("ruleName"), "is required")
+        }
+        None => {}
+    }
+    match &rule.target_vault_name {
+        Some(vault) => {
+            if let Err(reason) = VAULT_NAME.check(vault) {
+                ctx.fail(path.key("targetVaultName"), reason);
+            }
+        }
+        None if !ctx.is_unknown(&path.key("targetVaultName").to_string()) => {
+            ctx.fail(path.key("targetVaultName"), "is required")
+        }
+        None => {}
+    }
+    if let Some(expr) = &rule.schedule_expression {
+        if let Err(e) = check_schedule(expr) {
+            ctx.fail(path.key("scheduleExpression"), e);
+        }
+    }
+    if let Some(tz) = &rule.schedule_expression_timezone {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            ctx.fail(
+                path.key("scheduleExpressionTimezone"),
+                format!(
+                    "must be an IANA time zone name such as Etc/UTC or Europe/Paris, got '{tz}'"
+                ),
+            );
+        }
+    }
+    if let Some(start) = rule.start_window_minutes {
+        if !(MIN_START_WINDOW..=MAX_START_WINDOW).contains(&start) {
+            ctx.fail(
+                path.key("startWindowMinutes"),
+                format!("must be between {MIN_START_WINDOW} and {MAX_START_WINDOW} minutes, got {start}"),
+            );
+        }
+    }
+    if let Some(completion) = rule.completion_window_minutes {
+        let start = rule.start_window_minutes.unwrap_or(DEFAULT_START_WINDOW);
+        if completion <= start {
+            let which = if rule.start_window_minutes.is_some() {
+                "startWindowMinutes"
+            } else {
+                "AWS's default start window"
+            };
+            ctx.fail(
+                path.key("completionWindowMinutes"),
+                format!("must be greater than {which} ({start}), got {completion}"),
+            );
+        }
+    }
+    let continuous = rule.enable_continuous_backup == Some(true);
+    if continuous {
+        let days = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days);
+        match days {
+            Some(d) if !(1..=MAX_CONTINUOUS_DAYS).contains(&d) => ctx.fail(
+                path.key("lifecycle").key("deleteAfterDays"),
+                format!("must be between 1 and {MAX_CONTINUOUS_DAYS} days with continuous backup, got {d}"),
+            ),
+            None if !ctx.is_unknown(&path.key("lifecycle").to_string()) => ctx.fail(
+                path.key("lifecycle").key("deleteAfterDays"),
+                format!("is required with continuous backup (1 to {MAX_CONTINUOUS_DAYS} days)"),
+            ),
+            _ => {}
+        }
+    }
+    if let Some(l) = &rule.lifecycle {
+        check_lifecycle(ctx, &path.key("lifecycle"), l, continuous);
+    }
+    if let Some(tags) = &rule.recovery_point_tags {
+        check_recovery_point_tags(ctx, &path.key("recoveryPointTags"), tags);
+    }
+    if let Some(copies) = &rule.copy_actions {
+        if copies.len() > MAX_COPY_ACTIONS {
+            ctx.fail(
+                path.key("copyActions"),
+                format!(
+                    "at most {MAX_COPY_ACTIONS} copy actions per rule, got {}",
+                    copies.len()
+                ),
+            );
+        }
+        for (j, copy) in copies.iter().enumerate() {
+            let cpath = path.key("copyActions").index(j);
+            match &copy.destination_vault_arn {
+                Some(arn) if !copy_destination_arn().is_match(arn) => ctx.fail(
+                    cpath.key("destinationVaultArn"),
+                    format!("must be a backup vault ARN like arn:aws:backup:<region>:<account-id>:backup-vault:<name>, got '{arn}'"),
+                ),
+                None if !ctx.is_unknown(&cpath.key("destinationVaultArn").to_string()) => {
+                    ctx.fail(cpath.key("destinationVaultArn"), "is required")
+                }
+                _ => {}
+            }
+            if let Some(l) = &copy.lifecycle {
+                check_lifecycle(ctx, &cpath.key("lifecycle"), l, false);
+            }
+        }
+    }
+    for (j, index) in rule.index_actions.iter().flatten().enumerate() {
+        for (k, ty) in index.resource_types.iter().flatten().enumerate() {
+            if !KNOWN_INDEX_TYPES.contains(&ty.as_str()) {
+                ctx.warn(format!(
+                    "{}: '{ty}' is not a resource type this provider knows for indexing ({}); passing it to AWS as is",
+                    path.key("indexActions").index(j).key("resourceTypes").index(k),
+                    KNOWN_INDEX_TYPES.join(", ")
+                ));
+            }
+        }
+    }
+}
+
+/// The rules of a plan's inputs (its name is checked by the adapter, its tags by `tags::check`).
+pub(super) fn check_plan(ctx: &mut CheckContext, args: &PlanArgs) {
+    if let Some(rules) = &args.rules {
+        if rules.is_empty() || rules.len() > MAX_RULES {
+            ctx.fail(
+                "rules",
+                format!("a plan has 1 to {MAX_RULES} rules, got {}", rules.len()),
+            );
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let path = Path::root().key("rules").index(i);
+            check_rule(ctx, &path, rule);
+            if let Some(name) = rule.rule_name.as_deref() {
+                if let Some(first) = seen.insert(name, i) {
+                    ctx.fail(path.key("ruleName"), format!("'{name}' is already the name of rules[{first}]; rule names must be unique in a plan"));
+                }
+            }
+        }
+    }
+    for (i, setting) in args.advanced_backup_settings.iter().flatten().enumerate() {
+        let path = Path::root().key("advancedBackupSettings").index(i);
+        match setting.resource_type.as_deref() {
+            Some(t) if !KNOWN_ADVANCED_TYPES.contains(&t) => ctx.warn(format!(
+                "{}: '{t}' is not a resource type this provider knows for advanced backup settings ({}); passing it to AWS as is",
+                path.key("resourceType"),
+                KNOWN_ADVANCED_TYPES.join(", ")
+            )),
+            None if !ctx.is_unknown(&path.key("resourceType").to_string()) => ctx.fail(path.key("resourceType"), "is required"),
+            _ => {}
+        }
+        if let Some(v) = setting
+            .backup_options
+            .as_ref()
+            .and_then(|o| o.get("WindowsVSS"))
+        {
+            if v != "enabled" && v != "disabled" {
+                ctx.fail(
+                    path.key("backupOptions").key("WindowsVSS"),
+                    format!("must be 'enabled' or 'disabled', got '{v}'"),
+                );
+            }
+        }
+    }
+}
+
+/// Why rule `i` would fail every backup job into the locked `vault`: a retention outside the
+/// lock's range (no retention at all is outside any maximum). `None` when it fits.
+pub(super) fn outside_lock_range(
+    i: usize,
+    rule: &RuleArgs,
+    vault_name: &str,
+    vault: &Vault,
+) -> Option<String> {
+    let retention = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days);
+    let (min, max) = (vault.min_retention_days, vault.max_retention_days);
+    let outside = match retention {
+        Some(days) => min.is_some_and(|m| days < m) || max.is_some_and(|m| days > m),
+        None => max.is_some(),
+    };
+    if !outside {
+        return None;
+    }
+    let kept = retention.map_or("forever (no deleteAfterDays)".to_string(), |d| {
+        format!("{d} days")
+    });
+    let range = format!(
+        "{} to {} days",
+        min.map_or("any".to_string(), |m| m.to_string()),
+        max.map_or("any".to_string(), |m| m.to_string())
+    );
+    Some(format!(
+        "rules[{i}] ('{}') keeps recovery points {kept}, outside the lock range of vault '{vault_name}' ({range}): AWS accepts the plan but fails every backup job of the rule",
+        rule.rule_name.as_deref().unwrap_or("?")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProviderConfig;
+    use crate::resources::plan::IndexActionArgs;
+    use crate::value::Marks;
+    use serde_json::json;
+
+    /// What `check` reports: failures as (property, reason), and warnings.
+    fn run(check: impl FnOnce(&mut CheckContext)) -> (Vec<(String, String)>, Vec<String>) {
+        let config = ProviderConfig::default();
+        let (olds, marks) = (json!({}), Marks::default());
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks);
+        check(&mut ctx);
+        let (failures, warnings) = ctx.into_parts();
+        let failures = failures
+            .into_iter()
+            .map(|f| (f.property, f.reason))
+            .collect();
+        (failures, warnings)
+    }
+
+    fn rule(name: &str) -> RuleArgs {
+        RuleArgs {
+            rule_name: Some(name.into()),
+            target_vault_name: Some("vault".into()),
+            ..RuleArgs::default()
+        }
+    }
+
+    fn lifecycle(cold: Option<i64>, delete: Option<i64>) -> LifecycleArgs {
+        LifecycleArgs {
+            move_to_cold_storage_after_days: cold,
+            delete_after_days: delete,
+            ..LifecycleArgs::default()
+        }
+    }
+
+    #[test]
+    fn schedules_aws_backup_runs_pass() {
+        for expr in [
+            "cron(0 5 ? * * *)",
+            "cron(30 1,13 ? * MON-FRI *)",
+            "cron(0 0 1 * ? *)",
+            "cron(15 */6 ? * 2#1 *)",
+        ] {
+            assert_eq!(check_schedule(expr), Ok(()), "{expr}");
+        }
+    }
+
+    #[test]
+    fn schedules_are_refused_with_the_rule_they_break() {
+        for (expr, broken) in [
+            ("rate(1 hour)", "AWS Backup takes only cron expressions"),
+            ("cron(0 5 * * *)", "'cron(0 5 * * *)' has 5"),
+            (
+                "cron(0 5 ? * MON;TUE *)",
+                "characters a cron expression does not allow",
+            ),
+            ("cron(*/15 * ? * * *)", "runs more often than hourly"),
+            (
+                "cron(60 5 ? * * *)",
+                "the minutes field must be 0 to 59, got 60",
+            ),
+            (
+                "cron(0 8-24 ? * * *)",
+                "the hours field must be 0 to 23, got 24",
+            ),
+            (
+                "cron(0 5 * * * *)",
+                "exactly one of day-of-month ('*') and day-of-week ('*')",
+            ),
+            ("cron(0 5 ? * ? *)", "exactly one of day-of-month ('?')"),
+        ] {
+            let err = check_schedule(expr).unwrap_err();
+            assert!(err.contains(broken), "{expr}: {err}");
+        }
+    }
+
+    #[test]
+    fn cold_storage_lasts_at_least_90_days_before_deletion() {
+        let path = Path::root().key("lifecycle");
+        let (failures, _) =
+            run(|ctx| check_lifecycle(ctx, &path, &lifecycle(Some(10), Some(99)), false));
+        assert_eq!(
+            failures,
+            vec![(
+                "lifecycle.deleteAfterDays".to_string(),
+                "must be at least moveToColdStorageAfterDays + 90 = 100 (recovery points stay in \
+                 cold storage for at least 90 days), got 99"
+                    .to_string()
+            )]
+        );
+        let (failures, _) =
+            run(|ctx| check_lifecycle(ctx, &path, &lifecycle(Some(10), Some(100)), false));
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn lifecycles_stay_within_aws_limits_and_continuous_backup_has_no_cold_storage() {
+        let path = Path::root().key("lifecycle");
+        let (failures, _) = run(|ctx| {
+            check_lifecycle(ctx, &path, &lifecycle(None, Some(36_501)), false);
+            check_lifecycle(ctx, &path, &lifecycle(Some(1), Some(200)), true);
+        });
+        let properties: Vec<&str> = failures.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            properties,
+            [
+                "lifecycle.deleteAfterDays",
+                "lifecycle.moveToColdStorageAfterDays"
+            ]
+        );
+        assert!(failures[0].1.contains("between 1 and 36500"));
+        assert!(failures[1].1.contains("continuous backup"));
+    }
+
+    #[test]
+    fn continuous_rules_need_a_retention_of_at_most_35_days() {
+        let continuous = |delete: Option<i64>| RuleArgs {
+            enable_continuous_backup: Some(true),
+            lifecycle: delete.map(|d| lifecycle(None, Some(d))),
+            ..rule("pitr")
+        };
+        let path = Path::root().key("rules").index(0);
+        let (failures, _) = run(|ctx| check_rule(ctx, &path, &continuous(Some(36))));
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].1.contains("between 1 and 35 days"));
+        let (failures, _) = run(|ctx| check_rule(ctx, &path, &continuous(None)));
+        assert_eq!(
+            failures[0].0, "rules[0].lifecycle.deleteAfterDays",
+            "{failures:?}"
+        );
+        let (failures, _) = run(|ctx| check_rule(ctx, &path, &continuous(Some(35))));
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn the_completion_window_must_outlast_the_start_window_aws_would_use() {
+        let path = Path::root().key("rules").index(0);
+        let short = RuleArgs {
+            completion_window_minutes: Some(300),
+            ..rule("r")
+        };
+        let (failures, _) = run(|ctx| check_rule(ctx, &path, &short));
+        assert_eq!(
+            failures[0].1,
+            "must be greater than AWS's default start window (480), got 300"
+        );
+        let with_start = RuleArgs {
+            start_window_minutes: Some(60),
+            ..short
+        };
+        let (failures, _) = run(|ctx| check_rule(ctx, &path, &with_start));
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn rule_names_are_unique_and_a_rule_needs_a_name_and_a_vault() {
+        let args = PlanArgs {
+            rules: Some(vec![rule("daily"), rule("daily"), RuleArgs::default()]),
+            ..PlanArgs::default()
+        };
+        let (failures, _) = run(|ctx| check_plan(ctx, &args));
+        assert_eq!(
+            failures,
+            vec![
+                (
+                    "rules[1].ruleName".to_string(),
+                    "'daily' is already the name of rules[0]; rule names must be unique in a plan"
+                        .to_string()
+                ),
+                ("rules[2].ruleName".to_string(), "is required".to_string()),
+                (
+                    "rules[2].targetVaultName".to_string(),
+                    "is required".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_resource_types_warn_but_pass() {
+        let args = PlanArgs {
+            rules: Some(vec![RuleArgs {
+                index_actions: Some(vec![IndexActionArgs {
+                    resource_types: Some(vec!["EBS".into(), "RDS".into()]),
+                }]),
+                ..rule("r")
+            }]),
+            ..PlanArgs::default()
+        };
+        let (failures, warnings) = run(|ctx| check_plan(ctx, &args));
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("rules[0].indexActions[0].resourceTypes[1]: 'RDS'"));
+    }
+
+    #[test]
+    fn a_retention_outside_a_vaults_lock_range_is_named_with_the_range() {
+        let vault = Vault {
+            locked: true,
+            min_retention_days: Some(7),
+            max_retention_days: Some(30),
+            ..Vault::default()
+        };
+        let keeping = |days: Option<i64>| RuleArgs {
+            lifecycle: days.map(|d| lifecycle(None, Some(d))),
+            ..rule("daily")
+        };
+        assert_eq!(outside_lock_range(0, &keeping(Some(30)), "v", &vault), None);
+        let too_long = outside_lock_range(2, &keeping(Some(60)), "v", &vault).unwrap();
+        assert!(
+            too_long.starts_with(
+                "rules[2] ('daily') keeps recovery points 60 days, outside the lock range of \
+                 vault 'v' (7 to 30 days)"
+            ),
+            "{too_long}"
+        );
+        let forever = outside_lock_range(0, &keeping(None), "v", &vault).unwrap();
+        assert!(
+            forever.contains("forever (no deleteAfterDays)"),
+            "{forever}"
+        );
+        let min_only = Vault {
+            max_retention_days: None,
+            ..vault
+        };
+        assert_eq!(outside_lock_range(0, &keeping(None), "v", &min_only), None);
+        let too_short = outside_lock_range(0, &keeping(Some(3)), "v", &min_only).unwrap();
+        assert!(too_short.contains("(7 to any days)"), "{too_short}");
+    }
+}
