@@ -9,14 +9,17 @@
 //! (`GET /backup/plans/{id}`). Routes whose model URI ends in `/` therefore
 //! also match without it; routes whose model URI has no trailing slash do not
 //! match with one.
+//!
+//! The routes are every kind's operations ([`ops::all`]). No method and path reaches two of
+//! them (a test checks), so the order of the kinds does not matter.
 
 use percent_encoding::percent_decode_str;
 
-use crate::ops::{Handler, OPERATIONS};
+use crate::ops::{self, Handler};
 
 /// Every operation the endpoint serves.
 pub fn operations() -> impl Iterator<Item = &'static str> {
-    OPERATIONS.iter().map(|o| o.name)
+    ops::all().map(|o| o.name)
 }
 
 #[derive(Debug)]
@@ -37,7 +40,7 @@ pub fn route(method: &str, raw_path: &str) -> Option<Route> {
 
 fn match_routes(method: &str, raw_path: &str, only_slash_routes: bool) -> Option<Route> {
     let segments: Vec<&str> = raw_path.split('/').collect();
-    'routes: for op in OPERATIONS {
+    'routes: for op in ops::all() {
         if op.method != method || (only_slash_routes && !op.uri.ends_with('/')) {
             continue;
         }
@@ -95,6 +98,46 @@ mod tests {
             op("GET", "/backup/plans/p/selections"),
             Some("ListBackupSelections")
         );
+    }
+
+    /// Two model URIs of one method that some path matches both ways: same number of
+    /// segments, and wherever both are literal they are equal (`{}` matches any non-empty
+    /// segment, so a literal `""` only meets another `""`). The Smithy form of a trailing-slash
+    /// route is tried only when no route matches as is, so comparing the model URIs suffices.
+    fn overlap(a: &str, b: &str) -> bool {
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.split('/').collect(), b.split('/').collect());
+        a.len() == b.len()
+            && a.iter().zip(&b).all(|(x, y)| {
+                x == y || (*x == "{}" && !y.is_empty()) || (*y == "{}" && !x.is_empty())
+            })
+    }
+
+    #[test]
+    fn no_path_reaches_two_operations_so_the_order_of_kinds_is_free() {
+        let all: Vec<_> = ops::all().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a.name, b.name, "{} is declared twice", a.name);
+                assert!(
+                    a.method != b.method || !overlap(a.uri, b.uri),
+                    "{} {} ({}) and {} ({}) can match the same path",
+                    a.method,
+                    a.uri,
+                    a.name,
+                    b.uri,
+                    b.name
+                );
+            }
+        }
+        // The check itself.
+        assert!(overlap("/backup/plans/{}/", "/backup/plans/p1/"));
+        assert!(!overlap("/backup-vaults/", "/backup-vaults/{}"));
+        assert!(!overlap("/tags/{}", "/tags/{}/"));
+        // Every route is reached by its own model URI.
+        for op in &all {
+            let path = op.uri.replace("{}", "x");
+            assert_eq!(route(op.method, &path).map(|r| r.operation), Some(op.name));
+        }
     }
 
     #[test]

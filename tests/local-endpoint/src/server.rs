@@ -396,3 +396,29 @@ fn error_response(e: &ApiError) -> HttpResponse {
     );
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's own state, as an ops file would keep it.
+    #[derive(Default)]
+    struct DummyKind {
+        items: Vec<u32>,
+    }
+
+    fn region(inner: &mut Inner) -> &mut crate::state::RegionState {
+        inner.store.region(DEFAULT_ACCOUNT, DEFAULT_REGION)
+    }
+
+    #[test]
+    fn reset_drops_every_kinds_own_state() {
+        let shared = Shared::default();
+        region(&mut shared.lock()).ext::<DummyKind>().items.push(7);
+        assert_eq!(region(&mut shared.lock()).ext::<DummyKind>().items, [7]);
+        shared.reset();
+        let mut inner = shared.lock();
+        assert_eq!(format!("{:?}", region(&mut inner).extensions), "{}");
+        assert!(region(&mut inner).ext::<DummyKind>().items.is_empty());
+    }
+}

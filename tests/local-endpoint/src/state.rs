@@ -1,7 +1,15 @@
 //! In-memory data model. State is kept per (account, region); everything an
 //! operation needs is reachable from [`RegionState`].
+//!
+//! State that several kinds of resource read (vaults with their recovery points, plans with
+//! their selections) is a named field of [`RegionState`] and its types are here. State that
+//! one kind keeps for itself is a private type in that kind's ops file, stored in
+//! [`RegionState::ext`] by its type: adding a kind adds nothing here. `POST /_local/reset`
+//! drops the whole [`Store`], extensions included.
 
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use serde_json::Value;
 
@@ -30,10 +38,10 @@ pub struct RegionState {
     pub region: String,
     pub vaults: Vec<Vault>,
     pub plans: Vec<Plan>,
-    /// StartBackupJob answers by idempotency token.
-    pub jobs_by_token: HashMap<String, Value>,
     /// ARN of this region's AWS-managed `aws/backup` KMS key (default vault key).
     pub default_key_arn: String,
+    /// Each kind's own state, by its type (see [`RegionState::ext`]).
+    pub extensions: Extensions,
 }
 
 impl RegionState {
@@ -43,12 +51,20 @@ impl RegionState {
             region: region.to_string(),
             vaults: Vec::new(),
             plans: Vec::new(),
-            jobs_by_token: HashMap::new(),
             default_key_arn: format!(
                 "arn:aws:kms:{region}:{account}:key/{}",
                 uuid::Uuid::new_v4()
             ),
+            extensions: Extensions::default(),
         }
+    }
+
+    /// The region's value of a kind's own state type, made with `T::default()` on first use.
+    /// Each type is one slot, so a kind keeps a private type and no other file sees it.
+    /// Borrowing it borrows all of `self`; to hold it next to a vault or plan, borrow the
+    /// fields apart: `rs.extensions.get::<T>()` and `rs.vaults`.
+    pub fn ext<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.extensions.get()
     }
 
     /// `arn:aws:backup:<region>:<account>:<resource>`.
@@ -75,6 +91,39 @@ impl RegionState {
         self.plans
             .iter_mut()
             .find(|p| p.id == id && p.deletion.is_none())
+    }
+}
+
+/// Values keyed by their type, one of each type: the per-kind state of a region.
+#[derive(Default)]
+pub struct Extensions {
+    slots: HashMap<TypeId, Slot>,
+}
+
+struct Slot {
+    /// For `Debug`, which `dyn Any` lacks.
+    type_name: &'static str,
+    value: Box<dyn Any + Send>,
+}
+
+impl Extensions {
+    /// The value of type `T`, made with `T::default()` on first use.
+    pub fn get<T: Default + Send + 'static>(&mut self) -> &mut T {
+        let slot = self.slots.entry(TypeId::of::<T>()).or_insert_with(|| Slot {
+            type_name: std::any::type_name::<T>(),
+            value: Box::new(T::default()),
+        });
+        slot.value
+            .downcast_mut()
+            .expect("a slot holds the type it is keyed by")
+    }
+}
+
+impl fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(self.slots.values().map(|s| s.type_name))
+            .finish()
     }
 }
 
@@ -192,4 +241,46 @@ pub struct Selection {
     pub creator_request_id: Option<String>,
     /// The `BackupSelection` member of GetBackupSelection.
     pub document: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counter(u32);
+
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    #[test]
+    fn each_type_has_its_own_slot_made_on_first_use() {
+        let mut store = Store::default();
+        let rs = store.region("111111111111", "eu-west-1");
+        assert_eq!(format!("{:?}", rs.extensions), "{}");
+        rs.ext::<Counter>().0 += 2;
+        rs.ext::<Names>().0.push("a".into());
+        rs.ext::<Counter>().0 += 1;
+        assert_eq!(rs.ext::<Counter>().0, 3);
+        assert_eq!(rs.ext::<Names>().0, ["a"]);
+        // Another region has its own.
+        assert_eq!(
+            store.region("111111111111", "eu-west-2").ext::<Counter>().0,
+            0
+        );
+        assert_eq!(
+            store.region("111111111111", "eu-west-1").ext::<Counter>().0,
+            3
+        );
+    }
+
+    #[test]
+    fn an_extension_can_be_borrowed_next_to_the_vaults() {
+        let mut store = Store::default();
+        let rs = store.region("111111111111", "eu-west-1");
+        let names = rs.extensions.get::<Names>();
+        names.0.extend(rs.vaults.iter().map(|v| v.name.clone()));
+        assert!(names.0.is_empty());
+        assert!(format!("{:?}", rs.extensions).ends_with("::Names\"}"));
+    }
 }

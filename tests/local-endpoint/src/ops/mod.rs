@@ -1,12 +1,17 @@
-//! AWS Backup operations. Each handler takes the per-region state and the
-//! decoded request and returns the JSON output (`None`: empty 200 body).
-
-mod plans;
-mod policy;
-mod recovery;
-mod selections;
-mod tags;
-mod vaults;
+//! AWS Backup operations, one file per resource kind. Each handler takes the per-region state and
+//! the decoded request and returns the JSON output (`None`: empty 200 body).
+//!
+//! A kind's file declares everything about it:
+//!
+//! - `pub const OPERATIONS: &[Operation]`: its operations' method, model URI, name and handler,
+//!   built with [`op`];
+//! - its handlers (private; only the table names them);
+//! - its own state, if no other kind reads it: a private `#[derive(Default)]` type reached with
+//!   `rs.ext::<MyState>()` (see [`crate::state::Extensions`]). State that several kinds share
+//!   (vaults, plans) is a named field of [`RegionState`].
+//!
+//! Adding a kind is that file plus its line in `kinds!` below, which declares the module and
+//! adds its `OPERATIONS` to [`all`].
 
 use std::collections::HashMap;
 
@@ -17,6 +22,26 @@ use crate::clock::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Variations;
 use crate::state::RegionState;
+
+/// Declares each kind's module and gathers the kinds' operation lists, in this order.
+macro_rules! kinds {
+    ($($kind:ident),* $(,)?) => {
+        $(mod $kind;)*
+
+        /// The kinds' operation lists, in registration order.
+        const KINDS: &[&[Operation]] = &[$($kind::OPERATIONS),*];
+    };
+}
+
+kinds! {
+    vaults,
+    policy,
+    recovery,
+    jobs,
+    plans,
+    selections,
+    tags,
+}
 
 /// A routed request, labels decoded, body parsed.
 pub struct Request {
@@ -75,6 +100,7 @@ pub type Handler = fn(&mut RegionState, &Request) -> ApiResult<Output>;
 
 /// One operation the endpoint serves: the HTTP method and URI of AWS's service model (`{}`
 /// matches one non-empty segment; a trailing `/` as the model writes it), its name and handler.
+/// Written `op(method, uri, name, handler)` in a kind's `OPERATIONS`.
 pub struct Operation {
     pub method: &'static str,
     pub uri: &'static str,
@@ -96,148 +122,12 @@ const fn op(
     }
 }
 
-/// Every operation, declared once.
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/backup-vaults/", "ListBackupVaults", vaults::list),
-    op(
-        "PUT",
-        "/backup-vaults/{}",
-        "CreateBackupVault",
-        vaults::create,
-    ),
-    op(
-        "GET",
-        "/backup-vaults/{}",
-        "DescribeBackupVault",
-        vaults::describe,
-    ),
-    op(
-        "DELETE",
-        "/backup-vaults/{}",
-        "DeleteBackupVault",
-        vaults::delete,
-    ),
-    op(
-        "PUT",
-        "/backup-vaults/{}/vault-lock",
-        "PutBackupVaultLockConfiguration",
-        vaults::put_lock,
-    ),
-    op(
-        "DELETE",
-        "/backup-vaults/{}/vault-lock",
-        "DeleteBackupVaultLockConfiguration",
-        vaults::delete_lock,
-    ),
-    op(
-        "PUT",
-        "/backup-vaults/{}/access-policy",
-        "PutBackupVaultAccessPolicy",
-        policy::put_access_policy,
-    ),
-    op(
-        "GET",
-        "/backup-vaults/{}/access-policy",
-        "GetBackupVaultAccessPolicy",
-        policy::get_access_policy,
-    ),
-    op(
-        "DELETE",
-        "/backup-vaults/{}/access-policy",
-        "DeleteBackupVaultAccessPolicy",
-        policy::delete_access_policy,
-    ),
-    op(
-        "PUT",
-        "/backup-vaults/{}/notification-configuration",
-        "PutBackupVaultNotifications",
-        policy::put_notifications,
-    ),
-    op(
-        "GET",
-        "/backup-vaults/{}/notification-configuration",
-        "GetBackupVaultNotifications",
-        policy::get_notifications,
-    ),
-    op(
-        "DELETE",
-        "/backup-vaults/{}/notification-configuration",
-        "DeleteBackupVaultNotifications",
-        policy::delete_notifications,
-    ),
-    op(
-        "GET",
-        "/backup-vaults/{}/recovery-points/",
-        "ListRecoveryPointsByBackupVault",
-        recovery::list,
-    ),
-    op(
-        "GET",
-        "/backup-vaults/{}/recovery-points/{}",
-        "DescribeRecoveryPoint",
-        recovery::describe,
-    ),
-    op(
-        "DELETE",
-        "/backup-vaults/{}/recovery-points/{}",
-        "DeleteRecoveryPoint",
-        recovery::delete,
-    ),
-    op(
-        "PUT",
-        "/backup-jobs",
-        "StartBackupJob",
-        recovery::start_backup_job,
-    ),
-    op("PUT", "/backup/plans/", "CreateBackupPlan", plans::create),
-    op("GET", "/backup/plans/", "ListBackupPlans", plans::list),
-    op("GET", "/backup/plans/{}/", "GetBackupPlan", plans::get),
-    op(
-        "POST",
-        "/backup/plans/{}",
-        "UpdateBackupPlan",
-        plans::update,
-    ),
-    op(
-        "DELETE",
-        "/backup/plans/{}",
-        "DeleteBackupPlan",
-        plans::delete,
-    ),
-    op(
-        "GET",
-        "/backup/plans/{}/versions/",
-        "ListBackupPlanVersions",
-        plans::list_versions,
-    ),
-    op(
-        "PUT",
-        "/backup/plans/{}/selections/",
-        "CreateBackupSelection",
-        selections::create,
-    ),
-    op(
-        "GET",
-        "/backup/plans/{}/selections/",
-        "ListBackupSelections",
-        selections::list,
-    ),
-    op(
-        "GET",
-        "/backup/plans/{}/selections/{}",
-        "GetBackupSelection",
-        selections::get,
-    ),
-    op(
-        "DELETE",
-        "/backup/plans/{}/selections/{}",
-        "DeleteBackupSelection",
-        selections::delete,
-    ),
-    op("POST", "/tags/{}", "TagResource", tags::tag),
-    op("GET", "/tags/{}/", "ListTags", tags::list),
-    op("POST", "/untag/{}", "UntagResource", tags::untag),
-];
+/// Every operation the endpoint serves: each kind's `OPERATIONS`, in the order the kinds are
+/// registered. No method and path reaches two operations (see the router's tests), so the order
+/// does not change what a request is routed to.
+pub fn all() -> impl Iterator<Item = &'static Operation> {
+    KINDS.iter().flat_map(|ops| ops.iter())
+}
 
 /// One page of `items` per the `maxResults` (1..=1000) and `nextToken` query
 /// parameters. Tokens are opaque offsets.

@@ -5,10 +5,25 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{new_version_id, paginate, put_opt, Output, Request};
+use super::{op, Operation, new_version_id, paginate, put_opt, Output, Request};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Plan, PlanVersion, RegionState, Tags};
 use crate::validate::{self, LifecycleDays};
+
+/// Backup plans and their versions.
+pub const OPERATIONS: &[Operation] = &[
+    op("PUT", "/backup/plans/", "CreateBackupPlan", create),
+    op("GET", "/backup/plans/", "ListBackupPlans", list),
+    op("GET", "/backup/plans/{}/", "GetBackupPlan", get),
+    op("POST", "/backup/plans/{}", "UpdateBackupPlan", update),
+    op("DELETE", "/backup/plans/{}", "DeleteBackupPlan", delete),
+    op(
+        "GET",
+        "/backup/plans/{}/versions/",
+        "ListBackupPlanVersions",
+        list_versions,
+    ),
+];
 
 /// Defaults AWS fills into every rule.
 const DEFAULT_SCHEDULE: &str = "cron(0 5 ? * * *)";
@@ -436,7 +451,7 @@ fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("Cannot find Backup plan with ID {id}"))
 }
 
-pub fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: CreateInput = req.input()?;
     if let Some(id) = &input.creator_request_id {
         validate::creator_request_id(id)?;
@@ -482,7 +497,7 @@ pub fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(Some(out))
 }
 
-pub fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let id = req.label(0);
     if let Some(n) = req.query("MaxScheduledRunsPreview") {
         if !n.parse::<i64>().is_ok_and(|n| (0..=10).contains(&n)) {
@@ -523,7 +538,7 @@ pub fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(Some(out))
 }
 
-pub fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let id = req.label(0);
     let input: UpdateInput = req.input()?;
     let current_name = rs
@@ -543,7 +558,7 @@ pub fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(Some(write_output(plan)))
 }
 
-pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let id = req.label(0);
     let plan = rs.live_plan_mut(id).ok_or_else(|| not_found(id))?;
     if !plan.selections.is_empty() {
@@ -586,7 +601,7 @@ fn list_member(plan: &Plan, v: &PlanVersion) -> Value {
     out
 }
 
-pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let include_deleted = req.query_bool("includeDeleted")?.unwrap_or(false);
     let items: Vec<Value> = rs
         .plans
@@ -600,7 +615,7 @@ pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(Some(out))
 }
 
-pub fn list_versions(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn list_versions(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let id = req.label(0);
     let plan = rs
         .plans

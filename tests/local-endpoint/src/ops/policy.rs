@@ -1,13 +1,55 @@
-//! Vault access policies and vault notifications.
+//! Vault access policies and vault notifications. Both are fields of the vault itself, not
+//! state of their own: DeleteBackupVault drops them, and a new vault of the same name has
+//! neither.
 
 use serde::Deserialize;
 use serde_json::json;
 
 use super::vaults::named_vault_mut;
-use super::{Output, Request};
+use super::{op, Operation, Output, Request};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Notifications, RegionState};
 use crate::validate;
+
+/// A vault's access policy and notification configuration.
+pub const OPERATIONS: &[Operation] = &[
+    op(
+        "PUT",
+        "/backup-vaults/{}/access-policy",
+        "PutBackupVaultAccessPolicy",
+        put_access_policy,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/access-policy",
+        "GetBackupVaultAccessPolicy",
+        get_access_policy,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/access-policy",
+        "DeleteBackupVaultAccessPolicy",
+        delete_access_policy,
+    ),
+    op(
+        "PUT",
+        "/backup-vaults/{}/notification-configuration",
+        "PutBackupVaultNotifications",
+        put_notifications,
+    ),
+    op(
+        "GET",
+        "/backup-vaults/{}/notification-configuration",
+        "GetBackupVaultNotifications",
+        get_notifications,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/notification-configuration",
+        "DeleteBackupVaultNotifications",
+        delete_notifications,
+    ),
+];
 
 /// The model's `BackupVaultEvent` enum.
 const VAULT_EVENTS: &[&str] = &[
@@ -51,7 +93,7 @@ struct PolicyInput {
     policy: Option<String>,
 }
 
-pub fn put_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn put_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: PolicyInput = req.input()?;
     let v = named_vault_mut(rs, req)?;
     let policy = input
@@ -67,7 +109,7 @@ pub fn put_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Outpu
     Ok(None)
 }
 
-pub fn get_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn get_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let name = req.label(0);
     validate::vault_name(name)?;
     // Like DescribeBackupVault, a missing vault is answered with AccessDenied.
@@ -83,7 +125,7 @@ pub fn get_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Outpu
     })))
 }
 
-pub fn delete_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete_access_policy(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     named_vault_mut(rs, req)?.access_policy = None;
     Ok(None)
 }
@@ -96,7 +138,7 @@ struct NotificationsInput {
     events: Option<Vec<String>>,
 }
 
-pub fn put_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn put_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: NotificationsInput = req.input()?;
     let v = named_vault_mut(rs, req)?;
     let topic = input
@@ -124,7 +166,7 @@ pub fn put_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Outpu
     Ok(None)
 }
 
-pub fn get_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn get_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let v = named_vault_mut(rs, req)?;
     let n = v.notifications.as_ref().ok_or_else(|| {
         ApiError::not_found(format!(
@@ -140,7 +182,7 @@ pub fn get_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Outpu
     })))
 }
 
-pub fn delete_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete_notifications(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     named_vault_mut(rs, req)?.notifications = None;
     Ok(None)
 }

@@ -3,10 +3,38 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{paginate, Output, Request};
+use super::{op, Operation, paginate, Output, Request};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{Plan, RegionState, Selection};
 use crate::validate;
+
+/// The selections of a plan.
+pub const OPERATIONS: &[Operation] = &[
+    op(
+        "PUT",
+        "/backup/plans/{}/selections/",
+        "CreateBackupSelection",
+        create,
+    ),
+    op(
+        "GET",
+        "/backup/plans/{}/selections/",
+        "ListBackupSelections",
+        list,
+    ),
+    op(
+        "GET",
+        "/backup/plans/{}/selections/{}",
+        "GetBackupSelection",
+        get,
+    ),
+    op(
+        "DELETE",
+        "/backup/plans/{}/selections/{}",
+        "DeleteBackupSelection",
+        delete,
+    ),
+];
 
 const MAX_ARNS: usize = 500;
 const MAX_WILDCARD_ARNS: usize = 30;
@@ -175,7 +203,7 @@ fn selection_not_found(plan: &str, id: &str) -> ApiError {
     ))
 }
 
-pub fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let plan_id = req.label(0);
     let input: CreateInput = req.input()?;
     if let Some(id) = &input.creator_request_id {
@@ -223,7 +251,7 @@ fn create_output(plan_id: &str, s: &Selection) -> Value {
     })
 }
 
-pub fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn get(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let (plan_id, sel_id) = (req.label(0), req.label(1));
     let plan = plan_for_selection(rs, plan_id)?;
     let s = plan
@@ -277,7 +305,7 @@ fn reverse_list(list: &mut Value) {
     }
 }
 
-pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let (plan_id, sel_id) = (req.label(0), req.label(1));
     let plan = plan_for_selection(rs, plan_id)?;
     let before = plan.selections.len();
@@ -288,7 +316,7 @@ pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(None)
 }
 
-pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let plan_id = req.label(0);
     let plan = rs
         .live_plan(plan_id)

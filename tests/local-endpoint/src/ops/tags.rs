@@ -3,10 +3,17 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::{paginate, put_opt, Output, Request};
+use super::{op, Operation, paginate, put_opt, Output, Request};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{RegionState, Tags};
 use crate::validate;
+
+/// Tags of vaults, plans and recovery points.
+pub const OPERATIONS: &[Operation] = &[
+    op("POST", "/tags/{}", "TagResource", tag),
+    op("GET", "/tags/{}/", "ListTags", list),
+    op("POST", "/untag/{}", "UntagResource", untag),
+];
 
 /// The tags of the existing backup resource named by `arn` in the caller's
 /// account and region.
@@ -50,7 +57,7 @@ struct TagInput {
     tags: Option<Tags>,
 }
 
-pub fn tag(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn tag(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: TagInput = req.input()?;
     let new = input.tags.ok_or_else(|| ApiError::missing_param("Tags"))?;
     let tags = tags_of(rs, req.label(0))?;
@@ -67,7 +74,7 @@ struct UntagInput {
     tag_key_list: Option<Vec<String>>,
 }
 
-pub fn untag(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn untag(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: UntagInput = req.input()?;
     let keys = input
         .tag_key_list
@@ -79,7 +86,7 @@ pub fn untag(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(None)
 }
 
-pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let tags = tags_of(rs, req.label(0))?;
     let items: Vec<(String, String)> = tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let (page, next) = paginate(items, req)?;

@@ -3,11 +3,31 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{paginate, put_opt, Output, Request};
+use super::{op, Operation, paginate, put_opt, Output, Request};
 use crate::clock::DAY;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{RegionState, Tags, Vault, VaultLock};
 use crate::validate::{self, MAX_RETENTION_DAYS};
+
+/// Vaults and their locks.
+pub const OPERATIONS: &[Operation] = &[
+    op("GET", "/backup-vaults/", "ListBackupVaults", list),
+    op("PUT", "/backup-vaults/{}", "CreateBackupVault", create),
+    op("GET", "/backup-vaults/{}", "DescribeBackupVault", describe),
+    op("DELETE", "/backup-vaults/{}", "DeleteBackupVault", delete),
+    op(
+        "PUT",
+        "/backup-vaults/{}/vault-lock",
+        "PutBackupVaultLockConfiguration",
+        put_lock,
+    ),
+    op(
+        "DELETE",
+        "/backup-vaults/{}/vault-lock",
+        "DeleteBackupVaultLockConfiguration",
+        delete_lock,
+    ),
+];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -17,7 +37,7 @@ struct CreateInput {
     creator_request_id: Option<String>,
 }
 
-pub fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let name = req.label(0);
     validate::vault_name(name)?;
     let input: CreateInput = req.input()?;
@@ -103,14 +123,14 @@ fn vault_json(v: &Vault) -> Value {
     out
 }
 
-pub fn describe(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn describe(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     req.check_vault_account(&rs.account)?;
     // AWS answers AccessDenied (403), not ResourceNotFound, for a missing vault.
     let v = rs.vault(req.label(0)).ok_or_else(ApiError::access_denied)?;
     Ok(Some(vault_json(v)))
 }
 
-pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let by_type = req.query("vaultType");
     if let Some(t) = by_type {
         if !matches!(
@@ -134,7 +154,7 @@ pub fn list(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(Some(out))
 }
 
-pub fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let name = req.label(0);
     let v = rs
         .vault_mut(name)
@@ -185,7 +205,7 @@ fn check_lock_mutable(v: &Vault, now: f64) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn put_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn put_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let input: LockInput = req.input()?;
     let v = named_vault_mut(rs, req)?;
     check_lock_mutable(v, req.now)?;
@@ -226,7 +246,7 @@ pub fn put_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     Ok(None)
 }
 
-pub fn delete_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
+fn delete_lock(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let v = named_vault_mut(rs, req)?;
     check_lock_mutable(v, req.now)?;
     v.lock = None;

@@ -206,6 +206,31 @@ async fn reset_empties_state_faults_stats_and_clock() {
         .is_empty());
 }
 
+/// Reset also empties the state a kind keeps for itself (StartBackupJob's idempotency tokens).
+#[tokio::test]
+async fn reset_forgets_idempotency_tokens() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    let job = || {
+        c.start_backup_job()
+            .backup_vault_name("v1")
+            .resource_arn(EBS)
+            .iam_role_arn(ROLE)
+            .idempotency_token("tok")
+    };
+    make_vault(&c, "v1").await;
+    let first = job().send().await.unwrap();
+    assert_eq!(
+        job().send().await.unwrap().backup_job_id(),
+        first.backup_job_id()
+    );
+    ep.reset();
+    make_vault(&c, "v1").await;
+    let after = job().send().await.unwrap();
+    assert_ne!(after.backup_job_id(), first.backup_job_id());
+    assert_ne!(after.recovery_point_arn(), first.recovery_point_arn());
+}
+
 #[tokio::test]
 async fn shutdown_stops_serving() {
     let ep = LocalEndpoint::start().await.unwrap();
