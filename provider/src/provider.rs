@@ -50,13 +50,6 @@ impl Provider {
         }
     }
 
-    /// A provider whose AWS calls go to `api` instead of aws-sdk-backup (for tests).
-    pub fn with_api(api: Arc<dyn BackupApi>) -> Self {
-        let p = Provider::new();
-        let _ = p.api.set(api);
-        p
-    }
-
     fn resource(&self, ty: &str, urn: &str) -> Result<Arc<dyn DynResource>, Status> {
         let ty = if ty.is_empty() {
             type_from_urn(urn)

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{DeleteIfPresent, Vault as AwsVault, VaultLockConfig};
+use crate::aws::{Vault as AwsVault, VaultLockConfig};
 use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::vault::VAULT_NAME;
 use crate::time;
@@ -302,7 +302,7 @@ impl Resource for VaultLock {
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
         ctx.vaults.forget(id);
-        match ctx.api.delete_vault_lock_if_present(id).await {
+        match ctx.api.delete_vault_lock(id).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_lock_immutable() => Err(OpError::Failed(format!(
                 "{} ({}). Remove the resource from the stack with `pulumi state delete` to stop managing it",

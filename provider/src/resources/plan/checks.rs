@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::aws::DEFAULT_START_WINDOW;
+use super::document::DEFAULT_START_WINDOW;
 use super::types::{LifecycleArgs, PlanArgs, RuleArgs};
 use crate::aws::{Tags, Vault};
 use crate::naming::NameRule;

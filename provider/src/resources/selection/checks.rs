@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::aws::STRING_EQUALS;
+use super::document::STRING_EQUALS;
 use super::types::{non_empty, SelectionArgs, SelectionConditions, SelectionTagCondition};
 use crate::naming::NameRule;
 use crate::resource::CheckContext;
