@@ -1,4 +1,7 @@
 //! Vaults, their locks and their recovery points.
+//!
+//! AWS answers AccessDenied both for a vault that does not exist and for a caller without the
+//! permission: such an answer means "gone" only when ListBackupVaults does not list the vault.
 
 use aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput;
 
@@ -35,7 +38,8 @@ pub(super) async fn describe(api: &SdkBackup, name: &str) -> Result<Option<Vault
         .await;
     match answer {
         Ok(out) => Ok(Some(vault_from(out, name))),
-        Err(e) if e.is_vault_gone() => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) if e.is_access_denied() => gone_unless_listed(api, name, e).await.map(|()| None),
         Err(e) => Err(e),
     }
 }
@@ -64,7 +68,7 @@ pub(super) async fn delete(api: &SdkBackup, name: &str) -> Result<bool, AwsError
                 .send()
         })
         .await;
-    deleted_unless_gone(answer.map(drop))
+    deleted_unless_gone(api, name, answer.map(drop)).await
 }
 
 pub(super) async fn put_lock(
@@ -94,15 +98,62 @@ pub(super) async fn delete_lock(api: &SdkBackup, vault: &str) -> Result<bool, Aw
                 .send()
         })
         .await;
-    deleted_unless_gone(answer.map(drop))
+    deleted_unless_gone(api, vault, answer.map(drop)).await
 }
 
-/// A delete's answer about a vault as "deleted" (`true`) or "already gone" (`false`).
-fn deleted_unless_gone(answer: Result<(), AwsError>) -> Result<bool, AwsError> {
+/// A delete's answer about `vault` as "deleted" (`true`) or "already gone" (`false`).
+async fn deleted_unless_gone(
+    api: &SdkBackup,
+    vault: &str,
+    answer: Result<(), AwsError>,
+) -> Result<bool, AwsError> {
     match answer {
         Ok(()) => Ok(true),
-        Err(e) if e.is_vault_gone() => Ok(false),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) if e.is_access_denied() => gone_unless_listed(api, vault, e).await.map(|()| false),
         Err(e) => Err(e),
+    }
+}
+
+/// `Ok(())` when ListBackupVaults does not list `vault`: it is gone, and `denied` meant that.
+/// Otherwise `denied` stands, also when the vaults cannot be listed.
+async fn gone_unless_listed(
+    api: &SdkBackup,
+    vault: &str,
+    denied: AwsError,
+) -> Result<(), AwsError> {
+    match is_listed(api, vault).await {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(denied),
+        Err(e) => {
+            tracing::debug!(vault = %vault, error = %e, "cannot list vaults to tell AccessDenied from absence");
+            Err(denied)
+        }
+    }
+}
+
+async fn is_listed(api: &SdkBackup, vault: &str) -> Result<bool, AwsError> {
+    let mut token = None;
+    loop {
+        let out = api
+            .send("ListBackupVaults", || {
+                api.client
+                    .list_backup_vaults()
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let listed = out.backup_vault_list.unwrap_or_default();
+        if listed
+            .iter()
+            .any(|v| v.backup_vault_name.as_deref() == Some(vault))
+        {
+            return Ok(true);
+        }
+        token = out.next_token;
+        if token.is_none() {
+            return Ok(false);
+        }
     }
 }
 
