@@ -7,7 +7,8 @@
 //! - [`resource`]: the typed [`Resource`](resource::Resource) model and the adapter that runs
 //!   the checks, naming and diff every resource shares;
 //! - [`resources`]: the resource types themselves;
-//! - [`aws`]: AWS Backup behind the [`BackupApi`](aws::BackupApi) trait, and AWS's errors;
+//! - [`aws`]: AWS Backup behind the [`BackupApi`](aws::BackupApi) trait, in the provider's own
+//!   types (aws-sdk-backup only in [`aws::sdk`]), and AWS's errors;
 //! - [`value`], [`naming`], [`retry`], [`time`]: property values, physical names, retries and
 //!   waits, dates.
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use prost::Message;
 use serde_json::Value;
@@ -50,13 +50,6 @@ impl Provider {
         }
     }
 
-    /// A provider whose AWS calls go to `api` instead of aws-sdk-backup (for tests).
-    pub fn with_api(api: Arc<dyn BackupApi>) -> Self {
-        let p = Provider::new();
-        let _ = p.api.set(api);
-        p
-    }
-
     fn resource(&self, ty: &str, urn: &str) -> Result<Arc<dyn DynResource>, Status> {
         let ty = if ty.is_empty() {
             type_from_urn(urn)
@@ -71,6 +64,15 @@ impl Provider {
 
     fn config(&self) -> Arc<ProviderConfig> {
         self.config.read().expect("config lock").clone()
+    }
+
+    /// AWS's time as far as the provider knows it: the client's, which every answer from AWS
+    /// sets, once there is a client; the local clock before. Check and Diff judge time by it,
+    /// as the operations do through their context's client.
+    fn aws_now(&self) -> SystemTime {
+        self.api
+            .get()
+            .map_or_else(SystemTime::now, |api| api.server_now())
     }
 
     /// What an operation on `urn` can use; `timeout` is the engine's (seconds, 0 = none).
@@ -459,6 +461,7 @@ impl ResourceProvider for Provider {
                 news,
                 marks: &marks,
                 autonaming,
+                now: self.aws_now(),
             });
             for w in &out.warnings {
                 tracing::warn!("{w}");
@@ -487,7 +490,7 @@ impl ResourceProvider for Provider {
         let (olds, _) = with_unknowns(req.olds.as_ref());
         let (new, _) = with_unknowns(req.news.as_ref());
         let outcome = res
-            .diff(&olds, &old, &new, &req.ignore_changes)
+            .diff(&olds, &old, &new, &req.ignore_changes, self.aws_now())
             .map_err(Status::failed_precondition)?;
         Ok(Response::new(diff_response(outcome)))
     }

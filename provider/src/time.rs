@@ -5,10 +5,6 @@ use std::time::{Duration, SystemTime};
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
-pub fn now() -> SystemTime {
-    SystemTime::now()
-}
-
 pub fn rfc3339(t: SystemTime) -> String {
     DateTime::from(t).fmt(Format::DateTime).unwrap_or_default()
 }

@@ -89,10 +89,11 @@ impl AwsError {
         self.has_code(code::RESOURCE_NOT_FOUND)
     }
 
-    /// The vault does not exist: AWS answers AccessDenied, not NotFound, for a vault name that
-    /// nobody owns.
-    pub fn is_vault_gone(&self) -> bool {
-        self.is_not_found() || self.has_code(code::ACCESS_DENIED)
+    /// The caller may not make the call, or (for a vault) the vault does not exist: AWS answers
+    /// AccessDenied, not NotFound, for a vault name that nobody owns. Only the SDK layer, which
+    /// can tell the two apart, reads it as absence.
+    pub fn is_access_denied(&self) -> bool {
+        self.has_code(code::ACCESS_DENIED)
     }
 
     /// AWS's answer about a selection whose plan has been deleted.
@@ -159,12 +160,11 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_vault_is_gone_whether_aws_says_not_found_or_access_denied() {
-        assert!(err(code::RESOURCE_NOT_FOUND, "").is_vault_gone());
-        assert!(err(code::ACCESS_DENIED, "").is_vault_gone());
-        assert!(!err(code::INVALID_REQUEST, "").is_vault_gone());
-        // Only the vault's answers read AccessDenied as absence.
+    fn access_denied_and_not_found_are_told_apart() {
+        assert!(err(code::ACCESS_DENIED, "").is_access_denied());
         assert!(!err(code::ACCESS_DENIED, "").is_not_found());
+        assert!(!err(code::RESOURCE_NOT_FOUND, "").is_access_denied());
+        assert!(!err(code::INVALID_REQUEST, "").is_access_denied());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
@@ -25,6 +25,8 @@ pub struct CheckContext<'a> {
     pub olds: &'a Value,
     /// Where the new inputs are unknown (preview only); typed values have these fields absent.
     pub marks: &'a Marks,
+    /// AWS's time as far as the provider knows it.
+    pub now: SystemTime,
     failures: Vec<Failure>,
     warnings: Vec<String>,
 }
@@ -35,12 +37,14 @@ impl<'a> CheckContext<'a> {
         config: &'a ProviderConfig,
         olds: &'a Value,
         marks: &'a Marks,
+        now: SystemTime,
     ) -> Self {
         CheckContext {
             urn,
             config,
             olds,
             marks,
+            now,
             failures: Vec::new(),
             warnings: Vec::new(),
         }

@@ -3,6 +3,7 @@
 //! and required-input checks, naming, decoding, the diff, preview outputs) happens here once.
 
 use std::collections::BTreeSet;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -25,13 +26,15 @@ pub trait DynResource: Send + Sync {
     fn required_inputs(&self) -> &'static [&'static str];
     fn name_field(&self) -> Option<&'static str>;
     fn check(&self, req: CheckInput<'_>) -> CheckResult;
-    /// Differences between old and new inputs; an error when the change cannot be made.
+    /// Differences between old and new inputs; an error when the change cannot be made. `now` is
+    /// AWS's time as far as the provider knows it.
     fn diff(
         &self,
         olds: &Value,
         old_inputs: &Value,
         news: &Value,
         ignore_changes: &[String],
+        now: SystemTime,
     ) -> Result<DiffOutcome, String>;
     /// Outputs for a preview of a create (`old` None) or an update.
     fn preview(&self, news: &Value, old: Option<&Value>) -> Value;
@@ -65,6 +68,8 @@ pub struct CheckInput<'a> {
     pub news: Value,
     pub marks: &'a Marks,
     pub autonaming: Option<Autonaming>,
+    /// AWS's time as far as the provider knows it.
+    pub now: SystemTime,
 }
 
 pub struct CheckResult {
@@ -227,7 +232,7 @@ impl<R: Resource> DynResource for Erased<R> {
                 };
             }
         };
-        let mut ctx = CheckContext::new(req.urn, req.config, req.olds, req.marks);
+        let mut ctx = CheckContext::new(req.urn, req.config, req.olds, req.marks, req.now);
         // The name, whoever chose it, follows the resource's rule.
         if let Some(rule) = &R::NAME {
             if let Some(Value::String(name)) = news.get(rule.field) {
@@ -257,6 +262,7 @@ impl<R: Resource> DynResource for Erased<R> {
         old_inputs: &Value,
         news: &Value,
         ignore_changes: &[String],
+        now: SystemTime,
     ) -> Result<DiffOutcome, String> {
         let mut old = without_internal(old_inputs);
         let mut new = without_internal(news);
@@ -305,7 +311,10 @@ impl<R: Resource> DynResource for Erased<R> {
             };
         }
         if !outcome.changed_keys.is_empty() {
-            if let Some(reason) = self.resource.refuse_change(olds, &outcome.changed_keys) {
+            if let Some(reason) = self
+                .resource
+                .refuse_change(olds, &outcome.changed_keys, now)
+            {
                 return Err(reason);
             }
         }
@@ -464,6 +473,7 @@ mod tests {
             news,
             marks: &marks,
             autonaming: None,
+            now: SystemTime::now(),
         })
     }
 

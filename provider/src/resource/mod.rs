@@ -14,6 +14,8 @@ pub mod context;
 pub mod diff;
 pub mod erased;
 
+use std::time::SystemTime;
+
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -102,8 +104,14 @@ pub trait Resource: Send + Sync + 'static {
     }
 
     /// Refuses, with the reason, a change AWS would refuse anyway (checked at every Diff, so at
-    /// preview). `changed` lists the changed top-level inputs.
-    fn refuse_change(&self, _old_state: &Value, _changed: &[String]) -> Option<String> {
+    /// preview). `changed` lists the changed top-level inputs; `now` is AWS's time as far as the
+    /// provider knows it, the clock every judgement of time uses.
+    fn refuse_change(
+        &self,
+        _old_state: &Value,
+        _changed: &[String],
+        _now: SystemTime,
+    ) -> Option<String> {
         None
     }
 

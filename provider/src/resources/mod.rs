@@ -3,17 +3,18 @@
 //! Adding a resource `Foo`:
 //! 1. A module `foo.rs`, or a folder `foo/` laid out like [`plan`] and [`selection`]: `types.rs`
 //!    with `FooArgs`/`FooState` (their doc comments become the schema's and the SDKs' docs),
-//!    `checks.rs` with the validation rules, `aws.rs` with the conversion to and from AWS's types,
-//!    `mod.rs` with `impl Resource for Foo`.
+//!    `checks.rs` with the validation rules, `document.rs` with the conversion to and from the
+//!    provider's AWS types ([`crate::aws`]), `mod.rs` with `impl Resource for Foo`.
 //! 2. [`Resource`](crate::resource::Resource) asks for the type token, the required and
 //!    replace-on-change inputs and, for a resource with a physical name, its
 //!    [`NameRule`](crate::naming::NameRule): the adapter autonames the resource and checks the
 //!    name, so `check` holds only the resource's other rules. Create, read, update and delete
 //!    call AWS through `ctx.api`.
-//! 3. AWS calls go through [`BackupApi`](crate::aws::BackupApi) (a new operation goes there and
-//!    in `aws::sdk`). Errors are told apart by their predicates ([`crate::aws::errors`]), never
-//!    by code or message; reads answer `None` for what is gone, and
-//!    [`DeleteIfPresent`](crate::aws::DeleteIfPresent) deletes without failing on it.
+//! 3. AWS calls go through [`BackupApi`](crate::aws::BackupApi), which speaks the provider's own
+//!    types (a new operation goes there, its types in `aws/<kind>.rs` and its SDK implementation
+//!    in `aws/sdk/<kind>.rs`). Errors are told apart by their predicates
+//!    ([`crate::aws::errors`]), never by code or message; reads answer `None`, and deletes
+//!    `Ok(false)`, for what is already gone.
 //! 4. A line in [`all`], then `make schema` and `make sdks`.
 //!
 //! [`tags`] has what taggable resources share: `defaultTags`, AWS's tag limits, tag changes.

@@ -92,6 +92,8 @@ pub fn managed(tags: Tags) -> Tags {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
     use crate::config::ProviderConfig;
     use crate::value::Marks;
     use serde_json::json;
@@ -110,7 +112,7 @@ mod tests {
             ..ProviderConfig::default()
         };
         let (olds, marks) = (json!({}), Marks::default());
-        let mut ctx = CheckContext::new("urn", &config, &olds, &marks);
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks, SystemTime::now());
         let mut given = given;
         check(&mut ctx, &mut given);
         let (failures, _) = ctx.into_parts();

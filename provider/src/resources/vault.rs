@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{BackupApi, CreateVault, DeleteIfPresent, Tags, Vault as AwsVault};
+use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -278,7 +278,7 @@ impl Resource for Vault {
         ctx.vaults.forget(id);
         let budget = ctx.wait_budget(EMPTY_WAIT);
         let deleted = retry::wait(budget, Duration::from_millis(250), Duration::from_secs(5), || async {
-            let err = match ctx.api.delete_vault_if_present(id).await {
+            let err = match ctx.api.delete_vault(id).await {
                 Ok(_) => return Ok(Poll::Done(())),
                 Err(e) if e.is_vault_not_empty() => e,
                 Err(e) => return Err(OpError::from(e)),
@@ -312,7 +312,7 @@ async fn delete_recovery_points(api: &dyn BackupApi, vault: &str) -> Result<(), 
     let points = api.list_recovery_points(vault).await?;
     let mut errors = Vec::new();
     for arn in &points {
-        if let Err(e) = api.delete_recovery_point_if_present(vault, arn).await {
+        if let Err(e) = api.delete_recovery_point(vault, arn).await {
             errors.push(format!("{arn}: {}", e.message));
         }
     }

@@ -1,11 +1,13 @@
 //! `awsbackup:index:VaultLock`: the lock of a backup vault, in governance or compliance mode.
 
+use std::time::SystemTime;
+
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{DeleteIfPresent, Vault as AwsVault, VaultLockConfig};
+use crate::aws::{Vault as AwsVault, VaultLockConfig};
 use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::vault::VAULT_NAME;
 use crate::time;
@@ -72,14 +74,19 @@ fn state_from(vault: &AwsVault, args: VaultLockArgs) -> VaultLockState {
     }
 }
 
-/// The refusal for a compliance lock past its lock date, if `state` is one.
-fn immutable_since(state: &Value) -> Option<String> {
+/// Whether a compliance lock with this lock date is immutable at `now` (AWS's time).
+fn lock_date_passed(lock_date: &str, now: SystemTime) -> bool {
+    time::parse(lock_date).is_some_and(|since| since <= now)
+}
+
+/// The refusal for a compliance lock past its lock date at `now` (AWS's time), if `state` is
+/// one.
+fn immutable_since(state: &Value, now: SystemTime) -> Option<String> {
     if state.get("mode").and_then(Value::as_str) != Some("compliance") {
         return None;
     }
     let lock_date = state.get("lockDate")?.as_str()?;
-    let since = time::parse(lock_date)?;
-    (since <= time::now())
+    lock_date_passed(lock_date, now)
         .then(|| immutable_message(state["backupVaultName"].as_str().unwrap_or("?"), lock_date))
 }
 
@@ -152,7 +159,7 @@ impl Resource for VaultLock {
                     ),
                 );
             } else if ctx.olds.get("changeableForDays").and_then(Value::as_i64) != Some(days) {
-                let date = time::rfc3339(time::now() + time::days(days));
+                let date = time::rfc3339(ctx.now + time::days(days));
                 ctx.warn(format!(
                     "compliance mode: the lock on '{}' becomes irreversible on {date} (in {days} days); \
                      after that nobody can change or remove it, and the vault cannot be deleted while it \
@@ -174,8 +181,13 @@ impl Resource for VaultLock {
         }
     }
 
-    fn refuse_change(&self, old_state: &Value, _changed: &[String]) -> Option<String> {
-        immutable_since(old_state)
+    fn refuse_change(
+        &self,
+        old_state: &Value,
+        _changed: &[String],
+        now: SystemTime,
+    ) -> Option<String> {
+        immutable_since(old_state, now)
     }
 
     /// A change to a lock that AWS already holds immutable (by AWS's clock) fails at preview.
@@ -190,7 +202,7 @@ impl Resource for VaultLock {
         let Some(lock_date) = vault.lock_date.as_deref().filter(|_| vault.locked) else {
             return Ok(());
         };
-        let immutable = time::parse(lock_date).is_some_and(|d| d <= ctx.api.server_now());
+        let immutable = lock_date_passed(lock_date, ctx.api.server_now());
         let changed = (vault.min_retention_days, vault.max_retention_days)
             != (args.min_retention_days, args.max_retention_days);
         if immutable && changed {
@@ -275,7 +287,8 @@ impl Resource for VaultLock {
         old: VaultLockState,
         news: VaultLockArgs,
     ) -> Result<VaultLockState, OpError> {
-        if let Some(reason) = immutable_since(&serde_json::to_value(&old).unwrap_or_default()) {
+        let old_state = serde_json::to_value(&old).unwrap_or_default();
+        if let Some(reason) = immutable_since(&old_state, ctx.api.server_now()) {
             return Err(OpError::Failed(reason));
         }
         ctx.vaults.forget(id);
@@ -302,7 +315,7 @@ impl Resource for VaultLock {
 
     async fn delete(&self, ctx: &Context, id: &str, state: VaultLockState) -> Result<(), OpError> {
         ctx.vaults.forget(id);
-        match ctx.api.delete_vault_lock_if_present(id).await {
+        match ctx.api.delete_vault_lock(id).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_lock_immutable() => Err(OpError::Failed(format!(
                 "{} ({}). Remove the resource from the stack with `pulumi state delete` to stop managing it",
@@ -317,11 +330,18 @@ impl Resource for VaultLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ProviderConfig;
+    use crate::value::Marks;
     use serde_json::json;
 
-    /// An RFC 3339 date `offset` days from now (before now when negative).
+    /// AWS's time in these tests.
+    fn aws_now() -> SystemTime {
+        time::parse("2030-01-10T00:00:00Z").unwrap()
+    }
+
+    /// An RFC 3339 date `offset` days from [`aws_now`] (before it when negative).
     fn days_from_now(offset: i64) -> String {
-        let now = time::now();
+        let now = aws_now();
         time::rfc3339(if offset >= 0 {
             now + time::days(offset)
         } else {
@@ -335,18 +355,46 @@ mod tests {
 
     #[test]
     fn only_a_compliance_lock_past_its_lock_date_refuses_changes() {
-        let refusal = immutable_since(&locked_state("compliance", days_from_now(-1))).unwrap();
+        let now = aws_now();
+        let refusal = immutable_since(&locked_state("compliance", days_from_now(-1)), now).unwrap();
         assert!(
             refusal.starts_with("the compliance-mode vault lock on 'v' has been immutable since"),
             "{refusal}"
         );
         assert_eq!(
-            immutable_since(&locked_state("compliance", days_from_now(3))),
+            immutable_since(&locked_state("compliance", days_from_now(3)), now),
             None
         );
         assert_eq!(
-            immutable_since(&locked_state("governance", days_from_now(-1))),
+            immutable_since(&locked_state("governance", days_from_now(-1)), now),
             None
+        );
+    }
+
+    #[test]
+    fn the_lock_date_is_judged_by_the_clock_given() {
+        let state = locked_state("compliance", days_from_now(0));
+        let second = std::time::Duration::from_secs(1);
+        assert_eq!(immutable_since(&state, aws_now() - second), None);
+        assert!(immutable_since(&state, aws_now()).is_some());
+    }
+
+    #[test]
+    fn the_compliance_warning_dates_the_lock_by_the_clock_given() {
+        let config = ProviderConfig::default();
+        let (olds, marks) = (json!({}), Marks::default());
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks, aws_now());
+        let mut args = VaultLockArgs {
+            backup_vault_name: Some("vault".into()),
+            changeable_for_days: Some(3),
+            ..VaultLockArgs::default()
+        };
+        VaultLock.check(&mut ctx, &mut args);
+        let (failures, warnings) = ctx.into_parts();
+        assert!(failures.is_empty(), "{failures:?}");
+        assert!(
+            warnings[0].contains(&format!("becomes irreversible on {}", days_from_now(3))),
+            "{warnings:?}"
         );
     }
 

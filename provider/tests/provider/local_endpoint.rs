@@ -199,13 +199,47 @@ async fn a_compliance_lock_past_its_date_by_aws_clock_is_refused_at_preview() {
         .await
         .unwrap();
 
+    // Within the grace time by the local clock, past it by AWS's: the preview's look at the
+    // vault tells AWS's clock, and the change is refused.
     endpoint.advance_clock(4.0 * 86_400.0);
-    let err = client.update(preview(news, state)).await.unwrap_err();
+    let err = client
+        .update(preview(news.clone(), state.clone()))
+        .await
+        .unwrap_err();
     assert!(
         err.message().contains("immutable since"),
         "{}",
         err.message()
     );
+    // Diff and Update judge by the same clock: the change is refused before AWS is asked.
+    let err = client
+        .diff(rpc::DiffRequest {
+            id: id.clone(),
+            urn: resource_urn("awsbackup:index:VaultLock", "l"),
+            olds: to_struct(state.clone()),
+            old_inputs: to_struct(inputs),
+            news: to_struct(news.clone()),
+            r#type: "awsbackup:index:VaultLock".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("immutable since"),
+        "{}",
+        err.message()
+    );
+    let puts = |stats: Value| stats["calls"]["PutBackupVaultLockConfiguration"].clone();
+    let puts_before = puts(endpoint.stats());
+    let mut update = preview(news, state);
+    update.preview = false;
+    let err = client.update(update).await.unwrap_err();
+    assert!(
+        err.message().contains("immutable since"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(puts(endpoint.stats()), puts_before, "AWS was not asked");
 }
 
 /// A create repeated for the same resource with the same inputs (its first answer was lost to

@@ -12,4 +12,5 @@ mod launch;
 mod local_endpoint;
 mod plan;
 mod selection;
+mod vault_access;
 mod vault_lock;

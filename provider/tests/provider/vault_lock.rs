@@ -136,7 +136,8 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         .into_inner();
     assert_eq!(aws.vault("v1").await.unwrap().min_retention_days, Some(14));
 
-    // Switch to compliance; once its lock date passes, changes are refused at Diff (preview).
+    // Switch to compliance; once its lock date passes by AWS's clock, changes are refused at Diff
+    // (preview).
     let compliance = json!({"backupVaultName": "v1", "minRetentionDays": 14, "maxRetentionDays": 30, "changeableForDays": 3});
     let state = from_struct(&updated.properties);
     let updated = client
@@ -153,10 +154,59 @@ async fn governance_lock_changes_in_place_and_compliance_lock_becomes_immutable(
         .into_inner();
     let state = from_struct(&updated.properties);
     assert_eq!(state["mode"], "compliance");
+
+    // The lock date is two days ago by the local clock, two days ahead by AWS's: Diff and
+    // Update go by AWS's clock, and the lock still changes.
+    let lock_date = state["lockDate"].as_str().unwrap();
+    assert!(awsbackup::time::parse(lock_date).unwrap() < std::time::SystemTime::now());
+    let changed = json!({"backupVaultName": "v1", "minRetentionDays": 10, "maxRetentionDays": 30, "changeableForDays": 3});
+    let diff = client
+        .diff(rpc::DiffRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state.clone()),
+            old_inputs: to_struct(compliance),
+            news: to_struct(changed.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(diff.diffs, vec!["minRetentionDays"]);
+    let updated = client
+        .update(rpc::UpdateRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            olds: to_struct(state),
+            news: to_struct(changed.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(aws.vault("v1").await.unwrap().min_retention_days, Some(10));
+    let compliance = changed;
+    let state = from_struct(&updated.properties);
     let lock_date = state["lockDate"].as_str().unwrap().to_string();
 
-    // Five days later.
+    // Five days later by AWS's clock, which the provider learns from its next answer (here a
+    // refresh).
     aws.endpoint.advance_clock(5.0 * DAY);
+    let refreshed = client
+        .read(rpc::ReadRequest {
+            id: "v1".into(),
+            urn: lock_urn(),
+            properties: to_struct(state.clone()),
+            inputs: to_struct(compliance.clone()),
+            r#type: LOCK.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(from_struct(&refreshed.properties), state);
     let err = client
         .diff(rpc::DiffRequest {
             id: "v1".into(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::aws::DEFAULT_START_WINDOW;
+use super::document::DEFAULT_START_WINDOW;
 use super::types::{LifecycleArgs, PlanArgs, RuleArgs};
 use crate::aws::{Tags, Vault};
 use crate::naming::NameRule;
@@ -336,6 +336,8 @@ pub(super) fn outside_lock_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
     use crate::config::ProviderConfig;
     use crate::resources::plan::IndexActionArgs;
     use crate::value::Marks;
@@ -345,7 +347,7 @@ mod tests {
     fn run(check: impl FnOnce(&mut CheckContext)) -> (Vec<(String, String)>, Vec<String>) {
         let config = ProviderConfig::default();
         let (olds, marks) = (json!({}), Marks::default());
-        let mut ctx = CheckContext::new("urn", &config, &olds, &marks);
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks, SystemTime::now());
         check(&mut ctx);
         let (failures, warnings) = ctx.into_parts();
         let failures = failures

@@ -1,10 +1,11 @@
 //! `awsbackup:index:Plan`: a backup plan, its rules and advanced settings.
 //!
-//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `aws.rs` the
-//! conversion to and from AWS's plan document; this file is the resource's life cycle.
+//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `document.rs`
+//! their conversion to and from the plan document AWS takes and answers; this file is the
+//! resource's life cycle.
 
-mod aws;
 mod checks;
+mod document;
 mod types;
 
 use std::collections::BTreeMap;
@@ -13,16 +14,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use self::aws::{
-    advanced_from, document, drop_plan_defaults, fallback_state, rules_from, state_from,
-};
 use self::checks::{check_plan, outside_lock_range};
 pub use self::checks::{check_schedule, PLAN_NAME};
+use self::document::{
+    advanced_from, document, drop_plan_defaults, fallback_state, rules_from, state_from,
+};
 pub use self::types::{
     AdvancedBackupSettingArgs, CopyActionArgs, IndexActionArgs, LifecycleArgs, PlanArgs, PlanState,
     RuleArgs, RuleState,
 };
-use crate::aws::{DeleteIfPresent, Vault};
+use crate::aws::Vault;
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -99,7 +100,7 @@ impl Resource for Plan {
         let created = ctx
             .api
             .create_plan(
-                document(&args)?,
+                &document(&args)?,
                 &args.tags.clone().unwrap_or_default(),
                 Some(&token),
             )
@@ -148,7 +149,7 @@ impl Resource for Plan {
         let live_tags = tags::managed(ctx.api.list_tags(&plan.arn).await?);
         let tags = (!live_tags.is_empty() || old.tags.is_some()).then_some(live_tags);
         let inputs = PlanArgs {
-            name: Some(plan.document.backup_plan_name.clone()),
+            name: Some(plan.document.name.clone()),
             rules: Some(rules_from(&plan, old.rules.as_ref())),
             advanced_backup_settings: advanced_from(&plan, old.advanced_backup_settings.as_ref()),
             tags: tags.clone(),
@@ -183,7 +184,7 @@ impl Resource for Plan {
                 ..old
             });
         }
-        let version = ctx.api.update_plan(id, document(&news)?).await?;
+        let version = ctx.api.update_plan(id, &document(&news)?).await?;
         tracing::debug!(plan = %id, version = %version.version_id, "updated backup plan");
         // The new version's rule ids are only in GetBackupPlan.
         let fallback = fallback_state(id, &old.arn, &version.version_id, &news);
@@ -213,7 +214,7 @@ impl Resource for Plan {
             Duration::from_millis(500),
             Duration::from_secs(5),
             || async {
-                let refusal = match ctx.api.delete_plan_if_present(id).await {
+                let refusal = match ctx.api.delete_plan(id).await {
                     Ok(_) => return Ok(Poll::Done(())),
                     Err(e) if e.is_plan_has_selections() => e,
                     Err(e) => return Err(OpError::from(e)),

@@ -2,7 +2,7 @@
 
 use regex::Regex;
 
-use super::aws::STRING_EQUALS;
+use super::document::STRING_EQUALS;
 use super::types::{non_empty, SelectionArgs, SelectionConditions, SelectionTagCondition};
 use crate::naming::NameRule;
 use crate::resource::CheckContext;
@@ -260,6 +260,8 @@ pub(super) fn check_selection(ctx: &mut CheckContext, args: &SelectionArgs) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
+
     use crate::config::ProviderConfig;
     use crate::resources::selection::SelectionConditionParameter;
     use crate::value::Marks;
@@ -271,7 +273,7 @@ mod tests {
     fn run(args: &SelectionArgs) -> (Vec<(String, String)>, Vec<String>) {
         let config = ProviderConfig::default();
         let (olds, marks) = (json!({}), Marks::default());
-        let mut ctx = CheckContext::new("urn", &config, &olds, &marks);
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks, SystemTime::now());
         check_selection(&mut ctx, args);
         let (failures, warnings) = ctx.into_parts();
         let failures = failures

@@ -3,11 +3,12 @@
 //! AWS has no update for selections, so every input replaces the selection when it changes. The
 //! id is `<planId>|<selectionId>`, which is also the import id.
 //!
-//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `aws.rs` the
-//! conversion to and from AWS's selection; this file is the resource's life cycle.
+//! `types.rs` holds the inputs and outputs, `checks.rs` their validation rules, `document.rs`
+//! their conversion to and from the selection document AWS takes and answers; this file is the
+//! resource's life cycle.
 
-mod aws;
 mod checks;
+mod document;
 mod types;
 
 use std::time::Duration;
@@ -15,14 +16,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use self::aws::{inputs_from, normalize, to_aws};
 use self::checks::check_selection;
 pub use self::checks::SELECTION_NAME;
+use self::document::{document, inputs_from, normalize};
 pub use self::types::{
     SelectionArgs, SelectionConditionParameter, SelectionConditions, SelectionState,
     SelectionTagCondition,
 };
-use crate::aws::DeleteIfPresent;
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::retry::{self, Poll, WaitError};
@@ -87,15 +87,15 @@ impl Resource for Selection {
             .plan_id
             .clone()
             .ok_or_else(|| OpError::Failed("invalid inputs: planId is missing".into()))?;
-        let selection = to_aws(&args)?;
-        let role = selection.iam_role_arn().to_string();
+        let selection = document(&args)?;
+        let role = &selection.iam_role_arn;
         let token = creator_request_id::<Self>(&ctx.urn, &args);
         let window = ctx.wait_budget(IAM_PROPAGATION_WINDOW);
         // A new IAM role takes a while before AWS Backup can use it: wait for it.
         let created = retry::wait(window, FIRST_PAUSE, MAX_PAUSE, || async {
             match ctx
                 .api
-                .create_selection(&plan_id, selection.clone(), Some(&token))
+                .create_selection(&plan_id, &selection, Some(&token))
                 .await
             {
                 Ok(created) => Ok(Poll::Done(created)),
@@ -107,7 +107,7 @@ impl Resource for Selection {
             }
         })
         .await;
-        let (selection_id, creation_date) = match created {
+        let created = match created {
             Ok(created) => created,
             // The plan never existed, or it has been deleted.
             Err(WaitError::Failed(e)) if e.is_not_found() || e.is_plan_gone() => {
@@ -131,14 +131,14 @@ impl Resource for Selection {
                 return Err(OpError::Failed("the operation was cancelled".into()))
             }
         };
-        tracing::debug!(plan = %plan_id, selection = %selection_id, "created backup selection");
-        let id = format!("{plan_id}|{selection_id}");
+        tracing::debug!(plan = %plan_id, selection = %created.selection_id, "created backup selection");
+        let id = format!("{plan_id}|{}", created.selection_id);
         Ok((
             id,
             SelectionState {
                 args,
-                selection_id,
-                creation_date,
+                selection_id: created.selection_id,
+                creation_date: created.creation_date,
             },
         ))
     }
@@ -183,11 +183,7 @@ impl Resource for Selection {
                 _ => return Err(id_error(id)),
             },
         };
-        if ctx
-            .api
-            .delete_selection_if_present(plan_id, selection_id)
-            .await?
-        {
+        if ctx.api.delete_selection(plan_id, selection_id).await? {
             tracing::debug!(plan = %plan_id, selection = %selection_id, "deleted backup selection");
         }
         Ok(())

@@ -1,38 +1,35 @@
-//! A selection's inputs to AWS's selection and back, and which differences AWS does not see.
+//! A selection's inputs to AWS's selection document and back, and which differences AWS does
+//! not see.
 
-use aws_sdk_backup::types::{
-    BackupSelection, Condition, ConditionParameter, ConditionType, Conditions,
-};
 use serde_json::Value;
 
 use super::types::{
     SelectionArgs, SelectionConditionParameter, SelectionConditions, SelectionTagCondition,
 };
-use crate::aws::Selection as AwsSelection;
+use crate::aws::selection::{ConditionParameter, Conditions, TagCondition};
+use crate::aws::{Selection as AwsSelection, SelectionDocument};
 use crate::resource::OpError;
 
 /// The one condition type AWS Backup documents for `listOfTags`, and the default.
 pub(super) const STRING_EQUALS: &str = "STRINGEQUALS";
 
 /// The selection AWS is asked to create. Empty lists are left out (AWS treats them as absent).
-pub(super) fn to_aws(args: &SelectionArgs) -> Result<BackupSelection, OpError> {
+pub(super) fn document(args: &SelectionArgs) -> Result<SelectionDocument, OpError> {
     let missing = |what: &str| OpError::Failed(format!("invalid inputs: {what} is missing"));
     let list = |l: &Option<Vec<String>>| l.clone().filter(|l| !l.is_empty());
-    let tags = args
+    let tags: Vec<TagCondition> = args
         .list_of_tags
         .iter()
         .flatten()
-        .map(|t| {
-            Condition::builder()
-                .condition_type(ConditionType::from(
-                    t.condition_type.as_deref().unwrap_or(STRING_EQUALS),
-                ))
-                .condition_key(t.condition_key.clone().unwrap_or_default())
-                .condition_value(t.condition_value.clone().unwrap_or_default())
-                .build()
-                .map_err(|e| OpError::Failed(format!("invalid listOfTags entry: {e}")))
+        .map(|t| TagCondition {
+            condition_type: t
+                .condition_type
+                .clone()
+                .unwrap_or_else(|| STRING_EQUALS.to_string()),
+            condition_key: t.condition_key.clone().unwrap_or_default(),
+            condition_value: t.condition_value.clone().unwrap_or_default(),
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let conditions = args
         .conditions
         .as_ref()
@@ -41,35 +38,31 @@ pub(super) fn to_aws(args: &SelectionArgs) -> Result<BackupSelection, OpError> {
             let params = |l: &Option<Vec<SelectionConditionParameter>>| {
                 l.as_ref().filter(|l| !l.is_empty()).map(|l| {
                     l.iter()
-                        .map(|p| {
-                            ConditionParameter::builder()
-                                .set_condition_key(p.condition_key.clone())
-                                .set_condition_value(p.condition_value.clone())
-                                .build()
+                        .map(|p| ConditionParameter {
+                            condition_key: p.condition_key.clone(),
+                            condition_value: p.condition_value.clone(),
                         })
                         .collect()
                 })
             };
-            Conditions::builder()
-                .set_string_equals(params(&c.string_equals))
-                .set_string_not_equals(params(&c.string_not_equals))
-                .set_string_like(params(&c.string_like))
-                .set_string_not_like(params(&c.string_not_like))
-                .build()
+            Conditions {
+                string_equals: params(&c.string_equals),
+                string_not_equals: params(&c.string_not_equals),
+                string_like: params(&c.string_like),
+                string_not_like: params(&c.string_not_like),
+            }
         });
-    BackupSelection::builder()
-        .selection_name(args.name.clone().ok_or_else(|| missing("name"))?)
-        .iam_role_arn(
-            args.iam_role_arn
-                .clone()
-                .ok_or_else(|| missing("iamRoleArn"))?,
-        )
-        .set_resources(list(&args.resources))
-        .set_not_resources(list(&args.not_resources))
-        .set_list_of_tags((!tags.is_empty()).then_some(tags))
-        .set_conditions(conditions)
-        .build()
-        .map_err(|e| OpError::Failed(format!("invalid selection: {e}")))
+    Ok(SelectionDocument {
+        name: args.name.clone().ok_or_else(|| missing("name"))?,
+        iam_role_arn: args
+            .iam_role_arn
+            .clone()
+            .ok_or_else(|| missing("iamRoleArn"))?,
+        resources: list(&args.resources),
+        not_resources: list(&args.not_resources),
+        list_of_tags: (!tags.is_empty()).then_some(tags),
+        conditions,
+    })
 }
 
 /// Whether two lists hold the same elements, in any order.
@@ -94,31 +87,32 @@ fn conditions_input(
     live: Option<&Conditions>,
     old: Option<&SelectionConditions>,
 ) -> Option<SelectionConditions> {
-    let params = |l: &[ConditionParameter]| -> Vec<SelectionConditionParameter> {
+    let params = |l: &Option<Vec<ConditionParameter>>| -> Vec<SelectionConditionParameter> {
         l.iter()
+            .flatten()
             .map(|p| SelectionConditionParameter {
                 condition_key: p.condition_key.clone(),
                 condition_value: p.condition_value.clone(),
             })
             .collect()
     };
-    let empty = Conditions::builder().build();
+    let empty = Conditions::default();
     let live = live.unwrap_or(&empty);
     let input = SelectionConditions {
         string_equals: list_input(
-            params(live.string_equals()),
+            params(&live.string_equals),
             old.and_then(|o| o.string_equals.as_ref()),
         ),
         string_not_equals: list_input(
-            params(live.string_not_equals()),
+            params(&live.string_not_equals),
             old.and_then(|o| o.string_not_equals.as_ref()),
         ),
         string_like: list_input(
-            params(live.string_like()),
+            params(&live.string_like),
             old.and_then(|o| o.string_like.as_ref()),
         ),
         string_not_like: list_input(
-            params(live.string_not_like()),
+            params(&live.string_not_like),
             old.and_then(|o| o.string_not_like.as_ref()),
         ),
     };
@@ -136,24 +130,31 @@ pub(super) fn inputs_from(
     live: &AwsSelection,
     old: &SelectionArgs,
 ) -> SelectionArgs {
-    let s = &live.selection;
+    let s = &live.document;
     let tags = s
-        .list_of_tags()
+        .list_of_tags
         .iter()
+        .flatten()
         .map(|c| SelectionTagCondition {
-            condition_type: Some(c.condition_type().as_str().to_string()),
-            condition_key: Some(c.condition_key().to_string()),
-            condition_value: Some(c.condition_value().to_string()),
+            condition_type: Some(c.condition_type.clone()),
+            condition_key: Some(c.condition_key.clone()),
+            condition_value: Some(c.condition_value.clone()),
         })
         .collect();
     SelectionArgs {
         plan_id: Some(plan_id.to_string()),
-        name: Some(s.selection_name().to_string()),
-        iam_role_arn: Some(s.iam_role_arn().to_string()),
-        resources: list_input(s.resources().to_vec(), old.resources.as_ref()),
-        not_resources: list_input(s.not_resources().to_vec(), old.not_resources.as_ref()),
+        name: Some(s.name.clone()),
+        iam_role_arn: Some(s.iam_role_arn.clone()),
+        resources: list_input(
+            s.resources.clone().unwrap_or_default(),
+            old.resources.as_ref(),
+        ),
+        not_resources: list_input(
+            s.not_resources.clone().unwrap_or_default(),
+            old.not_resources.as_ref(),
+        ),
         list_of_tags: list_input(tags, old.list_of_tags.as_ref()),
-        conditions: conditions_input(s.conditions(), old.conditions.as_ref()),
+        conditions: conditions_input(s.conditions.as_ref(), old.conditions.as_ref()),
     }
 }
 
@@ -252,31 +253,31 @@ mod tests {
         }
     }
 
-    fn live(selection: BackupSelection) -> AwsSelection {
+    fn live(document: SelectionDocument) -> AwsSelection {
         AwsSelection {
             plan_id: "plan-1".into(),
             selection_id: "sel-1".into(),
-            selection,
+            document,
             creation_date: None,
         }
     }
 
     #[test]
     fn empty_lists_are_not_sent_to_aws() {
-        let sent = to_aws(&args()).unwrap();
-        assert_eq!(sent.selection_name, "sel");
+        let sent = document(&args()).unwrap();
+        assert_eq!(sent.name, "sel");
         assert_eq!(sent.iam_role_arn, ROLE);
-        assert_eq!(sent.resources().len(), 2);
+        assert_eq!(sent.resources.unwrap().len(), 2);
         assert!(sent.not_resources.is_none());
         let conditions = sent.conditions.unwrap();
-        assert_eq!(conditions.string_equals().len(), 1);
+        assert_eq!(conditions.string_equals.unwrap().len(), 1);
         assert!(conditions.string_like.is_none());
         let empty = SelectionArgs {
             list_of_tags: Some(Vec::new()),
             conditions: Some(SelectionConditions::default()),
             ..args()
         };
-        let sent = to_aws(&empty).unwrap();
+        let sent = document(&empty).unwrap();
         assert!(sent.list_of_tags.is_none() && sent.conditions.is_none());
     }
 
@@ -289,11 +290,8 @@ mod tests {
             }]),
             ..args()
         };
-        let sent = to_aws(&untyped).unwrap();
-        assert_eq!(
-            sent.list_of_tags()[0].condition_type().as_str(),
-            STRING_EQUALS
-        );
+        let sent = document(&untyped).unwrap();
+        assert_eq!(sent.list_of_tags.unwrap()[0].condition_type, STRING_EQUALS);
     }
 
     #[test]
@@ -303,7 +301,7 @@ mod tests {
             ..args()
         };
         assert_eq!(
-            to_aws(&no_role).unwrap_err().to_string(),
+            document(&no_role).unwrap_err().to_string(),
             "invalid inputs: iamRoleArn is missing"
         );
     }
@@ -311,12 +309,12 @@ mod tests {
     #[test]
     fn what_aws_answers_reads_back_as_the_inputs_that_made_it() {
         let written = args();
-        let read = inputs_from("plan-1", &live(to_aws(&written).unwrap()), &written);
+        let read = inputs_from("plan-1", &live(document(&written).unwrap()), &written);
         assert_eq!(read, written);
         // On import (no previous inputs) empty lists and conditions read as absent.
         let imported = inputs_from(
             "plan-1",
-            &live(to_aws(&written).unwrap()),
+            &live(document(&written).unwrap()),
             &SelectionArgs::default(),
         );
         assert_eq!(imported.not_resources, None);

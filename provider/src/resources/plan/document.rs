@@ -1,19 +1,14 @@
 //! A plan's inputs to AWS's plan document and back: what AWS fills in by default, and how a live
 //! plan reads as inputs shaped like the user's.
 
-use std::collections::HashMap;
-
-use aws_sdk_backup::types::{
-    AdvancedBackupSetting, BackupPlanInput, BackupRule, BackupRuleInput, CopyAction, IndexAction,
-    Lifecycle,
-};
 use serde_json::Value;
 
 use super::types::{
     AdvancedBackupSettingArgs, CopyActionArgs, IndexActionArgs, LifecycleArgs, PlanArgs, PlanState,
     RuleArgs, RuleState,
 };
-use crate::aws::{Plan as AwsPlan, Tags};
+use crate::aws::plan::{AdvancedBackupSetting, CopyAction, IndexAction, Lifecycle, Rule};
+use crate::aws::{Plan as AwsPlan, PlanDocument, Tags};
 use crate::resource::OpError;
 
 /// What AWS fills in for a rule that does not set them.
@@ -103,98 +98,88 @@ fn drop_empty(v: &mut Value, fields: &[&str]) {
     }
 }
 
-/// An SDK lifecycle, or none when nothing is set: an empty lifecycle is never sent.
+/// A lifecycle, or none when nothing is set: an empty lifecycle is never sent.
 fn lifecycle(l: Option<&LifecycleArgs>) -> Option<Lifecycle> {
     let l = l?;
     if l == &LifecycleArgs::default() {
         return None;
     }
-    Some(
-        Lifecycle::builder()
-            .set_move_to_cold_storage_after_days(l.move_to_cold_storage_after_days)
-            .set_delete_after_days(l.delete_after_days)
-            .set_opt_in_to_archive_for_supported_resources(
-                l.opt_in_to_archive_for_supported_resources,
-            )
-            .build(),
-    )
+    Some(Lifecycle {
+        move_to_cold_storage_after_days: l.move_to_cold_storage_after_days,
+        delete_after_days: l.delete_after_days,
+        opt_in_to_archive_for_supported_resources: l.opt_in_to_archive_for_supported_resources,
+    })
 }
 
-fn hash_map(tags: Option<&Tags>) -> Option<HashMap<String, String>> {
-    tags.filter(|t| !t.is_empty())
-        .map(|t| t.clone().into_iter().collect())
-}
-
-pub(super) fn document(args: &PlanArgs) -> Result<BackupPlanInput, OpError> {
-    let build_err =
-        |e: aws_sdk_backup::error::BuildError| OpError::Failed(format!("invalid plan: {e}"));
+/// The plan document AWS is asked to create or update to.
+pub(super) fn document(args: &PlanArgs) -> Result<PlanDocument, OpError> {
+    let missing = |what: String| OpError::Failed(format!("invalid plan: {what} is missing"));
+    let name = args.name.clone().ok_or_else(|| missing("name".into()))?;
     let mut rules = Vec::new();
-    for r in args.rules.iter().flatten() {
-        let copies = r
+    for (i, r) in args.rules.iter().flatten().enumerate() {
+        let copy_actions = r
             .copy_actions
             .as_ref()
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| {
-                        CopyAction::builder()
-                            .set_destination_backup_vault_arn(c.destination_vault_arn.clone())
-                            .set_lifecycle(lifecycle(c.lifecycle.as_ref()))
-                            .build()
-                            .map_err(build_err)
+            .map(|copies| {
+                copies
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| {
+                        Ok(CopyAction {
+                            destination_vault_arn: c.destination_vault_arn.clone().ok_or_else(
+                                || {
+                                    missing(format!(
+                                        "rules[{i}].copyActions[{j}].destinationVaultArn"
+                                    ))
+                                },
+                            )?,
+                            lifecycle: lifecycle(c.lifecycle.as_ref()),
+                        })
                     })
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<_>, OpError>>()
             })
             .transpose()?;
-        let index = r.index_actions.as_ref().map(|is| {
-            is.iter()
-                .map(|i| {
-                    IndexAction::builder()
-                        .set_resource_types(
-                            i.resource_types
-                                .as_ref()
-                                .map(|t| t.iter().map(|s| s.as_str().into()).collect()),
-                        )
-                        .build()
-                })
-                .collect()
+        rules.push(Rule {
+            rule_name: r
+                .rule_name
+                .clone()
+                .ok_or_else(|| missing(format!("rules[{i}].ruleName")))?,
+            target_vault_name: r
+                .target_vault_name
+                .clone()
+                .ok_or_else(|| missing(format!("rules[{i}].targetVaultName")))?,
+            schedule_expression: r.schedule_expression.clone(),
+            schedule_expression_timezone: r.schedule_expression_timezone.clone(),
+            start_window_minutes: r.start_window_minutes,
+            completion_window_minutes: r.completion_window_minutes,
+            lifecycle: lifecycle(r.lifecycle.as_ref()),
+            recovery_point_tags: r.recovery_point_tags.clone().filter(|t| !t.is_empty()),
+            copy_actions,
+            enable_continuous_backup: r.enable_continuous_backup,
+            index_actions: r.index_actions.as_ref().map(|actions| {
+                actions
+                    .iter()
+                    .map(|a| IndexAction {
+                        resource_types: a.resource_types.clone(),
+                    })
+                    .collect()
+            }),
+            rule_id: None,
         });
-        rules.push(
-            BackupRuleInput::builder()
-                .set_rule_name(r.rule_name.clone())
-                .set_target_backup_vault_name(r.target_vault_name.clone())
-                .set_schedule_expression(r.schedule_expression.clone())
-                .set_schedule_expression_timezone(r.schedule_expression_timezone.clone())
-                .set_start_window_minutes(r.start_window_minutes)
-                .set_completion_window_minutes(r.completion_window_minutes)
-                .set_lifecycle(lifecycle(r.lifecycle.as_ref()))
-                .set_recovery_point_tags(hash_map(r.recovery_point_tags.as_ref()))
-                .set_copy_actions(copies)
-                .set_enable_continuous_backup(r.enable_continuous_backup)
-                .set_index_actions(index)
-                .build()
-                .map_err(build_err)?,
-        );
     }
-    let advanced = args.advanced_backup_settings.as_ref().map(|list| {
+    let advanced_backup_settings = args.advanced_backup_settings.as_ref().map(|list| {
         list.iter()
-            .map(|a| {
-                AdvancedBackupSetting::builder()
-                    .set_resource_type(a.resource_type.clone())
-                    .set_backup_options(
-                        a.backup_options
-                            .as_ref()
-                            .map(|o| o.clone().into_iter().collect()),
-                    )
-                    .build()
+            .map(|a| AdvancedBackupSetting {
+                resource_type: a.resource_type.clone(),
+                backup_options: a.backup_options.clone(),
             })
             .collect()
     });
-    BackupPlanInput::builder()
-        .set_backup_plan_name(args.name.clone())
-        .set_rules(Some(rules))
-        .set_advanced_backup_settings(advanced)
-        .build()
-        .map_err(build_err)
+    Ok(PlanDocument {
+        name,
+        rules,
+        advanced_backup_settings,
+    })
 }
 
 /// The value to show as an input: AWS's value when the user set one before, otherwise only when
@@ -222,7 +207,7 @@ fn lifecycle_from(l: Option<&Lifecycle>, old: Option<&LifecycleArgs>) -> Option<
 }
 
 /// The inputs a live rule stands for, given the user's previous version of it (if any).
-fn rule_from(r: &BackupRule, old: Option<&RuleArgs>) -> RuleArgs {
+fn rule_from(r: &Rule, old: Option<&RuleArgs>) -> RuleArgs {
     let had = old.cloned().unwrap_or_default();
     let copies: Vec<CopyActionArgs> = r
         .copy_actions
@@ -230,10 +215,10 @@ fn rule_from(r: &BackupRule, old: Option<&RuleArgs>) -> RuleArgs {
         .flatten()
         .map(|c| {
             let old_copy = had.copy_actions.iter().flatten().find(|o| {
-                o.destination_vault_arn.as_deref() == Some(c.destination_backup_vault_arn.as_str())
+                o.destination_vault_arn.as_deref() == Some(c.destination_vault_arn.as_str())
             });
             CopyActionArgs {
-                destination_vault_arn: Some(c.destination_backup_vault_arn.clone()),
+                destination_vault_arn: Some(c.destination_vault_arn.clone()),
                 lifecycle: lifecycle_from(
                     c.lifecycle.as_ref(),
                     old_copy.and_then(|o| o.lifecycle.as_ref()),
@@ -246,21 +231,13 @@ fn rule_from(r: &BackupRule, old: Option<&RuleArgs>) -> RuleArgs {
         .iter()
         .flatten()
         .map(|i| IndexActionArgs {
-            resource_types: i
-                .resource_types
-                .as_ref()
-                .map(|t| t.iter().map(|x| x.as_str().to_string()).collect()),
+            resource_types: i.resource_types.clone(),
         })
         .collect();
-    let tags: Tags = r
-        .recovery_point_tags
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let tags = r.recovery_point_tags.clone().unwrap_or_default();
     RuleArgs {
         rule_name: Some(r.rule_name.clone()),
-        target_vault_name: Some(r.target_backup_vault_name.clone()),
+        target_vault_name: Some(r.target_vault_name.clone()),
         // AWS fills in its default schedule for every rule without one, continuous rules too;
         // a schedule the user chose is kept, on refresh and on import alike.
         schedule_expression: user_value(
@@ -304,7 +281,7 @@ pub(super) fn rules_from(plan: &AwsPlan, old: Option<&Vec<RuleArgs>>) -> Vec<Rul
     let live = &plan.document.rules;
     let old = old.cloned().unwrap_or_default();
     let old_of = |name: &str| old.iter().find(|o| o.rule_name.as_deref() == Some(name));
-    let mut ordered: Vec<&BackupRule> = Vec::new();
+    let mut ordered: Vec<&Rule> = Vec::new();
     for o in &old {
         if let Some(r) = live
             .iter()
@@ -329,14 +306,13 @@ pub(super) fn advanced_from(
     old: Option<&Vec<AdvancedBackupSettingArgs>>,
 ) -> Option<Vec<AdvancedBackupSettingArgs>> {
     let list: Vec<AdvancedBackupSettingArgs> = plan
+        .document
         .advanced_backup_settings
         .iter()
+        .flatten()
         .map(|a| AdvancedBackupSettingArgs {
             resource_type: a.resource_type.clone(),
-            backup_options: a
-                .backup_options
-                .as_ref()
-                .map(|o| o.clone().into_iter().collect()),
+            backup_options: a.backup_options.clone(),
         })
         .collect();
     (!list.is_empty() || old.is_some()).then_some(list)
@@ -358,7 +334,7 @@ pub(super) fn state_from(plan: &AwsPlan, args: &PlanArgs, tags: Option<Tags>) ->
         })
         .collect();
     PlanState {
-        name: Some(plan.document.backup_plan_name.clone()),
+        name: Some(plan.document.name.clone()),
         rules,
         advanced_backup_settings: args.advanced_backup_settings.clone(),
         tags,
@@ -391,7 +367,6 @@ pub(super) fn fallback_state(id: &str, arn: &str, version: &str, args: &PlanArgs
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_backup::types::BackupPlan;
     use serde_json::json;
 
     fn rule(name: &str) -> RuleArgs {
@@ -403,28 +378,29 @@ mod tests {
     }
 
     /// A rule as GetBackupPlan answers it for `rule(name)`: AWS's defaults filled in.
-    fn live_rule(name: &str) -> aws_sdk_backup::types::builders::BackupRuleBuilder {
-        BackupRule::builder()
-            .rule_name(name)
-            .target_backup_vault_name("vault")
-            .rule_id(format!("id-{name}"))
-            .schedule_expression(DEFAULT_SCHEDULE)
-            .schedule_expression_timezone(DEFAULT_TIMEZONE)
-            .start_window_minutes(DEFAULT_START_WINDOW)
-            .completion_window_minutes(DEFAULT_COMPLETION_WINDOW)
+    fn live_rule(name: &str) -> Rule {
+        Rule {
+            rule_name: name.into(),
+            target_vault_name: "vault".into(),
+            rule_id: Some(format!("id-{name}")),
+            schedule_expression: Some(DEFAULT_SCHEDULE.into()),
+            schedule_expression_timezone: Some(DEFAULT_TIMEZONE.into()),
+            start_window_minutes: Some(DEFAULT_START_WINDOW),
+            completion_window_minutes: Some(DEFAULT_COMPLETION_WINDOW),
+            ..Rule::default()
+        }
     }
 
-    fn live_plan(rules: Vec<BackupRule>) -> AwsPlan {
+    fn live_plan(rules: Vec<Rule>) -> AwsPlan {
         AwsPlan {
             id: "plan-1".into(),
             arn: "arn:aws:backup:us-east-1:123456789012:backup-plan:plan-1".into(),
             version_id: "v1".into(),
-            document: BackupPlan::builder()
-                .backup_plan_name("plan")
-                .set_rules(Some(rules))
-                .build()
-                .unwrap(),
-            advanced_backup_settings: Vec::new(),
+            document: PlanDocument {
+                name: "plan".into(),
+                rules,
+                advanced_backup_settings: None,
+            },
             creation_date: None,
         }
     }
@@ -493,34 +469,34 @@ mod tests {
             ..PlanArgs::default()
         };
         let doc = document(&args).unwrap();
-        assert_eq!(doc.backup_plan_name, "plan");
+        assert_eq!(doc.name, "plan");
         let r = &doc.rules[0];
         assert_eq!(
-            (r.rule_name.as_str(), r.target_backup_vault_name.as_str()),
+            (r.rule_name.as_str(), r.target_vault_name.as_str()),
             ("r", "vault")
         );
         assert!(r.lifecycle.is_none() && r.recovery_point_tags.is_none());
         assert!(r.schedule_expression.is_none() && r.start_window_minutes.is_none());
         let copy = &r.copy_actions.as_ref().unwrap()[0];
-        assert_eq!(copy.destination_backup_vault_arn, "arn:dest");
+        assert_eq!(copy.destination_vault_arn, "arn:dest");
         assert_eq!(copy.lifecycle.as_ref().unwrap().delete_after_days, Some(30));
         assert!(doc.advanced_backup_settings.is_none());
     }
 
     #[test]
-    fn a_document_aws_cannot_take_is_an_error_naming_the_plan() {
+    fn a_document_aws_cannot_take_is_an_error_naming_what_is_missing() {
         let args = PlanArgs {
             name: Some("plan".into()),
-            rules: Some(vec![RuleArgs::default()]),
+            rules: Some(vec![rule("r"), RuleArgs::default()]),
             ..PlanArgs::default()
         };
         let err = document(&args).unwrap_err().to_string();
-        assert!(err.starts_with("invalid plan: "), "{err}");
+        assert_eq!(err, "invalid plan: rules[1].ruleName is missing");
     }
 
     #[test]
     fn a_live_rule_reads_without_the_defaults_aws_filled_in() {
-        let live = live_rule("r").build().unwrap();
+        let live = live_rule("r");
         assert_eq!(rule_from(&live, None), rule("r"));
         // A default the user wrote explicitly stays an input.
         let written = RuleArgs {
@@ -530,10 +506,10 @@ mod tests {
         };
         assert_eq!(rule_from(&live, Some(&written)), written);
         // A value AWS reports that is not its default is always an input.
-        let paris = live_rule("r")
-            .schedule_expression_timezone("Europe/Paris")
-            .build()
-            .unwrap();
+        let paris = Rule {
+            schedule_expression_timezone: Some("Europe/Paris".into()),
+            ..live_rule("r")
+        };
         assert_eq!(
             rule_from(&paris, None)
                 .schedule_expression_timezone
@@ -544,10 +520,11 @@ mod tests {
 
     #[test]
     fn a_live_lifecycle_reads_opt_in_false_as_unset_unless_the_user_wrote_it() {
-        let live = Lifecycle::builder()
-            .delete_after_days(30)
-            .opt_in_to_archive_for_supported_resources(false)
-            .build();
+        let live = Lifecycle {
+            delete_after_days: Some(30),
+            opt_in_to_archive_for_supported_resources: Some(false),
+            ..Lifecycle::default()
+        };
         let read = lifecycle_from(Some(&live), None).unwrap();
         assert_eq!(read.opt_in_to_archive_for_supported_resources, None);
         let old = LifecycleArgs {
@@ -556,17 +533,13 @@ mod tests {
         };
         let read = lifecycle_from(Some(&live), Some(&old)).unwrap();
         assert_eq!(read.opt_in_to_archive_for_supported_resources, Some(false));
-        let nothing = Lifecycle::builder().build();
+        let nothing = Lifecycle::default();
         assert_eq!(lifecycle_from(Some(&nothing), None), None);
     }
 
     #[test]
     fn live_rules_keep_the_users_order_and_new_ones_come_last() {
-        let plan = live_plan(vec![
-            live_rule("a").build().unwrap(),
-            live_rule("extra").build().unwrap(),
-            live_rule("b").build().unwrap(),
-        ]);
+        let plan = live_plan(vec![live_rule("a"), live_rule("extra"), live_rule("b")]);
         let old = vec![rule("b"), rule("a"), rule("removed")];
         let names: Vec<String> = rules_from(&plan, Some(&old))
             .into_iter()
@@ -577,10 +550,7 @@ mod tests {
 
     #[test]
     fn the_state_gives_each_rule_its_aws_id_by_name() {
-        let plan = live_plan(vec![
-            live_rule("a").build().unwrap(),
-            live_rule("b").build().unwrap(),
-        ]);
+        let plan = live_plan(vec![live_rule("a"), live_rule("b")]);
         let args = PlanArgs {
             rules: Some(vec![rule("b"), rule("unsaved")]),
             ..PlanArgs::default()

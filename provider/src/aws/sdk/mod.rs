@@ -1,0 +1,232 @@
+//! [`BackupApi`] on top of aws-sdk-backup: the only module that knows the SDK's types. Each
+//! resource's operations, and the conversion of the provider's types to and from the SDK's, are
+//! in their own file; this one sends the requests and turns the SDK's failures into
+//! [`AwsError`]s.
+
+mod clock;
+mod plan;
+mod selection;
+mod tags;
+mod vault;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use aws_sdk_backup::error::{BuildError, ProvideErrorMetadata, SdkError};
+use aws_sdk_backup::Client;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::retry::ErrorKind;
+use aws_smithy_types::DateTime;
+
+use self::clock::{DateHeader, ServerClock};
+use super::{
+    code, AwsError, BackupApi, CreateVault, Plan, PlanDocument, PlanVersion, Selection,
+    SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
+};
+use crate::retry::{self, Policy, RateLimiter};
+
+/// The SDK client makes one attempt per call; [`retry::call`] retries it under the provider's
+/// policy and, in adaptive mode, paces it with the limiter shared by the account and region.
+pub struct SdkBackup {
+    client: Client,
+    clock: Arc<ServerClock>,
+    policy: Policy,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+impl SdkBackup {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        policy: Policy,
+        limiter: Option<Arc<RateLimiter>>,
+    ) -> Self {
+        let clock = Arc::new(ServerClock::default());
+        let config = aws_sdk_backup::config::Builder::from(sdk)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .interceptor(DateHeader(clock.clone()))
+            .build();
+        SdkBackup {
+            client: Client::from_conf(config),
+            clock,
+            policy,
+            limiter,
+        }
+    }
+
+    /// Sends the request `build` makes, retrying as the policy says.
+    async fn send<T, E, Fut>(
+        &self,
+        operation: &'static str,
+        mut build: impl FnMut() -> Fut,
+    ) -> Result<T, AwsError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        retry::call(&self.policy, self.limiter.as_deref(), || {
+            let sent = build();
+            async move { sent.await.map_err(|e| aws_error(operation, e)) }
+        })
+        .await
+    }
+}
+
+fn aws_error<E>(operation: &'static str, err: SdkError<E>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = match &err {
+        SdkError::ServiceError(e) => Some(e.raw().status().as_u16()),
+        SdkError::ResponseError(e) => Some(e.raw().status().as_u16()),
+        _ => None,
+    };
+    let (code, message) = match &err {
+        SdkError::ServiceError(e) => (
+            e.err().code().unwrap_or(code::UNKNOWN).to_string(),
+            e.err().message().unwrap_or_default().to_string(),
+        ),
+        SdkError::TimeoutError(_) => (code::TIMEOUT.into(), "the request timed out".into()),
+        // A lost or refused connection may work next time; no credentials or a bad endpoint
+        // will not.
+        SdkError::DispatchFailure(e)
+            if e.is_io()
+                || e.is_timeout()
+                || matches!(
+                    e.as_other(),
+                    Some(
+                        ErrorKind::TransientError
+                            | ErrorKind::ThrottlingError
+                            | ErrorKind::ServerError
+                    )
+                ) =>
+        {
+            (code::DISPATCH_FAILURE.into(), format!("{e:?}"))
+        }
+        SdkError::DispatchFailure(e) => (code::CLIENT_ERROR.into(), format!("{e:?}")),
+        SdkError::ResponseError(e) => (code::RESPONSE_ERROR.into(), format!("{e:?}")),
+        other => (code::UNKNOWN.into(), other.to_string()),
+    };
+    let message = if message.is_empty() {
+        aws_sdk_backup::error::DisplayErrorContext(&err).to_string()
+    } else {
+        message
+    };
+    AwsError {
+        operation,
+        code,
+        message,
+        status,
+    }
+}
+
+/// A request the SDK refused to build (a required member missing): it never leaves the client.
+fn unbuildable(operation: &'static str, err: BuildError) -> AwsError {
+    AwsError::new(
+        operation,
+        code::CLIENT_ERROR,
+        format!("invalid request: {err}"),
+    )
+}
+
+pub fn rfc3339(d: &DateTime) -> String {
+    d.fmt(Format::DateTime).unwrap_or_default()
+}
+
+#[async_trait]
+impl BackupApi for SdkBackup {
+    fn server_now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
+        vault::create(self, input).await
+    }
+
+    async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
+        vault::describe(self, name).await
+    }
+
+    async fn delete_vault(&self, name: &str) -> Result<bool, AwsError> {
+        vault::delete(self, name).await
+    }
+
+    async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError> {
+        vault::put_lock(self, vault, lock).await
+    }
+
+    async fn delete_vault_lock(&self, vault: &str) -> Result<bool, AwsError> {
+        vault::delete_lock(self, vault).await
+    }
+
+    async fn create_plan(
+        &self,
+        document: &PlanDocument,
+        tags: &Tags,
+        creator_request_id: Option<&str>,
+    ) -> Result<PlanVersion, AwsError> {
+        plan::create(self, document, tags, creator_request_id).await
+    }
+
+    async fn get_plan(&self, id: &str) -> Result<Option<Plan>, AwsError> {
+        plan::get(self, id).await
+    }
+
+    async fn update_plan(
+        &self,
+        id: &str,
+        document: &PlanDocument,
+    ) -> Result<PlanVersion, AwsError> {
+        plan::update(self, id, document).await
+    }
+
+    async fn delete_plan(&self, id: &str) -> Result<bool, AwsError> {
+        plan::delete(self, id).await
+    }
+
+    async fn create_selection(
+        &self,
+        plan_id: &str,
+        selection: &SelectionDocument,
+        creator_request_id: Option<&str>,
+    ) -> Result<SelectionCreated, AwsError> {
+        selection::create(self, plan_id, selection, creator_request_id).await
+    }
+
+    async fn get_selection(
+        &self,
+        plan_id: &str,
+        selection_id: &str,
+    ) -> Result<Option<Selection>, AwsError> {
+        selection::get(self, plan_id, selection_id).await
+    }
+
+    async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<bool, AwsError> {
+        selection::delete(self, plan_id, selection_id).await
+    }
+
+    async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError> {
+        selection::list(self, plan_id).await
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
+        tags::list(self, arn).await
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        tags::tag(self, arn, tags).await
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        tags::untag(self, arn, keys).await
+    }
+
+    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
+        vault::list_recovery_points(self, vault).await
+    }
+
+    async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<bool, AwsError> {
+        vault::delete_recovery_point(self, vault, arn).await
+    }
+}

@@ -1,0 +1,45 @@
+//! Vaults, their locks and recovery points, as the provider and AWS Backup exchange them.
+
+use super::Tags;
+
+/// A backup vault as DescribeBackupVault reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vault {
+    pub name: String,
+    pub arn: String,
+    pub encryption_key_arn: Option<String>,
+    /// RFC 3339.
+    pub creation_date: Option<String>,
+    pub recovery_points: i64,
+    pub locked: bool,
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    /// RFC 3339; set for compliance-mode locks.
+    pub lock_date: Option<String>,
+    /// The idempotency token the vault was created with.
+    pub creator_request_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVault {
+    pub name: String,
+    pub encryption_key_arn: Option<String>,
+    pub tags: Tags,
+    /// Makes a repeated create answer the first one instead of failing.
+    pub creator_request_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultCreated {
+    pub arn: String,
+    pub creation_date: Option<String>,
+}
+
+/// A vault lock as PutBackupVaultLockConfiguration takes it. `changeable_for_days` set means
+/// compliance mode; AWS never returns it (only the lock date it computes).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultLockConfig {
+    pub min_retention_days: Option<i64>,
+    pub max_retention_days: Option<i64>,
+    pub changeable_for_days: Option<i64>,
+}
