@@ -14,25 +14,33 @@
 //!    in `aws::sdk`). Errors are told apart by their predicates ([`crate::aws::errors`]), never
 //!    by code or message; reads answer `None` for what is gone, and
 //!    [`DeleteIfPresent`](crate::aws::DeleteIfPresent) deletes without failing on it.
-//! 4. A line in [`all`], then `make schema` and `make sdks`.
+//! 4. A line `foo::Foo` in the `resources!` list below (it declares the module and registers the
+//!    type with the server, the schema and the SDK generator), then `make schema` and `make sdks`.
 //!
 //! [`tags`] has what taggable resources share: `defaultTags`, AWS's tag limits, tag changes.
 
-pub mod plan;
-pub mod selection;
 pub mod tags;
-pub mod vault;
-pub mod vault_lock;
 
 use std::sync::Arc;
 
 use crate::resource::{DynResource, Erased};
 
-pub fn all() -> Vec<Arc<dyn DynResource>> {
-    vec![
-        Arc::new(Erased::new(vault::Vault)),
-        Arc::new(Erased::new(vault_lock::VaultLock)),
-        Arc::new(Erased::new(plan::Plan)),
-        Arc::new(Erased::new(selection::Selection)),
-    ]
+/// Declares each resource's module and registers its type, in this order (the schema's and the
+/// SDKs' order): `module::Type`, one line per resource.
+macro_rules! resources {
+    ($($module:ident :: $resource:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every resource type of the package, in registration order.
+        pub fn all() -> Vec<Arc<dyn DynResource>> {
+            vec![$(Arc::new(Erased::new($module::$resource))),*]
+        }
+    };
+}
+
+resources! {
+    vault::Vault,
+    vault_lock::VaultLock,
+    plan::Plan,
+    selection::Selection,
 }
