@@ -60,6 +60,23 @@ pub struct VaultLockConfig {
     pub changeable_for_days: Option<i64>,
 }
 
+/// The notification configuration PutBackupVaultNotifications takes: the SNS topic and the
+/// events the vault reports to it (AWS's event names, e.g. `BACKUP_JOB_COMPLETED`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultNotificationConfig {
+    pub sns_topic_arn: String,
+    pub events: Vec<String>,
+}
+
+/// A vault's notification configuration as GetBackupVaultNotifications reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VaultNotifications {
+    pub vault_name: String,
+    pub vault_arn: String,
+    /// The events in the order AWS answers them.
+    pub config: VaultNotificationConfig,
+}
+
 /// A backup plan as GetBackupPlan reports it. Documents use the SDK's own types.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -106,6 +123,21 @@ pub trait BackupApi: Send + Sync {
 
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;
     async fn delete_vault_lock(&self, vault: &str) -> Result<(), AwsError>;
+
+    // Vault notifications (a vault has at most one configuration; a Put replaces it whole).
+    async fn put_vault_notifications(
+        &self,
+        vault: &str,
+        config: &VaultNotificationConfig,
+    ) -> Result<(), AwsError>;
+    /// `None` when the vault has no notification configuration, or does not exist.
+    async fn get_vault_notifications(
+        &self,
+        vault: &str,
+    ) -> Result<Option<VaultNotifications>, AwsError>;
+    /// `Ok(false)` when there was nothing to delete (no configuration, or no vault): this delete
+    /// decides "gone" itself, so it has no [`DeleteIfPresent`] counterpart.
+    async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError>;
 
     /// A repeated create with the same `creator_request_id` answers the plan it created first.
     async fn create_plan(

@@ -14,11 +14,11 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::retry::ErrorKind;
 use aws_smithy_types::DateTime;
 
-use aws_sdk_backup::types::{BackupPlanInput, BackupSelection};
+use aws_sdk_backup::types::{BackupPlanInput, BackupSelection, BackupVaultEvent};
 
 use super::{
     code, AwsError, BackupApi, CreateVault, Plan, PlanVersion, Selection, Tags, Vault,
-    VaultCreated, VaultLockConfig,
+    VaultCreated, VaultLockConfig, VaultNotificationConfig, VaultNotifications,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -241,6 +241,78 @@ impl BackupApi for SdkBackup {
         })
         .await?;
         Ok(())
+    }
+
+    // Vault notifications.
+    async fn put_vault_notifications(
+        &self,
+        vault: &str,
+        config: &VaultNotificationConfig,
+    ) -> Result<(), AwsError> {
+        let events: Vec<BackupVaultEvent> = config
+            .events
+            .iter()
+            .map(|e| BackupVaultEvent::from(e.as_str()))
+            .collect();
+        self.send("PutBackupVaultNotifications", || {
+            self.client
+                .put_backup_vault_notifications()
+                .backup_vault_name(vault)
+                .sns_topic_arn(&config.sns_topic_arn)
+                .set_backup_vault_events(Some(events.clone()))
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn get_vault_notifications(
+        &self,
+        vault: &str,
+    ) -> Result<Option<VaultNotifications>, AwsError> {
+        let out = match self
+            .send("GetBackupVaultNotifications", || {
+                self.client
+                    .get_backup_vault_notifications()
+                    .backup_vault_name(vault)
+                    .send()
+            })
+            .await
+        {
+            Ok(out) => out,
+            // No configuration (NotFound), or no vault (NotFound or AccessDenied).
+            Err(err) if err.is_vault_gone() => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        Ok(Some(VaultNotifications {
+            vault_name: out.backup_vault_name.unwrap_or_else(|| vault.to_string()),
+            vault_arn: out.backup_vault_arn.unwrap_or_default(),
+            config: VaultNotificationConfig {
+                sns_topic_arn: out.sns_topic_arn.unwrap_or_default(),
+                events: out
+                    .backup_vault_events
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| e.as_str().to_string())
+                    .collect(),
+            },
+        }))
+    }
+
+    async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError> {
+        match self
+            .send("DeleteBackupVaultNotifications", || {
+                self.client
+                    .delete_backup_vault_notifications()
+                    .backup_vault_name(vault)
+                    .send()
+            })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if err.is_vault_gone() => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     async fn create_plan(

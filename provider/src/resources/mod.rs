@@ -43,4 +43,5 @@ resources! {
     vault_lock::VaultLock,
     plan::Plan,
     selection::Selection,
+    vault_notifications::VaultNotifications,
 }

@@ -13,3 +13,4 @@ mod local_endpoint;
 mod plan;
 mod selection;
 mod vault_lock;
+mod vault_notifications;
