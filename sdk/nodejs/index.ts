@@ -30,6 +30,11 @@ export type VaultLock = import("./vaultLock").VaultLock;
 export const VaultLock: typeof import("./vaultLock").VaultLock = null as any;
 utilities.lazyLoad(exports, ["VaultLock"], () => require("./vaultLock"));
 
+export { VaultNotificationsArgs } from "./vaultNotifications";
+export type VaultNotifications = import("./vaultNotifications").VaultNotifications;
+export const VaultNotifications: typeof import("./vaultNotifications").VaultNotifications = null as any;
+utilities.lazyLoad(exports, ["VaultNotifications"], () => require("./vaultNotifications"));
+
 
 // Export enums:
 export * from "./types/enums";
@@ -55,6 +60,8 @@ const _module = {
                 return new Vault(name, <any>undefined, { urn })
             case "awsbackup:index:VaultLock":
                 return new VaultLock(name, <any>undefined, { urn })
+            case "awsbackup:index:VaultNotifications":
+                return new VaultNotifications(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

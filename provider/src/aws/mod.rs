@@ -1,5 +1,5 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
-//! types ([`vault`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
+//! types ([`vault`], [`vault_notifications`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
@@ -11,11 +11,13 @@ pub mod plan;
 pub mod sdk;
 pub mod selection;
 pub mod vault;
+pub mod vault_notifications;
 
 pub use errors::{code, AwsError};
 pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use vault::{CreateVault, Vault, VaultCreated, VaultLockConfig};
+pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -40,6 +42,20 @@ pub trait BackupApi: Send + Sync {
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;
     /// `Ok(false)` when the vault is gone.
     async fn delete_vault_lock(&self, vault: &str) -> Result<bool, AwsError>;
+
+    // Vault notifications (a vault has at most one configuration; a Put replaces it whole).
+    async fn put_vault_notifications(
+        &self,
+        vault: &str,
+        config: &VaultNotificationConfig,
+    ) -> Result<(), AwsError>;
+    /// `None` when the vault has no notification configuration, or does not exist.
+    async fn get_vault_notifications(
+        &self,
+        vault: &str,
+    ) -> Result<Option<VaultNotifications>, AwsError>;
+    /// `Ok(false)` when there was nothing to delete (no configuration, or no vault).
+    async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError>;
 
     /// A repeated create with the same `creator_request_id` answers the plan it created first.
     async fn create_plan(

@@ -4,7 +4,7 @@
 //! 1. A module `foo.rs`, or a folder `foo/` laid out like [`plan`] and [`selection`]: `types.rs`
 //!    with `FooArgs`/`FooState` (their doc comments become the schema's and the SDKs' docs),
 //!    `checks.rs` with the validation rules, `document.rs` with the conversion to and from the
-//!    provider's AWS types ([`crate::aws`]), `mod.rs` with `impl Resource for Foo`.
+//!    types of [`crate::aws`], `mod.rs` with `impl Resource for Foo`.
 //! 2. [`Resource`](crate::resource::Resource) asks for the type token, the required and
 //!    replace-on-change inputs and, for a resource with a physical name, its
 //!    [`NameRule`](crate::naming::NameRule): the adapter autonames the resource and checks the
@@ -15,25 +15,34 @@
 //!    in `aws/sdk/<kind>.rs`). Errors are told apart by their predicates
 //!    ([`crate::aws::errors`]), never by code or message; reads answer `None`, and deletes
 //!    `Ok(false)`, for what is already gone.
-//! 4. A line in [`all`], then `make schema` and `make sdks`.
+//! 4. A line `foo::Foo` in the `resources!` list below (it declares the module and registers the
+//!    type with the server, the schema and the SDK generator), then `make schema` and `make sdks`.
 //!
 //! [`tags`] has what taggable resources share: `defaultTags`, AWS's tag limits, tag changes.
 
-pub mod plan;
-pub mod selection;
 pub mod tags;
-pub mod vault;
-pub mod vault_lock;
 
 use std::sync::Arc;
 
 use crate::resource::{DynResource, Erased};
 
-pub fn all() -> Vec<Arc<dyn DynResource>> {
-    vec![
-        Arc::new(Erased::new(vault::Vault)),
-        Arc::new(Erased::new(vault_lock::VaultLock)),
-        Arc::new(Erased::new(plan::Plan)),
-        Arc::new(Erased::new(selection::Selection)),
-    ]
+/// Declares each resource's module and registers its type, in this order (the schema's and the
+/// SDKs' order): `module::Type`, one line per resource.
+macro_rules! resources {
+    ($($module:ident :: $resource:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every resource type of the package, in registration order.
+        pub fn all() -> Vec<Arc<dyn DynResource>> {
+            vec![$(Arc::new(Erased::new($module::$resource))),*]
+        }
+    };
+}
+
+resources! {
+    vault::Vault,
+    vault_lock::VaultLock,
+    plan::Plan,
+    selection::Selection,
+    vault_notifications::VaultNotifications,
 }

@@ -54,6 +54,11 @@ fn seeds() -> Vec<(&'static str, Value)> {
                    "listOfTags": [{"conditionType": "STRINGEQUALS", "conditionKey": "k", "conditionValue": "v"}],
                    "conditions": {"stringEquals": [{"conditionKey": "aws:ResourceTag/a", "conditionValue": "b"}]}}),
         ),
+        (
+            "awsbackup:index:VaultNotifications",
+            json!({"backupVaultName": "v1", "snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                   "backupVaultEvents": ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"]}),
+        ),
     ]
 }
 
@@ -98,6 +103,8 @@ const KEYS: &[&str] = &[
     "conditions",
     "stringEquals",
     "stringNotLike",
+    "snsTopicArn",
+    "backupVaultEvents",
     "__autonamed",
     "__defaults",
     "4dabf18193072939515e22adb298388d",

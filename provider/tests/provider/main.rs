@@ -14,3 +14,4 @@ mod plan;
 mod selection;
 mod vault_access;
 mod vault_lock;
+mod vault_notifications;

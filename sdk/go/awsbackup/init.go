@@ -29,6 +29,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Vault{}
 	case "awsbackup:index:VaultLock":
 		r = &VaultLock{}
+	case "awsbackup:index:VaultNotifications":
+		r = &VaultNotifications{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -12,6 +12,7 @@ from .provider import *
 from .selection import *
 from .vault import *
 from .vault_lock import *
+from .vault_notifications import *
 from ._inputs import *
 from . import outputs
 
@@ -33,7 +34,8 @@ _utilities.register(
    "awsbackup:index:Plan": "Plan",
    "awsbackup:index:Selection": "Selection",
    "awsbackup:index:Vault": "Vault",
-   "awsbackup:index:VaultLock": "VaultLock"
+   "awsbackup:index:VaultLock": "VaultLock",
+   "awsbackup:index:VaultNotifications": "VaultNotifications"
   }
  }
 ]

@@ -12,6 +12,7 @@ const VAULT: &str = "awsbackup:index:Vault";
 const LOCK: &str = "awsbackup:index:VaultLock";
 const PLAN: &str = "awsbackup:index:Plan";
 const SELECTION: &str = "awsbackup:index:Selection";
+const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -42,6 +43,16 @@ const PROGRAM: &str = r#"resources:
       backupVaultName: ${keyed.name}
       minRetentionDays: 7
       changeableForDays: 30
+  # Notifications with events in an order of the program's own.
+  alerts:
+    type: awsbackup:index:VaultNotifications
+    properties:
+      backupVaultName: ${plain.name}
+      snsTopicArn: arn:aws:sns:us-east-1:123456789012:backup-events
+      backupVaultEvents:
+        - COPY_JOB_FAILED
+        - BACKUP_JOB_COMPLETED
+        - RESTORE_JOB_COMPLETED
   plan:
     type: awsbackup:index:Plan
     properties:
@@ -144,6 +155,7 @@ const RESOURCES: &[(&str, &str)] = &[
     (VAULT, "auto"),
     (LOCK, "governance"),
     (LOCK, "compliance"),
+    (NOTIFICATIONS, "alerts"),
     (PLAN, "plan"),
     (PLAN, "minimal"),
     (SELECTION, "byConditions"),
@@ -163,7 +175,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("11 to create");
+        .contains("12 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -210,7 +222,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("10 imported");
+    stack.import_all(&import).success().contains("11 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -234,6 +246,18 @@ fn every_resource_configuration_imports_without_changes() {
         json!("cron(0 12 * * ? *)")
     );
     assert_eq!(plan["inputs"]["rules"][1].get("scheduleExpression"), None);
+    let alerts = imported
+        .resource(&stack.urn(NOTIFICATIONS, "alerts"))
+        .unwrap();
+    assert_eq!(alerts["id"], json!("fid-plain"));
+    assert_eq!(
+        alerts["inputs"]["backupVaultEvents"],
+        json!([
+            "COPY_JOB_FAILED",
+            "BACKUP_JOB_COMPLETED",
+            "RESTORE_JOB_COMPLETED"
+        ])
+    );
 
     // The program that created them has nothing to do, and a refresh finds nothing.
     stack.preview_expect_no_changes().success();

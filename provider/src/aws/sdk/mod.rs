@@ -8,6 +8,7 @@ mod plan;
 mod selection;
 mod tags;
 mod vault;
+mod vault_notifications;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use self::clock::{DateHeader, ServerClock};
 use super::{
     code, AwsError, BackupApi, CreateVault, Plan, PlanDocument, PlanVersion, Selection,
     SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
+    VaultNotificationConfig, VaultNotifications,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -158,6 +160,25 @@ impl BackupApi for SdkBackup {
 
     async fn delete_vault_lock(&self, vault: &str) -> Result<bool, AwsError> {
         vault::delete_lock(self, vault).await
+    }
+
+    async fn put_vault_notifications(
+        &self,
+        vault: &str,
+        config: &VaultNotificationConfig,
+    ) -> Result<(), AwsError> {
+        vault_notifications::put(self, vault, config).await
+    }
+
+    async fn get_vault_notifications(
+        &self,
+        vault: &str,
+    ) -> Result<Option<VaultNotifications>, AwsError> {
+        vault_notifications::get(self, vault).await
+    }
+
+    async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError> {
+        vault_notifications::delete(self, vault).await
     }
 
     async fn create_plan(

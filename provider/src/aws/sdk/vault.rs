@@ -102,7 +102,7 @@ pub(super) async fn delete_lock(api: &SdkBackup, vault: &str) -> Result<bool, Aw
 }
 
 /// A delete's answer about `vault` as "deleted" (`true`) or "already gone" (`false`).
-async fn deleted_unless_gone(
+pub(super) async fn deleted_unless_gone(
     api: &SdkBackup,
     vault: &str,
     answer: Result<(), AwsError>,
@@ -117,7 +117,7 @@ async fn deleted_unless_gone(
 
 /// `Ok(())` when ListBackupVaults does not list `vault`: it is gone, and `denied` meant that.
 /// Otherwise `denied` stands, also when the vaults cannot be listed.
-async fn gone_unless_listed(
+pub(super) async fn gone_unless_listed(
     api: &SdkBackup,
     vault: &str,
     denied: AwsError,

@@ -36,6 +36,7 @@ macro_rules! kinds {
 kinds! {
     vaults,
     policy,
+    notifications,
     recovery,
     jobs,
     plans,

@@ -346,14 +346,78 @@ async fn notifications_round_trip_and_errors() {
     );
 
     let put = || c.put_backup_vault_notifications().backup_vault_name("v1");
-    assert_invalid(
-        put()
-            .sns_topic_arn(topic)
-            .backup_vault_events(BackupVaultEvent::from("NOT_AN_EVENT"))
+    // Deprecated names (still in the model's enum), names the model has but Put does not take,
+    // and unknown ones: AWS answers with the list it accepts.
+    for refused in [
+        "BACKUP_JOB_SUCCESSFUL",
+        "BACKUP_JOB_FAILED",
+        "BACKUP_JOB_EXPIRED",
+        "RESTORE_JOB_SUCCESSFUL",
+        "RESTORE_JOB_FAILED",
+        "BACKUP_PLAN_CREATED",
+        "BACKUP_PLAN_MODIFIED",
+        "ACCESS_POINT_AVAILABLE",
+        "NOT_AN_EVENT",
+        "backup_job_completed",
+    ] {
+        let f = assert_invalid(
+            put()
+                .sns_topic_arn(topic)
+                .backup_vault_events(BackupVaultEvent::BackupJobCompleted)
+                .backup_vault_events(BackupVaultEvent::from(refused))
+                .send()
+                .await,
+            "Please select from the following list of notifications BACKUP_JOB_STARTED, \
+             BACKUP_JOB_COMPLETED, RESTORE_JOB_STARTED, RESTORE_JOB_COMPLETED,",
+        );
+        assert!(
+            f.message.ends_with("EKS_RESTORE_OBJECT_SKIPPED") && !f.message.contains(refused),
+            "{refused}: {}",
+            f.message
+        );
+    }
+    // A refused Put leaves the configuration as it was (none here).
+    assert_fails(
+        c.get_backup_vault_notifications()
+            .backup_vault_name("v1")
             .send()
             .await,
-        "Invalid backup vault event",
+        400,
+        "ResourceNotFoundException",
+        "",
     );
+    // Every accepted name at once, in any order, is taken as given.
+    let accepted = [
+        "EKS_RESTORE_OBJECT_SKIPPED",
+        "BACKUP_JOB_STARTED",
+        "CONTINUOUS_BACKUP_INTERRUPTED",
+        "RECOVERY_POINT_INDEXING_FAILED",
+        "S3_RESTORE_OBJECT_FAILED",
+        "EKS_BACKUP_OBJECT_FAILED",
+    ];
+    put()
+        .sns_topic_arn(topic)
+        .set_backup_vault_events(Some(
+            accepted
+                .iter()
+                .map(|e| BackupVaultEvent::from(*e))
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = c
+        .get_backup_vault_notifications()
+        .backup_vault_name("v1")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = got
+        .backup_vault_events()
+        .iter()
+        .map(|e| e.as_str())
+        .collect();
+    assert_eq!(names, accepted);
     assert_invalid(
         put()
             .sns_topic_arn(topic)
