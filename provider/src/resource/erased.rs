@@ -310,6 +310,7 @@ impl<R: Resource> DynResource for Erased<R> {
                 old.get(rule.field).is_some() && old.get(rule.field) == new.get(rule.field)
             };
         }
+        outcome.delete_before_replace |= R::DELETE_BEFORE_REPLACE;
         if !outcome.changed_keys.is_empty() {
             if let Some(reason) = self
                 .resource

@@ -84,6 +84,10 @@ pub trait Resource: Send + Sync + 'static {
     /// The physical-name input and its rule, when the resource is autonamed. The adapter checks
     /// the name against the rule before [`Resource::check`] runs.
     const NAME: Option<NameRule> = None;
+    /// The resource is the one of its kind on what its id names (a vault's lock, a vault's
+    /// notifications): a replacement deletes it before creating the new one, which would
+    /// otherwise take its place and then be removed by the old one's delete.
+    const DELETE_BEFORE_REPLACE: bool = false;
     /// Outputs that an in-place update changes (unknown in an update preview).
     const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &[];
     /// Top-level list inputs whose elements are matched by a key field in diffs, so a change

@@ -121,6 +121,7 @@ impl Resource for VaultLock {
     const TOKEN: &'static str = "awsbackup:index:VaultLock";
     const REQUIRED_INPUTS: &'static [&'static str] = &["backupVaultName"];
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["backupVaultName"];
+    const DELETE_BEFORE_REPLACE: bool = true;
     const OUTPUTS_CHANGED_BY_UPDATE: &'static [&'static str] = &["lockDate", "mode"];
     const PREFLIGHT: bool = true;
 

@@ -197,6 +197,7 @@ impl Resource for VaultNotifications {
     const REQUIRED_INPUTS: &'static [&'static str] =
         &["backupVaultName", "snsTopicArn", "backupVaultEvents"];
     const REPLACE_ON_CHANGES: &'static [&'static str] = &["backupVaultName"];
+    const DELETE_BEFORE_REPLACE: bool = true;
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultNotificationsArgs) {
         if let Some(name) = &args.backup_vault_name {

@@ -308,6 +308,8 @@ async fn create_puts_the_configuration_and_diff_treats_the_events_as_a_set() {
     let moved = inputs("v2", TOPIC, &["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"]);
     let replaced = diff(&mut client, &state, &program, &moved).await;
     assert_eq!(replaced.replaces, vec!["backupVaultName"]);
+    // One configuration per vault: the old one goes first, or its delete would remove the new.
+    assert!(replaced.delete_before_replace);
 
     // The update is one Put of the whole configuration.
     let mark = aws.mark();
