@@ -1,0 +1,170 @@
+"""The Pulumi programs of a backup fleet: one central stack and one stack per member account and
+region.
+
+The central stack holds the vault every member copies into. Each member stack holds a vault with a
+governance lock, a daily plan whose rule copies every recovery point into the central vault, and a
+selection of the resources tagged ``backup=daily``.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import pulumi
+import pulumi_awsbackup as awsbackup
+
+CENTRAL_VAULT = "fleet-central-vault"
+MEMBER_VAULT = "fleet-member-vault"
+MEMBER_PLAN = "fleet-daily"
+SESSION_NAME = "awsbackup-fleet"
+BACKUP_ROLE = "service-role/AWSBackupDefaultServiceRole"
+# The local endpoint's account for credentials that are not a 12-digit key.
+DEFAULT_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class Account:
+    """An AWS account the fleet acts in: its id and, unless the default credentials are meant,
+    the role to assume there."""
+
+    account_id: Optional[str]
+    role_arn: Optional[str]
+
+    @staticmethod
+    def from_role(role_arn: str) -> "Account":
+        # arn:aws:iam::<account>:role/<name>
+        parts = role_arn.split(":")
+        if len(parts) < 6 or parts[2] != "iam" or not (parts[4].isdigit() and len(parts[4]) == 12):
+            raise ValueError(f"not an IAM role ARN: {role_arn!r}")
+        return Account(account_id=parts[4], role_arn=role_arn)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How the providers reach AWS: a local endpoint URL (or None for AWS itself), and whether
+    the endpoint tells accounts apart by a 12-digit access key instead of an assumed role."""
+
+    endpoint: Optional[str] = None
+    local_accounts: bool = False
+
+
+# Adds the central vault's access for the members: (vault, members, resource options).
+CentralAccess = Callable[[awsbackup.Vault, list[Account], pulumi.ResourceOptions], None]
+
+
+def provider(name: str, account: Account, region: str, conn: Connection) -> awsbackup.Provider:
+    """The explicit provider of one account and region. The only place that decides how an
+    account's credentials are obtained.
+
+    With ``local_accounts`` the account id is the access key (the local endpoint reads the account
+    from it). Otherwise the provider assumes the account's role with the default credentials; once
+    the provider has ``stsEndpoint``, a local run can do the same by passing
+    ``sts_endpoint=conn.endpoint`` here and dropping the access-key branch.
+    """
+    if account.role_arn is None:
+        # The default credentials' own account (a local run without a role: the endpoint's
+        # default account).
+        return awsbackup.Provider(name, region=region, endpoint=conn.endpoint)
+    if conn.local_accounts:
+        return awsbackup.Provider(
+            name,
+            region=region,
+            endpoint=conn.endpoint,
+            access_key=account.account_id,
+            secret_key="local",
+        )
+    return awsbackup.Provider(
+        name,
+        region=region,
+        endpoint=conn.endpoint,
+        assume_role=awsbackup.AssumeRoleArgs(role_arn=account.role_arn, session_name=SESSION_NAME),
+    )
+
+
+def central_program(
+    account: Account,
+    region: str,
+    members: list[Account],
+    conn: Connection,
+    access: Optional[CentralAccess] = None,
+) -> Callable[[], None]:
+    """The central stack: the vault the members copy into, and its ARN as output ``vaultArn``.
+    ``access``, when given, adds what lets the members copy in (see central_access.py)."""
+
+    def program() -> None:
+        aws = provider("central", account, region, conn)
+        opts = pulumi.ResourceOptions(provider=aws)
+        vault = awsbackup.Vault(
+            "central",
+            name=CENTRAL_VAULT,
+            tags={"fleet": "central"},
+            opts=opts,
+        )
+        if access is not None:
+            access(vault, members, opts)
+        pulumi.export("vaultArn", vault.arn)
+
+    return program
+
+
+
+
+def member_program(
+    account: Account, region: str, central_vault_arn: str, conn: Connection
+) -> Callable[[], None]:
+    """A member account's baseline in one region."""
+
+    def program() -> None:
+        aws = provider("member", account, region, conn)
+        opts = pulumi.ResourceOptions(provider=aws)
+        tags = {"fleet": "member"}
+        vault = awsbackup.Vault("vault", name=MEMBER_VAULT, tags=tags, opts=opts)
+        # Governance mode: the lock can still be changed or removed.
+        lock = awsbackup.VaultLock(
+            "lock",
+            backup_vault_name=vault.name,
+            min_retention_days=7,
+            max_retention_days=365,
+            opts=opts,
+        )
+        plan = awsbackup.Plan(
+            "plan",
+            name=MEMBER_PLAN,
+            rules=[
+                awsbackup.RuleArgs(
+                    rule_name="daily",
+                    target_vault_name=vault.name,
+                    schedule_expression="cron(0 5 ? * * *)",
+                    lifecycle=awsbackup.LifecycleArgs(delete_after_days=35),
+                    copy_actions=[
+                        awsbackup.CopyActionArgs(
+                            destination_vault_arn=central_vault_arn,
+                            lifecycle=awsbackup.LifecycleArgs(delete_after_days=90),
+                        )
+                    ],
+                )
+            ],
+            tags=tags,
+            # After the lock, so the preview check of the rule's retention sees it.
+            opts=pulumi.ResourceOptions(provider=aws, depends_on=[lock]),
+        )
+        role = f"arn:aws:iam::{account.account_id or DEFAULT_ACCOUNT}:role/{BACKUP_ROLE}"
+        selection = awsbackup.Selection(
+            "tagged",
+            plan_id=plan.plan_id,
+            name="tagged-backup-daily",
+            iam_role_arn=role,
+            resources=["*"],
+            conditions=awsbackup.SelectionConditionsArgs(
+                string_equals=[
+                    awsbackup.SelectionConditionParameterArgs(
+                        condition_key="aws:ResourceTag/backup", condition_value="daily"
+                    )
+                ]
+            ),
+            opts=opts,
+        )
+        pulumi.export("vaultArn", vault.arn)
+        pulumi.export("planId", plan.plan_id)
+        pulumi.export("selectionId", selection.selection_id)
+
+    return program
