@@ -63,9 +63,11 @@ sdk-python: moto
 	  rm -f $(VENV)/.sdk-python-* && touch "$$stamp"; \
 	fi
 
-## sdk-go: the Go SDK test driver, built into .tools/go (Go's build cache makes reruns quick)
+## sdk-go: the Go SDK test driver and the Go fleet example, built into .tools/go (Go's build cache
+## makes reruns quick)
 sdk-go:
 	cd tests/sdk/go && go build -o $(CURDIR)/.tools/go/seed-driver .
+	cd sdk-examples/go/fleet && go build -o $(CURDIR)/.tools/go/fleet .
 
 ## sdk-node: Node 22, TypeScript and @pulumi/pulumi in .tools/node, the TypeScript SDK built and
 ## installed there as @awsbackup/pulumi, and the SDK test driver compiled (quick when up to date)

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/awsbackup/pulumi-awsbackup/sdk/go/awsbackup"
+)
+
+const (
+	centralVault = "fleet-central-vault"
+	memberVault  = "fleet-member-vault"
+	memberPlan   = "fleet-daily"
+	sessionName  = "awsbackup-fleet"
+	backupRole   = "service-role/AWSBackupDefaultServiceRole"
+	// The local endpoint's account for credentials that are not a 12-digit key.
+	defaultAccount = "123456789012"
+)
+
+// Account is an AWS account the fleet acts in: its id and, unless the default credentials are
+// meant, the role to assume there. Both are empty for the default credentials.
+type Account struct {
+	ID      string
+	RoleArn string
+}
+
+// accountFromRole reads the account id of arn:aws:iam::<account>:role/<name>.
+func accountFromRole(roleArn string) (Account, error) {
+	parts := strings.Split(roleArn, ":")
+	if len(parts) < 6 || parts[2] != "iam" || !isAccountID(parts[4]) {
+		return Account{}, fmt.Errorf("not an IAM role ARN: %q", roleArn)
+	}
+	return Account{ID: parts[4], RoleArn: roleArn}, nil
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Connection is how the providers reach AWS: a local endpoint URL (empty for AWS itself), and
+// whether the endpoint tells accounts apart by a 12-digit access key instead of an assumed role.
+type Connection struct {
+	Endpoint      string
+	LocalAccounts bool
+}
+
+// newProvider is the explicit provider of one account and region, and the only place that
+// decides how an account's credentials are obtained.
+//
+// With LocalAccounts the account id is the access key (the local endpoint reads the account from
+// it). Otherwise the provider assumes the account's role with the default credentials; once the
+// provider has stsEndpoint, a local run can do the same by setting it to conn.Endpoint here and
+// dropping the access-key branch.
+func newProvider(ctx *pulumi.Context, name string, account Account, region string, conn Connection) (*awsbackup.Provider, error) {
+	args := &awsbackup.ProviderArgs{Region: pulumi.String(region)}
+	if conn.Endpoint != "" {
+		args.Endpoint = pulumi.String(conn.Endpoint)
+	}
+	switch {
+	case account.RoleArn == "":
+		// The default credentials' own account.
+	case conn.LocalAccounts:
+		args.AccessKey = pulumi.String(account.ID)
+		args.SecretKey = pulumi.String("local")
+	default:
+		args.AssumeRole = awsbackup.AssumeRoleArgs{
+			RoleArn:     pulumi.String(account.RoleArn),
+			SessionName: pulumi.String(sessionName),
+		}
+	}
+	return awsbackup.NewProvider(ctx, name, args)
+}
+
+// centralProgram declares the vault the members copy into and exports its ARN as vaultArn. With
+// withAccess it also lets the members copy in (centralAccess, built with -tags centralpolicy).
+func centralProgram(account Account, region string, members []Account, conn Connection, withAccess bool) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		aws, err := newProvider(ctx, "central", account, region, conn)
+		if err != nil {
+			return err
+		}
+		vault, err := awsbackup.NewVault(ctx, "central", &awsbackup.VaultArgs{
+			Name: pulumi.String(centralVault),
+			Tags: pulumi.StringMap{"fleet": pulumi.String("central")},
+		}, pulumi.Provider(aws))
+		if err != nil {
+			return err
+		}
+		if withAccess {
+			if err := centralAccess(ctx, vault, members, pulumi.Provider(aws)); err != nil {
+				return err
+			}
+		}
+		ctx.Export("vaultArn", vault.Arn)
+		return nil
+	}
+}
+
+// memberProgram declares a member account's baseline in one region: a vault with a governance
+// lock, a daily plan copying into the central vault, and a selection by tag.
+func memberProgram(account Account, region, centralVaultArn string, conn Connection) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		aws, err := newProvider(ctx, "member", account, region, conn)
+		if err != nil {
+			return err
+		}
+		tags := pulumi.StringMap{"fleet": pulumi.String("member")}
+		vault, err := awsbackup.NewVault(ctx, "vault", &awsbackup.VaultArgs{
+			Name: pulumi.String(memberVault),
+			Tags: tags,
+		}, pulumi.Provider(aws))
+		if err != nil {
+			return err
+		}
+		// Governance mode: the lock can still be changed or removed.
+		lock, err := awsbackup.NewVaultLock(ctx, "lock", &awsbackup.VaultLockArgs{
+			BackupVaultName:  vault.Name,
+			MinRetentionDays: pulumi.Int(7),
+			MaxRetentionDays: pulumi.Int(365),
+		}, pulumi.Provider(aws))
+		if err != nil {
+			return err
+		}
+		plan, err := awsbackup.NewPlan(ctx, "plan", &awsbackup.PlanArgs{
+			Name: pulumi.String(memberPlan),
+			Rules: awsbackup.RuleArray{
+				awsbackup.RuleArgs{
+					RuleName:           pulumi.String("daily"),
+					TargetVaultName:    vault.Name,
+					ScheduleExpression: pulumi.String("cron(0 5 ? * * *)"),
+					Lifecycle:          awsbackup.LifecycleArgs{DeleteAfterDays: pulumi.Int(35)},
+					CopyActions: awsbackup.CopyActionArray{
+						awsbackup.CopyActionArgs{
+							DestinationVaultArn: pulumi.String(centralVaultArn),
+							Lifecycle:           awsbackup.LifecycleArgs{DeleteAfterDays: pulumi.Int(90)},
+						},
+					},
+				},
+			},
+			Tags: tags,
+		},
+			pulumi.Provider(aws),
+			// After the lock, so the preview check of the rule's retention sees it.
+			pulumi.DependsOn([]pulumi.Resource{lock}),
+		)
+		if err != nil {
+			return err
+		}
+		id := account.ID
+		if id == "" {
+			id = defaultAccount
+		}
+		selection, err := awsbackup.NewSelection(ctx, "tagged", &awsbackup.SelectionArgs{
+			PlanId:     plan.PlanId,
+			Name:       pulumi.String("tagged-backup-daily"),
+			IamRoleArn: pulumi.String(fmt.Sprintf("arn:aws:iam::%s:role/%s", id, backupRole)),
+			Resources:  pulumi.StringArray{pulumi.String("*")},
+			Conditions: awsbackup.SelectionConditionsArgs{
+				StringEquals: awsbackup.SelectionConditionParameterArray{
+					awsbackup.SelectionConditionParameterArgs{
+						ConditionKey:   pulumi.String("aws:ResourceTag/backup"),
+						ConditionValue: pulumi.String("daily"),
+					},
+				},
+			},
+		}, pulumi.Provider(aws))
+		if err != nil {
+			return err
+		}
+		ctx.Export("vaultArn", vault.Arn)
+		ctx.Export("planId", plan.PlanId)
+		ctx.Export("selectionId", selection.SelectionId)
+		return nil
+	}
+}
