@@ -155,7 +155,7 @@ class StackRun:
                 )
             common: dict[str, Any] = {
                 "on_event": self.on_event,
-                "on_output": log.write,
+                "on_output": lambda line: print(line, file=log),
                 "color": "never",
             }
             if op == "preview":
