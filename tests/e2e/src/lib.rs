@@ -1365,6 +1365,24 @@ impl Aws {
         Aws::new(backup_client(local.endpoint()))
     }
 
+    /// A probe for the local endpoint acting in `account` (a 12-digit id, sent as the access key,
+    /// which is how the endpoint tells accounts apart) and `region`.
+    pub fn for_local_account(local: &Local, account: &str, region: &str) -> Aws {
+        let conf = aws_sdk_backup::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(Credentials::new(
+                account,
+                "local",
+                None,
+                None,
+                "awsbackup-e2e",
+            ))
+            .endpoint_url(local.endpoint())
+            .build();
+        Aws::new(aws_sdk_backup::Client::from_conf(conf))
+    }
+
     /// The ids of every (not deleted) backup plan, sorted.
     pub fn plan_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self
