@@ -246,7 +246,7 @@ fn fleet(program: PathBuf, args: Vec<String>) {
             assert!(made.is_empty(), "{r}\n{out}");
         }
     }
-    assert_eq!(probe.plan_ids(), [plan_id.clone()], "updated in place");
+    assert_eq!(probe.plan_ids(), [plan_id], "updated in place");
     assert_eq!(copy_rule(&probe), (vec![central_arn()], Some(35)));
 
     // Destroy: the members, then the central stack; nothing is left anywhere.
