@@ -73,7 +73,7 @@ def load_fleet(args: argparse.Namespace) -> Fleet:
     roles: list[str] = [*spec.get("members", []), *args.member]
     regions: list[str] = args.region or spec.get("regions") or []
     if not roles or not regions:
-        raise SystemExit("fleet: no members or no regions (see --accounts-file, --member, --region)")
+        raise SystemExit("fleet: no members or no regions (--accounts-file, --member, --region)")
     central_role = args.central_role or central_spec.get("roleArn")
     central_region = args.central_region or central_spec.get("region") or regions[0]
     central = (
@@ -108,6 +108,7 @@ class StackRun:
         self.progress = progress
         self.work_dir = work_dir / target.stack
         self.result = Result(target.stack, target.account.account_id or "default", target.region)
+        self.verb = ""
         self._steps = 0
         self._done = 0
 
@@ -118,13 +119,13 @@ class StackRun:
     def on_event(self, event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
-            if str(getattr(meta.op, "value", meta.op)) != "same":
+            if meta.op != auto.OpType.SAME:
                 self._steps += 1
                 name = meta.urn.rsplit("::", 1)[-1]
                 self._say(f"{self.verb}: {meta.op.value} {name} ({self._done}/{self._steps})")
         elif event.res_outputs_event is not None:
             meta = event.res_outputs_event.metadata
-            if str(getattr(meta.op, "value", meta.op)) != "same":
+            if meta.op != auto.OpType.SAME:
                 self._done += 1
                 self._say(f"{self.verb}: {self._done}/{self._steps} done")
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
@@ -220,7 +221,7 @@ def load_central_access() -> CentralAccess:
 
 
 def run_fleet(args: argparse.Namespace, fleet: Fleet) -> list[Result]:
-    op = "preview" if args.preview else "refresh" if args.refresh else "destroy" if args.destroy else "up"
+    op = next((m for m in ("preview", "refresh", "destroy") if getattr(args, m)), "up")
     conn = Connection(endpoint=args.endpoint, local_accounts=args.local_accounts)
     access = load_central_access() if args.central_policy else None
     work_dir = Path(args.work_dir).resolve()
@@ -326,7 +327,7 @@ def main(argv: list[str]) -> int:
     print_summary(results)
     if args.summary_json:
         Path(args.summary_json).write_text(
-            json.dumps([{k: v for k, v in asdict(r).items()} for r in results], indent=2)
+            json.dumps([asdict(r) for r in results], indent=2)
         )
     return 1 if any(r.failed for r in results) else 0
 
