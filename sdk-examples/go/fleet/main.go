@@ -316,18 +316,16 @@ func (s *stackRun) operate(ctx context.Context, op string, program pulumi.RunFun
 	ch := make(chan events.EngineEvent)
 	done := make(chan struct{})
 	go s.watch(ch, done)
-	// The operation closes ch when it ends, unless it fails before starting the engine.
-	started := false
 	defer func() {
-		if !started {
-			close(ch)
+		// The operation closes ch when it ends, unless it failed before starting the engine.
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
 		}
-		<-done
 	}()
 
 	switch op {
 	case "preview":
-		started = true
 		res, err := stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(logFile),
 			optpreview.ErrorProgressStreams(logFile), optpreview.Color("never"))
 		if err != nil {
@@ -337,7 +335,6 @@ func (s *stackRun) operate(ctx context.Context, op string, program pulumi.RunFun
 			s.res.Changes[string(k)] = n
 		}
 	case "up":
-		started = true
 		res, err := stack.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(logFile),
 			optup.ErrorProgressStreams(logFile), optup.Color("never"))
 		if err != nil {
@@ -349,7 +346,6 @@ func (s *stackRun) operate(ctx context.Context, op string, program pulumi.RunFun
 			s.res.Outputs[k] = v.Value
 		}
 	case "refresh":
-		started = true
 		res, err := stack.Refresh(ctx, optrefresh.EventStreams(ch), optrefresh.ProgressStreams(logFile),
 			optrefresh.ErrorProgressStreams(logFile), optrefresh.Color("never"))
 		if err != nil {
@@ -357,7 +353,6 @@ func (s *stackRun) operate(ctx context.Context, op string, program pulumi.RunFun
 		}
 		s.setChanges(res.Summary.ResourceChanges)
 	default:
-		started = true
 		res, err := stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.ProgressStreams(logFile),
 			optdestroy.ErrorProgressStreams(logFile), optdestroy.Color("never"))
 		if err != nil {
