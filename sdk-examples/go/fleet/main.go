@@ -471,6 +471,10 @@ func runFleet(ctx context.Context, o *options, f *fleet) []*result {
 			if vaultArn == "" {
 				vaultArn = centralVaultArn(ctx, f.Central, workDir)
 			}
+			if vaultArn == "" && op == "preview" && f.Central.Account.ID != "" {
+				// Not deployed yet: the ARN the central vault will have.
+				vaultArn = fmt.Sprintf("arn:aws:backup:%s:%s:backup-vault:%s", f.Central.Region, f.Central.Account.ID, centralVault)
+			}
 			if vaultArn == "" && !existing {
 				for _, m := range f.Members {
 					results = append(results, skipped(m, p, "the central stack has no vaultArn output (run up first)"))

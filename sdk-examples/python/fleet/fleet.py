@@ -25,7 +25,14 @@ from typing import Any, Callable, Mapping, Optional
 import yaml  # type: ignore[import-untyped]
 from pulumi import automation as auto
 
-from baseline import Account, CentralAccess, Connection, central_program, member_program
+from baseline import (
+    CENTRAL_VAULT,
+    Account,
+    CentralAccess,
+    Connection,
+    central_program,
+    member_program,
+)
 from display import Progress
 
 PROJECT = "awsbackup-fleet"
@@ -265,6 +272,11 @@ def run_fleet(args: argparse.Namespace, fleet: Fleet) -> list[Result]:
             vault_arn = first.outputs.get("vaultArn")
         if with_members:
             vault_arn = vault_arn or central_vault_arn(fleet.central, work_dir)
+            central_id = fleet.central.account.account_id
+            if vault_arn is None and op == "preview" and central_id:
+                # Not deployed yet: the ARN the central vault will have.
+                region = fleet.central.region
+                vault_arn = f"arn:aws:backup:{region}:{central_id}:backup-vault:{CENTRAL_VAULT}"
             if vault_arn is None and not existing:
                 why = "the central stack has no vaultArn output (run up first)"
                 results += [skip(m, progress, why) for m in fleet.members]

@@ -1,8 +1,9 @@
 //! The fleet example (`sdk-examples/{python,go}/fleet`): a central stack and 3 member accounts ×
 //! 2 regions, run as Automation API programs against the local endpoint, each account told apart
-//! by its access key (`--local-accounts`). Up creates each member's baseline in its own account
-//! and region only, copying into the central vault; a second up changes nothing; an out-of-band
-//! plan edit is found by `--refresh` and undone by the next up; `--destroy` empties every account.
+//! by its access key (`--local-accounts`). Preview writes nothing; up creates each member's
+//! baseline in its own account and region only, copying into the central vault; a second up
+//! changes nothing; an out-of-band plan edit is found by `--refresh` and undone by the next up;
+//! `--destroy` empties every account.
 
 use std::fs;
 use std::path::PathBuf;
@@ -145,6 +146,18 @@ fn fleet(program: PathBuf, args: Vec<String>) {
         .into_iter()
         .chain(MEMBERS)
         .collect::<Vec<_>>();
+
+    // Preview before anything exists: the members see the ARN the central vault will have.
+    let (out, preview) = fleet.run(Some("--preview"));
+    for r in &preview {
+        let creates = if r["stack"] == "central" { 3 } else { 6 };
+        assert_eq!(
+            changes(r),
+            json!({ "create": creates }).as_object().cloned().unwrap(),
+            "{r}\n{out}"
+        );
+    }
+    assert_eq!(local.write_calls(), 0, "{:?}", local.calls());
 
     // Up: 7 stacks, each member's baseline in its own account and region.
     let (out, up) = fleet.run(None);
