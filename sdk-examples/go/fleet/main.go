@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -178,14 +179,14 @@ func loadFleet(o *options) (*fleet, error) {
 		return nil, errors.New("no members or no regions (see -accounts-file, -member, -region)")
 	}
 	f := &fleet{Central: target{Stack: centralStack, Region: regions[0]}}
-	if role := cmp(o.centralRole, spec.Central.RoleArn); role != "" {
+	if role := firstNonEmpty(o.centralRole, spec.Central.RoleArn); role != "" {
 		account, err := accountFromRole(role)
 		if err != nil {
 			return nil, err
 		}
 		f.Central.Account = account
 	}
-	f.Central.Region = cmp(o.centralRegion, spec.Central.Region, regions[0])
+	f.Central.Region = firstNonEmpty(o.centralRegion, spec.Central.Region, regions[0])
 	for _, role := range roles {
 		account, err := accountFromRole(role)
 		if err != nil {
@@ -213,8 +214,8 @@ func compact(values []string) []string {
 	return out
 }
 
-// cmp is the first non-empty value.
-func cmp(values ...string) string {
+// firstNonEmpty is the first non-empty value.
+func firstNonEmpty(values ...string) string {
 	for _, v := range values {
 		if v != "" {
 			return v
@@ -490,13 +491,7 @@ func runFleet(ctx context.Context, o *options, f *fleet) []*result {
 
 func describe(changes map[string]int) string {
 	var made []string
-	for _, op := range slices.Sorted(func(yield func(string) bool) {
-		for k := range changes {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, op := range slices.Sorted(maps.Keys(changes)) {
 		if op != "same" && changes[op] > 0 {
 			made = append(made, fmt.Sprintf("%s %d", op, changes[op]))
 		}
