@@ -109,10 +109,21 @@ fn vault_policy_life_cycle_with_the_cli() {
     // ...and the program writing the action as a one-element list is no change either.
     stack.write_program(&program("Allow", &format!("[{copy}]")));
     stack.preview_expect_no_changes().success();
+    stack.write_program(&program("Allow", copy));
 
     // A real change out of band: refresh finds it, up puts the program's policy back in place.
     put(&aws, &document("Deny", json!(copy)).to_string());
-    stack.refresh().success().contains("~ 1 updated");
+    stack
+        .refresh()
+        .success()
+        .matches(r"~ awsbackup:index:VaultPolicy: \(update\)");
+    let export = stack.export();
+    let recorded = export.resource(&urn).expect("the policy is in the state");
+    assert_eq!(
+        recorded["inputs"]["policy"],
+        document("Deny", json!(copy)),
+        "refresh records AWS's policy"
+    );
     let preview = stack.preview_json();
     assert_eq!(preview.op(&urn), "update", "{preview}");
     assert!(preview.replace_reasons(&urn).is_empty(), "{preview}");
