@@ -16,6 +16,7 @@ use crate::aws::VaultPolicy as AwsPolicy;
 use crate::resource::{CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::vault::VAULT_NAME;
 use crate::retry::{self, Poll, WaitError};
+use crate::value::Path;
 
 /// The access policy of an existing backup vault: who may call which AWS Backup operations on
 /// the vault and its recovery points. A vault has one access policy; this resource owns it whole.
@@ -151,16 +152,18 @@ fn strings(v: &Value) -> Option<Vec<&str>> {
     }
 }
 
-/// The rules AWS documents for a vault access policy, each failure as (property, reason).
+/// The rules AWS documents for a vault access policy, each failure as (property path, reason).
 fn policy_refusals(policy: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    let root = Path::root().key("policy");
     let doc = match document(policy) {
         Ok(doc) => doc,
-        Err(reason) => return vec![("policy".into(), reason)],
+        Err(reason) => return vec![(root.to_string(), reason)],
     };
+    let at = |key: &str| root.key(key).to_string();
     for key in doc.keys().filter(|k| !DOCUMENT_KEYS.contains(&k.as_str())) {
         out.push((
-            format!("policy.{key}"),
+            at(key),
             format!(
                 "is not an element of a policy document (those are {})",
                 DOCUMENT_KEYS.join(", ")
@@ -169,25 +172,25 @@ fn policy_refusals(policy: &Value) -> Vec<(String, String)> {
     }
     match doc.get("Version") {
         None => out.push((
-            "policy.Version".into(),
+            at("Version"),
             format!("is required: the policy language version, \"{}\"", VERSIONS[0]),
         )),
         Some(Value::String(v)) if VERSIONS.contains(&v.as_str()) => {}
         Some(v) => out.push((
-            "policy.Version".into(),
+            at("Version"),
             format!("must be one of {}, got {v}", VERSIONS.join(", ")),
         )),
     }
     let statements: Vec<&Value> = match doc.get("Statement") {
         None => {
             out.push((
-                "policy.Statement".into(),
+                at("Statement"),
                 "is required: a statement, or a list of statements".into(),
             ));
             return out;
         }
         Some(Value::Array(list)) if list.is_empty() => {
-            out.push(("policy.Statement".into(), "must hold at least one statement".into()));
+            out.push((at("Statement"), "must hold at least one statement".into()));
             return out;
         }
         Some(Value::Array(list)) => list.iter().collect(),
@@ -196,17 +199,17 @@ fn policy_refusals(policy: &Value) -> Vec<(String, String)> {
     let listed = matches!(doc.get("Statement"), Some(Value::Array(_)));
     for (i, statement) in statements.into_iter().enumerate() {
         let path = if listed {
-            format!("policy.Statement[{i}]")
+            root.key("Statement").index(i)
         } else {
-            "policy.Statement".to_string()
+            root.key("Statement")
         };
         let Value::Object(s) = statement else {
-            out.push((path, format!("must be an object, got {}", kind(statement))));
+            out.push((path.to_string(), format!("must be an object, got {}", kind(statement))));
             continue;
         };
         for key in s.keys().filter(|k| !STATEMENT_KEYS.contains(&k.as_str())) {
             out.push((
-                format!("{path}.{key}"),
+                path.key(key).to_string(),
                 format!(
                     "is not an element of a policy statement (those are {})",
                     STATEMENT_KEYS.join(", ")
@@ -216,14 +219,14 @@ fn policy_refusals(policy: &Value) -> Vec<(String, String)> {
         match s.get("Effect") {
             Some(Value::String(e)) if e == "Allow" || e == "Deny" => {}
             Some(e) => out.push((
-                format!("{path}.Effect"),
+                path.key("Effect").to_string(),
                 format!("must be \"Allow\" or \"Deny\", got {e}"),
             )),
-            None => out.push((format!("{path}.Effect"), "is required: \"Allow\" or \"Deny\"".into())),
+            None => out.push((path.key("Effect").to_string(), "is required: \"Allow\" or \"Deny\"".into())),
         }
         if !s.contains_key("Principal") && !s.contains_key("NotPrincipal") {
             out.push((
-                format!("{path}.Principal"),
+                path.key("Principal").to_string(),
                 "is required: a vault access policy is a resource policy, each statement names \
                  the principals it applies to (e.g. {\"AWS\": \"arn:aws:iam::<account-id>:root\"})"
                     .into(),
@@ -235,14 +238,14 @@ fn policy_refusals(policy: &Value) -> Vec<(String, String)> {
             .collect();
         if actions.is_empty() {
             out.push((
-                format!("{path}.Action"),
+                path.key("Action").to_string(),
                 "is required: the AWS Backup actions the statement allows or denies, e.g. \
                  \"backup:CopyIntoBackupVault\""
                     .into(),
             ));
         }
         for key in actions {
-            let apath = format!("{path}.{key}");
+            let apath = path.key(key).to_string();
             match strings(&s[key]) {
                 None => out.push((
                     apath,
@@ -554,6 +557,18 @@ mod tests {
         assert_eq!(
             refused(json!({"Version": "2012-10-17", "Statement": []}))[0],
             ("policy.Statement".to_string(), "must hold at least one statement".to_string())
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_by_a_path_the_engine_can_read() {
+        let failures = refused(json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Principal": "*", "Action": "backup:CopyIntoBackupVault",
+            "odd key.x": 1}, "a b": 2}));
+        let properties: Vec<&str> = failures.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            properties,
+            [r#"policy["a b"]"#, r#"policy.Statement["odd key.x"]"#]
         );
     }
 
