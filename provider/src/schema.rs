@@ -119,6 +119,16 @@ fn type_spec(prop: &Value, root: &Value, types: &mut Map<String, Value>) -> Map<
             }
         }
     }
+    // A property of any JSON value (`serde_json::Value`) has no type in the JSON Schema.
+    if prop.get("type").is_none()
+        && ["enum", "const", "properties"]
+            .iter()
+            .all(|k| prop.get(*k).is_none())
+    {
+        let mut spec = Map::new();
+        spec.insert("$ref".into(), "pulumi.json#/Any".into());
+        return spec;
+    }
     let ty = match &prop["type"] {
         Value::String(s) => s.clone(),
         Value::Array(a) => a

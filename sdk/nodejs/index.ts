@@ -35,6 +35,11 @@ export type VaultNotifications = import("./vaultNotifications").VaultNotificatio
 export const VaultNotifications: typeof import("./vaultNotifications").VaultNotifications = null as any;
 utilities.lazyLoad(exports, ["VaultNotifications"], () => require("./vaultNotifications"));
 
+export { VaultPolicyArgs } from "./vaultPolicy";
+export type VaultPolicy = import("./vaultPolicy").VaultPolicy;
+export const VaultPolicy: typeof import("./vaultPolicy").VaultPolicy = null as any;
+utilities.lazyLoad(exports, ["VaultPolicy"], () => require("./vaultPolicy"));
+
 
 // Export enums:
 export * from "./types/enums";
@@ -62,6 +67,8 @@ const _module = {
                 return new VaultLock(name, <any>undefined, { urn })
             case "awsbackup:index:VaultNotifications":
                 return new VaultNotifications(name, <any>undefined, { urn })
+            case "awsbackup:index:VaultPolicy":
+                return new VaultPolicy(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

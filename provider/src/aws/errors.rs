@@ -68,6 +68,8 @@ pub mod code {
 const PLAN_GONE_MESSAGE: &str = "Cannot find Backup plan";
 const ROLE_NOT_ASSUMABLE_MESSAGE: &str = "cannot be assumed";
 const ROLE_NOT_AUTHORIZED_MESSAGE: &str = "is not authorized to call";
+/// PutBackupVaultAccessPolicy's answer while a principal the policy names is new to IAM.
+const PRINCIPAL_NOT_VALID_MESSAGE: &str = "principal is not valid";
 /// The word in DeleteBackupPlan's InvalidRequest answer when selections still use the plan.
 const SELECTIONS_MESSAGE: &str = "selection";
 
@@ -117,6 +119,16 @@ impl AwsError {
         self.has_code(code::INVALID_PARAMETER_VALUE)
             && (message.contains(ROLE_NOT_ASSUMABLE_MESSAGE)
                 || message.contains(ROLE_NOT_AUTHORIZED_MESSAGE))
+    }
+
+    /// PutBackupVaultAccessPolicy's answer while a principal named in the policy has not
+    /// propagated through IAM yet ("Provided principal is not valid"); it passes within minutes.
+    pub fn is_principal_not_ready(&self) -> bool {
+        self.has_code(code::INVALID_PARAMETER_VALUE)
+            && self
+                .message
+                .to_ascii_lowercase()
+                .contains(PRINCIPAL_NOT_VALID_MESSAGE)
     }
 
     /// AWS's refusal to delete a plan that still has selections.
@@ -192,6 +204,28 @@ mod tests {
         }
         assert!(!err(code::INVALID_PARAMETER_VALUE, "Invalid ARN").is_iam_not_ready());
         assert!(!err(code::ACCESS_DENIED, "cannot be assumed").is_iam_not_ready());
+    }
+
+    #[test]
+    fn an_unpropagated_principal_is_an_invalid_parameter_saying_so() {
+        assert!(err(
+            code::INVALID_PARAMETER_VALUE,
+            "Provided principal is not valid"
+        )
+        .is_principal_not_ready());
+        assert!(err(
+            code::INVALID_PARAMETER_VALUE,
+            "provided PRINCIPAL is NOT valid"
+        )
+        .is_principal_not_ready());
+        assert!(!err(
+            code::INVALID_PARAMETER_VALUE,
+            "Policy must be a JSON policy document"
+        )
+        .is_principal_not_ready());
+        assert!(
+            !err(code::INVALID_REQUEST, "Provided principal is not valid").is_principal_not_ready()
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
-//! types ([`vault`], [`vault_notifications`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
+//! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
@@ -12,12 +12,14 @@ pub mod sdk;
 pub mod selection;
 pub mod vault;
 pub mod vault_notifications;
+pub mod vault_policy;
 
 pub use errors::{code, AwsError};
 pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use vault::{CreateVault, Vault, VaultCreated, VaultLockConfig};
 pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
+pub use vault_policy::VaultPolicy;
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -56,6 +58,13 @@ pub trait BackupApi: Send + Sync {
     ) -> Result<Option<VaultNotifications>, AwsError>;
     /// `Ok(false)` when there was nothing to delete (no configuration, or no vault).
     async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError>;
+
+    // Vault access policies (a vault has at most one; a Put replaces it whole).
+    async fn put_vault_policy(&self, vault: &str, policy: &str) -> Result<(), AwsError>;
+    /// `None` when the vault has no access policy, or does not exist.
+    async fn get_vault_policy(&self, vault: &str) -> Result<Option<VaultPolicy>, AwsError>;
+    /// `Ok(false)` when there was nothing to delete (no policy, or no vault).
+    async fn delete_vault_policy(&self, vault: &str) -> Result<bool, AwsError>;
 
     /// A repeated create with the same `creator_request_id` answers the plan it created first.
     async fn create_plan(

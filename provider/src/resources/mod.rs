@@ -45,4 +45,5 @@ resources! {
     plan::Plan,
     selection::Selection,
     vault_notifications::VaultNotifications,
+    vault_policy::VaultPolicy,
 }

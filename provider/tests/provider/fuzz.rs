@@ -59,6 +59,12 @@ fn seeds() -> Vec<(&'static str, Value)> {
             json!({"backupVaultName": "v1", "snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t",
                    "backupVaultEvents": ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"]}),
         ),
+        (
+            "awsbackup:index:VaultPolicy",
+            json!({"backupVaultName": "v1", "policy": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                 "Action": ["backup:CopyIntoBackupVault"], "Resource": "*"}]}}),
+        ),
     ]
 }
 
@@ -105,6 +111,9 @@ const KEYS: &[&str] = &[
     "stringNotLike",
     "snsTopicArn",
     "backupVaultEvents",
+    "policy",
+    "Statement",
+    "Action",
     "__autonamed",
     "__defaults",
     "4dabf18193072939515e22adb298388d",

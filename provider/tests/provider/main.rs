@@ -15,3 +15,4 @@ mod selection;
 mod vault_access;
 mod vault_lock;
 mod vault_notifications;
+mod vault_policy;

@@ -761,3 +761,48 @@ async fn previews_look_each_target_vault_up_once() {
         err.message()
     );
 }
+
+#[tokio::test]
+async fn copy_actions_need_a_vault_arn_and_another_vault_than_the_target() {
+    let copy_to = |arn: &str| {
+        let mut r = rule("daily", 30);
+        r["copyActions"] = json!([{"destinationVaultArn": arn}]);
+        plan(vec![rule("weekly", 60), r])
+    };
+    let property = "rules[1].copyActions[0].destinationVaultArn";
+    let own = format!("arn:aws:backup:{REGION}:{ACCOUNT}:backup-vault:vault-1");
+    let elsewhere = format!("arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:vault-1");
+
+    let (aws, mut client) = start().await;
+    let bad = check(&mut client, copy_to("vault-2")).await;
+    assert!(
+        bad.failures.iter().any(|f| failure_path(f) == property
+            && f.reason
+                .contains(": must be a backup vault ARN like arn:<partition>:backup:")
+            && f.reason.contains("looks like a vault name")),
+        "{:?}",
+        bad.failures
+    );
+    // Without an assumed role the provider's account is unknown at preview: the same name in
+    // the same region may be another account's vault, so it is not refused.
+    let unsure = check(&mut client, copy_to(&own)).await;
+    assert!(unsure.failures.is_empty(), "{:?}", unsure.failures);
+
+    // With the account known (the role the provider assumes), a copy into the rule's own vault
+    // is refused at preview.
+    let mut config = provider_config(&aws.endpoint);
+    config["assumeRole"] = json!({"roleArn": format!("arn:aws:iam::{ACCOUNT}:role/deployer")});
+    let mut client = serve(config).await;
+    let refused = check(&mut client, copy_to(&own)).await;
+    assert_eq!(refused.failures.len(), 1, "{:?}", refused.failures);
+    assert_eq!(failure_path(&refused.failures[0]), property);
+    assert!(
+        refused.failures[0]
+            .reason
+            .contains("is the rule's own target vault 'vault-1'"),
+        "{}",
+        refused.failures[0].reason
+    );
+    let ok = check(&mut client, copy_to(&elsewhere)).await;
+    assert!(ok.failures.is_empty(), "{:?}", ok.failures);
+}

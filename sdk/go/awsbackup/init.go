@@ -31,6 +31,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &VaultLock{}
 	case "awsbackup:index:VaultNotifications":
 		r = &VaultNotifications{}
+	case "awsbackup:index:VaultPolicy":
+		r = &VaultPolicy{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -321,7 +321,9 @@ func (o AssumeRolePtrOutput) SessionName() pulumi.StringPtrOutput {
 
 // A copy of each recovery point to another vault.
 type CopyAction struct {
-	// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+	// The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+	// another vault than the rule's target: a vault in another region or account, or another
+	// vault of the same account and region.
 	DestinationVaultArn *string `pulumi:"destinationVaultArn"`
 	// The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
 	Lifecycle *Lifecycle `pulumi:"lifecycle"`
@@ -340,7 +342,9 @@ type CopyActionInput interface {
 
 // A copy of each recovery point to another vault.
 type CopyActionArgs struct {
-	// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+	// The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+	// another vault than the rule's target: a vault in another region or account, or another
+	// vault of the same account and region.
 	DestinationVaultArn pulumi.StringPtrInput `pulumi:"destinationVaultArn"`
 	// The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
 	Lifecycle LifecyclePtrInput `pulumi:"lifecycle"`
@@ -398,7 +402,9 @@ func (o CopyActionOutput) ToCopyActionOutputWithContext(ctx context.Context) Cop
 	return o
 }
 
-// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+// The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+// another vault than the rule's target: a vault in another region or account, or another
+// vault of the same account and region.
 func (o CopyActionOutput) DestinationVaultArn() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v CopyAction) *string { return v.DestinationVaultArn }).(pulumi.StringPtrOutput)
 }

@@ -47,7 +47,9 @@ export interface AssumeRole {
  */
 export interface CopyAction {
     /**
-     * The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+     * The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+     * another vault than the rule's target: a vault in another region or account, or another
+     * vault of the same account and region.
      */
     destinationVaultArn?: string;
     /**

@@ -13,6 +13,7 @@ from .selection import *
 from .vault import *
 from .vault_lock import *
 from .vault_notifications import *
+from .vault_policy import *
 from ._inputs import *
 from . import outputs
 
@@ -35,7 +36,8 @@ _utilities.register(
    "awsbackup:index:Selection": "Selection",
    "awsbackup:index:Vault": "Vault",
    "awsbackup:index:VaultLock": "VaultLock",
-   "awsbackup:index:VaultNotifications": "VaultNotifications"
+   "awsbackup:index:VaultNotifications": "VaultNotifications",
+   "awsbackup:index:VaultPolicy": "VaultPolicy"
   }
  }
 ]

@@ -189,7 +189,9 @@ class CopyActionArgsDict(TypedDict):
     """
     destination_vault_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+    The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+    another vault than the rule's target: a vault in another region or account, or another
+    vault of the same account and region.
     """
     lifecycle: NotRequired[pulumi.Input[Optional['LifecycleArgsDict']]]
     """
@@ -204,7 +206,9 @@ class CopyActionArgs:
         """
         A copy of each recovery point to another vault.
 
-        :param pulumi.Input[_builtins.str] destination_vault_arn: The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+        :param pulumi.Input[_builtins.str] destination_vault_arn: The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+               another vault than the rule's target: a vault in another region or account, or another
+               vault of the same account and region.
         :param pulumi.Input['LifecycleArgs'] lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
         if destination_vault_arn is not None:
@@ -216,7 +220,9 @@ class CopyActionArgs:
     @pulumi.getter(name="destinationVaultArn")
     def destination_vault_arn(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+        The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+        another vault than the rule's target: a vault in another region or account, or another
+        vault of the same account and region.
         """
         return pulumi.get(self, "destination_vault_arn")
 

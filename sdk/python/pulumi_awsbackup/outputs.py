@@ -170,7 +170,9 @@ class CopyAction(dict):
         """
         A copy of each recovery point to another vault.
 
-        :param _builtins.str destination_vault_arn: The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+        :param _builtins.str destination_vault_arn: The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+               another vault than the rule's target: a vault in another region or account, or another
+               vault of the same account and region.
         :param 'Lifecycle' lifecycle: The lifecycle of the copies; omitted, the copies keep the source's lifecycle.
         """
         if destination_vault_arn is not None:
@@ -182,7 +184,9 @@ class CopyAction(dict):
     @pulumi.getter(name="destinationVaultArn")
     def destination_vault_arn(self) -> Optional[_builtins.str]:
         """
-        The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+        The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+        another vault than the rule's target: a vault in another region or account, or another
+        vault of the same account and region.
         """
         return pulumi.get(self, "destination_vault_arn")
 

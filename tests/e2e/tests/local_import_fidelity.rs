@@ -13,6 +13,7 @@ const LOCK: &str = "awsbackup:index:VaultLock";
 const PLAN: &str = "awsbackup:index:Plan";
 const SELECTION: &str = "awsbackup:index:Selection";
 const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
+const POLICY: &str = "awsbackup:index:VaultPolicy";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -53,6 +54,20 @@ const PROGRAM: &str = r#"resources:
         - COPY_JOB_FAILED
         - BACKUP_JOB_COMPLETED
         - RESTORE_JOB_COMPLETED
+  # An access policy as an object, written otherwise than AWS answers it (which reformats it).
+  access:
+    type: awsbackup:index:VaultPolicy
+    properties:
+      backupVaultName: ${keyed.name}
+      policy:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: copy-from-source
+            Effect: Allow
+            Principal:
+              AWS: arn:aws:iam::210987654321:root
+            Action: backup:CopyIntoBackupVault
+            Resource: "*"
   plan:
     type: awsbackup:index:Plan
     properties:
@@ -156,6 +171,7 @@ const RESOURCES: &[(&str, &str)] = &[
     (LOCK, "governance"),
     (LOCK, "compliance"),
     (NOTIFICATIONS, "alerts"),
+    (POLICY, "access"),
     (PLAN, "plan"),
     (PLAN, "minimal"),
     (SELECTION, "byConditions"),
@@ -175,7 +191,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("12 to create");
+        .contains("13 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -222,7 +238,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("11 imported");
+    stack.import_all(&import).success().contains("12 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -257,6 +273,14 @@ fn every_resource_configuration_imports_without_changes() {
             "BACKUP_JOB_COMPLETED",
             "RESTORE_JOB_COMPLETED"
         ])
+    );
+
+    let access = imported.resource(&stack.urn(POLICY, "access")).unwrap();
+    assert_eq!(access["id"], json!("fid-keyed"));
+    assert_eq!(
+        access["inputs"]["policy"]["Statement"][0]["Action"],
+        json!("backup:CopyIntoBackupVault"),
+        "imported as an object: {access}"
     );
 
     // The program that created them has nothing to do, and a refresh finds nothing.

@@ -53,6 +53,10 @@ pub struct FaultRequest {
     /// The next this many CreateBackupSelection calls fail as while a new IAM role propagates.
     #[serde(default)]
     pub iam_propagation_calls: u32,
+    /// The next this many PutBackupVaultAccessPolicy calls fail as while a new principal the
+    /// policy names propagates through IAM ("Provided principal is not valid").
+    #[serde(default)]
+    pub principal_propagation_calls: u32,
     /// After a vault's last recovery point is deleted, DeleteBackupVault still refuses this many
     /// calls on it as not empty (AWS counts deleted recovery points for a while).
     #[serde(default)]
@@ -179,6 +183,7 @@ pub enum Fault {
     Throttle,
     ServerError,
     IamPropagation(IamMessage),
+    PrincipalPropagation,
     Scripted(ApiError),
 }
 
@@ -189,6 +194,7 @@ impl Fault {
             Fault::Throttle => "throttle",
             Fault::ServerError => "serverError",
             Fault::IamPropagation(_) => "iamPropagation",
+            Fault::PrincipalPropagation => "principalPropagation",
             Fault::Scripted(_) => "scripted",
         }
     }
@@ -225,6 +231,8 @@ pub struct Faults {
     iam_failures_left: u32,
     /// IAM propagation failures answered so far: they alternate between AWS's two messages.
     iam_failures: u64,
+    /// PutBackupVaultAccessPolicy fails as while a principal propagates for this many more calls.
+    principal_failures_left: u32,
     variations: Variations,
     /// In the order added.
     scripted: Vec<Scripted>,
@@ -248,6 +256,7 @@ impl Default for Faults {
             iam_ready_at: None,
             iam_failures_left: 0,
             iam_failures: 0,
+            principal_failures_left: 0,
             variations: Variations::default(),
             scripted: Vec::new(),
             log: VecDeque::new(),
@@ -272,6 +281,7 @@ impl Faults {
             (req.iam_propagation_seconds > 0.0).then_some(now + req.iam_propagation_seconds);
         self.iam_failures_left = req.iam_propagation_calls;
         self.iam_failures = 0;
+        self.principal_failures_left = req.principal_propagation_calls;
         self.variations = Variations {
             delete_vault_lag_calls: req.delete_vault_lag_calls,
             reverse_selection_lists: req.reverse_selection_lists,
@@ -400,6 +410,11 @@ impl Faults {
             };
             self.iam_failures += 1;
             fault = Some(Fault::IamPropagation(message));
+        }
+        if fault.is_none() && op == "PutBackupVaultAccessPolicy" && self.principal_failures_left > 0
+        {
+            self.principal_failures_left -= 1;
+            fault = Some(Fault::PrincipalPropagation);
         }
         if let Some(f) = &fault {
             self.count_fault(op, f);

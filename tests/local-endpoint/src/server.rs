@@ -186,6 +186,9 @@ async fn handle_request(
                 .unwrap_or("(none)");
             Some(error_response(&ApiError::invalid_param(message.text(role))))
         }
+        Some(Fault::PrincipalPropagation) => Some(error_response(&ApiError::invalid_param(
+            "Provided principal is not valid",
+        ))),
         Some(Fault::Scripted(error)) => Some(error_response(&error)),
         None => {
             let mut inner = shared.lock();

@@ -9,6 +9,7 @@ mod selection;
 mod tags;
 mod vault;
 mod vault_notifications;
+mod vault_policy;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use self::clock::{DateHeader, ServerClock};
 use super::{
     code, AwsError, BackupApi, CreateVault, Plan, PlanDocument, PlanVersion, Selection,
     SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
-    VaultNotificationConfig, VaultNotifications,
+    VaultNotificationConfig, VaultNotifications, VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -179,6 +180,18 @@ impl BackupApi for SdkBackup {
 
     async fn delete_vault_notifications(&self, vault: &str) -> Result<bool, AwsError> {
         vault_notifications::delete(self, vault).await
+    }
+
+    async fn put_vault_policy(&self, vault: &str, policy: &str) -> Result<(), AwsError> {
+        vault_policy::put(self, vault, policy).await
+    }
+
+    async fn get_vault_policy(&self, vault: &str) -> Result<Option<VaultPolicy>, AwsError> {
+        vault_policy::get(self, vault).await
+    }
+
+    async fn delete_vault_policy(&self, vault: &str) -> Result<bool, AwsError> {
+        vault_policy::delete(self, vault).await
     }
 
     async fn create_plan(

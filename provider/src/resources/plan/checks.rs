@@ -37,12 +37,100 @@ const MAX_START_WINDOW: i64 = 52_560_000;
 const KNOWN_INDEX_TYPES: &[&str] = &["EBS", "S3"];
 const KNOWN_ADVANCED_TYPES: &[&str] = &["EC2", "S3"];
 
+/// A backup vault's ARN: `arn:<partition>:backup:<region>:<12-digit account>:backup-vault:<name>`,
+/// capturing the region, the account and the name.
 fn copy_destination_arn() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_-]{2,50}$")
-            .expect("valid regex")
+        Regex::new(
+            r"^arn:aws[a-z-]*:backup:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):backup-vault:([A-Za-z0-9_-]{2,50})$",
+        )
+        .expect("valid regex")
     })
+}
+
+/// A copy action's destination, from its ARN.
+#[derive(Debug, PartialEq)]
+struct VaultArn<'a> {
+    region: &'a str,
+    account: &'a str,
+    name: &'a str,
+}
+
+/// Why `arn` is not a backup vault ARN, or the vault it names.
+fn parse_vault_arn(arn: &str) -> Result<VaultArn<'_>, String> {
+    if let Some(c) = copy_destination_arn().captures(arn) {
+        let part = |i| c.get(i).map_or("", |m| m.as_str());
+        return Ok(VaultArn {
+            region: part(1),
+            account: part(2),
+            name: part(3),
+        });
+    }
+    let hint = if VAULT_NAME.check(arn).is_ok() {
+        " (that looks like a vault name: a copy action takes the destination vault's ARN, e.g. \
+         the vault resource's `backupVaultArn` output)"
+    } else if arn.starts_with("arn:") && !arn.contains(":backup:") {
+        " (that is not an AWS Backup ARN)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "must be a backup vault ARN like \
+         arn:<partition>:backup:<region>:<12-digit account id>:backup-vault:<name>, got '{arn}'{hint}"
+    ))
+}
+
+/// The region and account the provider calls AWS in, as far as preview knows them: the
+/// configured region (or `AWS_REGION`, which the credential chain reads), and the account of the
+/// role the provider assumes. Without an assumed role the account is only known once AWS is
+/// called, so at preview it is `None`.
+fn provider_region_account(ctx: &CheckContext) -> (Option<String>, Option<String>) {
+    let region = ctx
+        .config
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .filter(|r| !r.is_empty());
+    let account = ctx.config.assume_role.as_ref().and_then(|role| {
+        let account = role.role_arn.split(':').nth(4)?;
+        (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| account.to_string())
+    });
+    (region, account)
+}
+
+/// What to say about a copy into `dest` from a rule writing to `target`: `Err` when it is the
+/// rule's own vault, `Ok(Some(warning))` when it may be (the same name and region, in an account
+/// preview does not know), `Ok(None)` otherwise.
+fn copy_to_target(
+    dest: &VaultArn,
+    target: &str,
+    region: Option<&str>,
+    account: Option<&str>,
+) -> Result<Option<String>, String> {
+    if dest.name != target || region.is_some_and(|r| r != dest.region) {
+        return Ok(None);
+    }
+    match (region, account) {
+        (Some(_), Some(a)) if a == dest.account => Err(format!(
+            "is the rule's own target vault '{target}' (same region {}, same account {a}): a copy \
+             into the vault the rule already writes to makes nothing new, and AWS refuses it; \
+             copy to a vault in another region or account, or remove the copy action",
+            dest.region
+        )),
+        (_, Some(_)) => Ok(None),
+        (r, None) => Ok(Some(format!(
+            "names a vault called '{target}' like the rule's target{}, in account {}: if that is \
+             the account the provider uses, this copies into the vault the rule already writes \
+             to, which AWS refuses (the provider's account is not known before AWS is called)",
+            match r {
+                Some(r) => format!(", in the same region {r}"),
+                None => format!(" (region {})", dest.region),
+            },
+            dest.account
+        ))),
+    }
 }
 
 /// Checks an AWS Backup cron expression; the error says which rule it breaks.
@@ -226,17 +314,27 @@ fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
                 ),
             );
         }
+        let (region, account) = provider_region_account(ctx);
         for (j, copy) in copies.iter().enumerate() {
             let cpath = path.key("copyActions").index(j);
+            let property = cpath.key("destinationVaultArn");
             match &copy.destination_vault_arn {
-                Some(arn) if !copy_destination_arn().is_match(arn) => ctx.fail(
-                    cpath.key("destinationVaultArn"),
-                    format!("must be a backup vault ARN like arn:aws:backup:<region>:<account-id>:backup-vault:<name>, got '{arn}'"),
-                ),
-                None if !ctx.is_unknown(&cpath.key("destinationVaultArn").to_string()) => {
-                    ctx.fail(cpath.key("destinationVaultArn"), "is required")
+                Some(arn) => match parse_vault_arn(arn) {
+                    Err(reason) => ctx.fail(&property, reason),
+                    Ok(dest) => {
+                        let target = rule.target_vault_name.as_deref().unwrap_or_default();
+                        match copy_to_target(&dest, target, region.as_deref(), account.as_deref())
+                        {
+                            Err(reason) => ctx.fail(&property, reason),
+                            Ok(Some(warning)) => ctx.warn(format!("{property}: {warning}")),
+                            Ok(None) => {}
+                        }
+                    }
+                },
+                None if !ctx.is_unknown(&property.to_string()) => {
+                    ctx.fail(property, "is required")
                 }
-                _ => {}
+                None => {}
             }
             if let Some(l) = &copy.lifecycle {
                 check_lifecycle(ctx, &cpath.key("lifecycle"), l, false);
@@ -339,7 +437,7 @@ mod tests {
     use std::time::SystemTime;
 
     use crate::config::ProviderConfig;
-    use crate::resources::plan::IndexActionArgs;
+    use crate::resources::plan::{CopyActionArgs, IndexActionArgs};
     use crate::value::Marks;
     use serde_json::json;
 
@@ -514,6 +612,128 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    fn with_copy(target: &str, arn: &str) -> PlanArgs {
+        let mut r = rule("daily");
+        r.target_vault_name = Some(target.into());
+        r.copy_actions = Some(vec![CopyActionArgs {
+            destination_vault_arn: Some(arn.into()),
+            ..CopyActionArgs::default()
+        }]);
+        PlanArgs {
+            rules: Some(vec![rule("weekly"), r]),
+            ..PlanArgs::default()
+        }
+    }
+
+    /// `check_plan` with the provider configured for `region` and, through an assumed role, for
+    /// `account`.
+    fn run_as(
+        region: Option<&str>,
+        account: Option<&str>,
+        args: &PlanArgs,
+    ) -> (Vec<(String, String)>, Vec<String>) {
+        let config = ProviderConfig {
+            region: region.map(str::to_string),
+            assume_role: account.map(|a| crate::config::AssumeRole {
+                role_arn: format!("arn:aws:iam::{a}:role/deployer"),
+                session_name: None,
+                external_id: None,
+                duration_seconds: None,
+            }),
+            ..ProviderConfig::default()
+        };
+        let (olds, marks) = (json!({}), Marks::default());
+        let mut ctx = CheckContext::new("urn", &config, &olds, &marks, SystemTime::now());
+        check_plan(&mut ctx, args);
+        let (failures, warnings) = ctx.into_parts();
+        let failures = failures
+            .into_iter()
+            .map(|f| (f.property, f.reason))
+            .collect();
+        (failures, warnings)
+    }
+
+    const ACCOUNT: &str = "123456789012";
+    const PROPERTY: &str = "rules[1].copyActions[0].destinationVaultArn";
+
+    #[test]
+    fn a_copy_destination_must_be_a_backup_vault_arn() {
+        for ok in [
+            "arn:aws:backup:eu-west-1:123456789012:backup-vault:dr",
+            "arn:aws-us-gov:backup:us-gov-west-1:123456789012:backup-vault:Dr_1",
+            "arn:aws-cn:backup:cn-north-1:123456789012:backup-vault:dr-2",
+        ] {
+            let (failures, warnings) = run_as(Some("us-east-1"), None, &with_copy("main", ok));
+            assert_eq!((failures, warnings), (vec![], vec![]), "{ok}");
+        }
+        for (bad, hint) in [
+            ("dr-vault", "looks like a vault name"),
+            ("arn:aws:s3:::bucket", "not an AWS Backup ARN"),
+            ("arn:aws:backup:eu-west-1:123456789012:backup-plan:p", ""),
+            ("arn:aws:backup:eu-west-1:1234:backup-vault:dr", ""),
+            ("arn:aws:backup::123456789012:backup-vault:dr", ""),
+            ("arn:aws:backup:eu-west-1:123456789012:backup-vault:d", ""),
+            ("arn:aws:backup:eu-west-1:123456789012:backup-vault:a.b", ""),
+        ] {
+            let (failures, _) = run(|ctx| check_plan(ctx, &with_copy("main", bad)));
+            assert_eq!(failures.len(), 1, "{bad}: {failures:?}");
+            let (property, reason) = &failures[0];
+            assert_eq!(property, PROPERTY);
+            assert!(
+                reason.starts_with("must be a backup vault ARN like arn:<partition>:backup:")
+                    && reason.contains(&format!("got '{bad}'"))
+                    && reason.contains(hint),
+                "{reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_copy_into_the_rules_own_vault_is_refused_when_region_and_account_are_known() {
+        let own = format!("arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:main");
+        let (failures, warnings) = run_as(Some("us-east-1"), Some(ACCOUNT), &with_copy("main", &own));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].0, PROPERTY);
+        assert!(
+            failures[0].1.starts_with("is the rule's own target vault 'main'")
+                && failures[0].1.contains("AWS refuses it"),
+            "{}",
+            failures[0].1
+        );
+        // Another region, another account, or another name is a real copy.
+        for other in [
+            format!("arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:main"),
+            "arn:aws:backup:us-east-1:210987654321:backup-vault:main".to_string(),
+            format!("arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:dr"),
+        ] {
+            let (failures, warnings) =
+                run_as(Some("us-east-1"), Some(ACCOUNT), &with_copy("main", &other));
+            assert_eq!((failures, warnings), (vec![], vec![]), "{other}");
+        }
+    }
+
+    #[test]
+    fn without_the_account_a_copy_that_may_be_the_rules_own_vault_warns() {
+        let own = format!("arn:aws:backup:us-east-1:{ACCOUNT}:backup-vault:main");
+        let (failures, warnings) = run_as(Some("us-east-1"), None, &with_copy("main", &own));
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!("{PROPERTY}: names a vault called 'main'"))
+                && warnings[0].contains("same region us-east-1")
+                && warnings[0].contains(ACCOUNT),
+            "{}",
+            warnings[0]
+        );
+        // A known other region settles it without the account.
+        let (failures, warnings) = run_as(Some("eu-west-1"), None, &with_copy("main", &own));
+        assert_eq!((failures, warnings), (vec![], vec![]));
+        // Neither known: the same name still warns.
+        let said = copy_to_target(&parse_vault_arn(&own).unwrap(), "main", None, None);
+        assert!(said.unwrap().unwrap().contains("(region us-east-1)"));
     }
 
     #[test]

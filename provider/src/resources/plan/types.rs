@@ -91,7 +91,9 @@ pub struct LifecycleArgs {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CopyActionArgs {
-    /// The ARN of the destination vault (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
+    /// The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
+    /// another vault than the rule's target: a vault in another region or account, or another
+    /// vault of the same account and region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_vault_arn: Option<String>,
     /// The lifecycle of the copies; omitted, the copies keep the source's lifecycle.

@@ -538,6 +538,36 @@ async fn iam_propagation_for_a_number_of_calls_alternates_aws_messages() {
 }
 
 #[tokio::test]
+async fn principal_propagation_refuses_a_number_of_policy_puts() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    make_vault(&c, "v1").await;
+    ep.set_faults(json!({ "principalPropagationCalls": 2 }))
+        .unwrap();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/new"},"Action":"backup:CopyIntoBackupVault","Resource":"*"}]}"#;
+    let put = || {
+        c.put_backup_vault_access_policy()
+            .backup_vault_name("v1")
+            .policy(policy)
+            .send()
+    };
+    for _ in 0..2 {
+        assert_invalid(put().await, "Provided principal is not valid");
+    }
+    // The refused puts stored nothing.
+    assert!(c
+        .get_backup_vault_access_policy()
+        .backup_vault_name("v1")
+        .send()
+        .await
+        .is_err());
+    put().await.unwrap();
+    let stats = ep.stats();
+    assert_eq!(stats["faultsByKind"]["principalPropagation"], 2);
+    assert_eq!(stats["calls"]["PutBackupVaultAccessPolicy"], 3);
+}
+
+#[tokio::test]
 async fn delete_vault_lag_refuses_an_emptied_vault_for_a_few_calls() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());

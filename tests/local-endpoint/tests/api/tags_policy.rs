@@ -217,12 +217,16 @@ async fn access_policy_round_trip_and_errors() {
         .await
         .unwrap();
     assert_eq!(
-        (
-            got.policy(),
-            got.backup_vault_arn(),
-            got.backup_vault_name()
-        ),
-        (Some(policy), Some(arn.as_str()), Some("v1"))
+        (got.backup_vault_arn(), got.backup_vault_name()),
+        (Some(arn.as_str()), Some("v1"))
+    );
+    // The same document, reformatted as AWS does: keys sorted and indented.
+    let answered = got.policy().unwrap();
+    assert_ne!(answered, policy);
+    assert!(answered.starts_with("{\n  \"Statement\": ["), "{answered}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(answered).unwrap(),
+        serde_json::from_str::<serde_json::Value>(policy).unwrap()
     );
     c.delete_backup_vault_access_policy()
         .backup_vault_name("v1")
@@ -256,6 +260,20 @@ async fn access_policy_round_trip_and_errors() {
         "MissingParameterValueException",
         "Policy",
     );
+    // A vault access policy names each action: no wildcards, in a list or alone.
+    for wild in [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["backup:CopyIntoBackupVault","backup:*"],"Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","NotAction":"*","Resource":"*"}}"#,
+    ] {
+        assert_invalid(
+            c.put_backup_vault_access_policy()
+                .backup_vault_name("v1")
+                .policy(wild)
+                .send()
+                .await,
+            "wildcards are not supported in Action",
+        );
+    }
     assert_fails(
         c.put_backup_vault_access_policy()
             .backup_vault_name("missing")
