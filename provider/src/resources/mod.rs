@@ -45,4 +45,6 @@ resources! {
     plan::Plan,
     selection::Selection,
     vault_notifications::VaultNotifications,
+    global_settings::GlobalSettings,
+    region_settings::RegionSettings,
 }
