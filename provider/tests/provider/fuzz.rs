@@ -59,6 +59,16 @@ fn seeds() -> Vec<(&'static str, Value)> {
             json!({"backupVaultName": "v1", "snsTopicArn": "arn:aws:sns:us-east-1:123456789012:t",
                    "backupVaultEvents": ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"]}),
         ),
+        (
+            "awsbackup:index:GlobalSettings",
+            json!({"isCrossAccountBackupEnabled": true, "isMpaEnabled": false,
+                   "isDelegatedAdministratorEnabled": false}),
+        ),
+        (
+            "awsbackup:index:RegionSettings",
+            json!({"resourceTypeOptInPreference": {"S3": true, "SAP HANA on Amazon EC2": false},
+                   "resourceTypeManagementPreference": {"DynamoDB": true}}),
+        ),
     ]
 }
 
@@ -105,6 +115,12 @@ const KEYS: &[&str] = &[
     "stringNotLike",
     "snsTopicArn",
     "backupVaultEvents",
+    "isCrossAccountBackupEnabled",
+    "isMpaEnabled",
+    "isDelegatedAdministratorEnabled",
+    "resourceTypeOptInPreference",
+    "resourceTypeManagementPreference",
+    "S3",
     "__autonamed",
     "__defaults",
     "4dabf18193072939515e22adb298388d",
