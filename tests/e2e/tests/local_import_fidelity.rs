@@ -5,7 +5,7 @@
 //!
 //! Inputs AWS never reports (a vault's `forceDestroy`) cannot survive an import and are left out.
 
-use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
+use awsbackup_e2e::{yaml_program, Aws, Local, Stack, LOCAL_ACCOUNT};
 use serde_json::json;
 
 const VAULT: &str = "awsbackup:index:Vault";
@@ -13,6 +13,8 @@ const LOCK: &str = "awsbackup:index:VaultLock";
 const PLAN: &str = "awsbackup:index:Plan";
 const SELECTION: &str = "awsbackup:index:Selection";
 const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
+const GLOBAL_SETTINGS: &str = "awsbackup:index:GlobalSettings";
+const REGION_SETTINGS: &str = "awsbackup:index:RegionSettings";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -53,6 +55,21 @@ const PROGRAM: &str = r#"resources:
         - COPY_JOB_FAILED
         - BACKUP_JOB_COMPLETED
         - RESTORE_JOB_COMPLETED
+  # The account's global settings, and a region's settings naming some of AWS's types (one
+  # with a space in its name).
+  globalSettings:
+    type: awsbackup:index:GlobalSettings
+    properties:
+      isCrossAccountBackupEnabled: true
+      isMpaEnabled: false
+  regionSettings:
+    type: awsbackup:index:RegionSettings
+    properties:
+      resourceTypeOptInPreference:
+        S3: true
+        SAP HANA on Amazon EC2: false
+      resourceTypeManagementPreference:
+        DynamoDB: false
   plan:
     type: awsbackup:index:Plan
     properties:
@@ -156,6 +173,8 @@ const RESOURCES: &[(&str, &str)] = &[
     (LOCK, "governance"),
     (LOCK, "compliance"),
     (NOTIFICATIONS, "alerts"),
+    (GLOBAL_SETTINGS, "globalSettings"),
+    (REGION_SETTINGS, "regionSettings"),
     (PLAN, "plan"),
     (PLAN, "minimal"),
     (SELECTION, "byConditions"),
@@ -166,16 +185,24 @@ const RESOURCES: &[(&str, &str)] = &[
 #[test]
 fn every_resource_configuration_imports_without_changes() {
     let local = Local::start();
+    // GlobalSettings needs an organization's management account, and the provider learns the
+    // account from the credentials.
+    local.control(
+        "POST",
+        "organization",
+        Some(&json!({ "managementAccount": LOCAL_ACCOUNT })),
+    );
     let aws = Aws::for_local(&local);
-    let stack = Stack::new(
+    let mut stack = Stack::new(
         &yaml_program("awsbackup-fidelity", PROGRAM),
         local.endpoint(),
     );
+    stack.set_env("AWS_ACCOUNT_ID", LOCAL_ACCOUNT);
 
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("12 to create");
+        .contains("14 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -222,7 +249,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("11 imported");
+    stack.import_all(&import).success().contains("13 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -257,6 +284,23 @@ fn every_resource_configuration_imports_without_changes() {
             "BACKUP_JOB_COMPLETED",
             "RESTORE_JOB_COMPLETED"
         ])
+    );
+
+    let global = imported
+        .resource(&stack.urn(GLOBAL_SETTINGS, "globalSettings"))
+        .unwrap();
+    assert_eq!(global["id"], json!(LOCAL_ACCOUNT));
+    assert_eq!(
+        global["inputs"]["isDelegatedAdministratorEnabled"],
+        json!(false)
+    );
+    let region = imported
+        .resource(&stack.urn(REGION_SETTINGS, "regionSettings"))
+        .unwrap();
+    assert_eq!(region["id"], json!(format!("{LOCAL_ACCOUNT}/us-east-1")));
+    assert_eq!(
+        region["inputs"]["resourceTypeOptInPreference"]["SAP HANA on Amazon EC2"],
+        json!(false)
     );
 
     // The program that created them has nothing to do, and a refresh finds nothing.
