@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { GlobalSettingsArgs } from "./globalSettings";
+export type GlobalSettings = import("./globalSettings").GlobalSettings;
+export const GlobalSettings: typeof import("./globalSettings").GlobalSettings = null as any;
+utilities.lazyLoad(exports, ["GlobalSettings"], () => require("./globalSettings"));
+
 export { PlanArgs } from "./plan";
 export type Plan = import("./plan").Plan;
 export const Plan: typeof import("./plan").Plan = null as any;
@@ -14,6 +19,11 @@ export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
 utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
+
+export { RegionSettingsArgs } from "./regionSettings";
+export type RegionSettings = import("./regionSettings").RegionSettings;
+export const RegionSettings: typeof import("./regionSettings").RegionSettings = null as any;
+utilities.lazyLoad(exports, ["RegionSettings"], () => require("./regionSettings"));
 
 export { SelectionArgs } from "./selection";
 export type Selection = import("./selection").Selection;
@@ -57,8 +67,12 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "awsbackup:index:GlobalSettings":
+                return new GlobalSettings(name, <any>undefined, { urn })
             case "awsbackup:index:Plan":
                 return new Plan(name, <any>undefined, { urn })
+            case "awsbackup:index:RegionSettings":
+                return new RegionSettings(name, <any>undefined, { urn })
             case "awsbackup:index:Selection":
                 return new Selection(name, <any>undefined, { urn })
             case "awsbackup:index:Vault":

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod plan;
 pub mod sdk;
 pub mod selection;
+pub mod settings;
 pub mod vault;
 pub mod vault_notifications;
 pub mod vault_policy;
@@ -17,6 +18,7 @@ pub mod vault_policy;
 pub use errors::{code, AwsError};
 pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
+pub use settings::{GlobalSettings, RegionSettings};
 pub use vault::{CreateVault, Vault, VaultCreated, VaultLockConfig};
 pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
 pub use vault_policy::VaultPolicy;
@@ -105,4 +107,17 @@ pub trait BackupApi: Send + Sync {
     /// ARNs of every recovery point in the vault.
     async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError>;
     async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<bool, AwsError>;
+
+    // Settings: an account's global settings, the region's settings.
+    /// The account the calls are made as, when it can be told (see `sdk/settings.rs`).
+    async fn account_id(&self) -> Result<Option<String>, AwsError>;
+    /// The region the calls go to.
+    fn region(&self) -> String;
+    async fn describe_global_settings(&self) -> Result<GlobalSettings, AwsError>;
+    /// Changes the settings named; the others keep their values.
+    async fn update_global_settings(&self, settings: &GlobalSettings) -> Result<(), AwsError>;
+    /// Every resource type AWS knows in the region, with its values.
+    async fn describe_region_settings(&self) -> Result<RegionSettings, AwsError>;
+    /// Changes the types named; the others keep their values.
+    async fn update_region_settings(&self, settings: &RegionSettings) -> Result<(), AwsError>;
 }

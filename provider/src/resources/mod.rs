@@ -46,4 +46,6 @@ resources! {
     selection::Selection,
     vault_notifications::VaultNotifications,
     vault_policy::VaultPolicy,
+    global_settings::GlobalSettings,
+    region_settings::RegionSettings,
 }

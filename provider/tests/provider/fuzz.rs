@@ -65,6 +65,16 @@ fn seeds() -> Vec<(&'static str, Value)> {
                 {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                  "Action": ["backup:CopyIntoBackupVault"], "Resource": "*"}]}}),
         ),
+        (
+            "awsbackup:index:GlobalSettings",
+            json!({"isCrossAccountBackupEnabled": true, "isMpaEnabled": false,
+                   "isDelegatedAdministratorEnabled": false}),
+        ),
+        (
+            "awsbackup:index:RegionSettings",
+            json!({"resourceTypeOptInPreference": {"S3": true, "SAP HANA on Amazon EC2": false},
+                   "resourceTypeManagementPreference": {"DynamoDB": true}}),
+        ),
     ]
 }
 
@@ -114,6 +124,12 @@ const KEYS: &[&str] = &[
     "policy",
     "Statement",
     "Action",
+    "isCrossAccountBackupEnabled",
+    "isMpaEnabled",
+    "isDelegatedAdministratorEnabled",
+    "resourceTypeOptInPreference",
+    "resourceTypeManagementPreference",
+    "S3",
     "__autonamed",
     "__defaults",
     "4dabf18193072939515e22adb298388d",

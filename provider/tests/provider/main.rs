@@ -12,6 +12,7 @@ mod launch;
 mod local_endpoint;
 mod plan;
 mod selection;
+mod settings;
 mod vault_access;
 mod vault_lock;
 mod vault_notifications;

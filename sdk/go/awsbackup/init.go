@@ -21,8 +21,12 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "awsbackup:index:GlobalSettings":
+		r = &GlobalSettings{}
 	case "awsbackup:index:Plan":
 		r = &Plan{}
+	case "awsbackup:index:RegionSettings":
+		r = &RegionSettings{}
 	case "awsbackup:index:Selection":
 		r = &Selection{}
 	case "awsbackup:index:Vault":

@@ -7,8 +7,10 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .global_settings import *
 from .plan import *
 from .provider import *
+from .region_settings import *
 from .selection import *
 from .vault import *
 from .vault_lock import *
@@ -32,7 +34,9 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_awsbackup",
   "classes": {
+   "awsbackup:index:GlobalSettings": "GlobalSettings",
    "awsbackup:index:Plan": "Plan",
+   "awsbackup:index:RegionSettings": "RegionSettings",
    "awsbackup:index:Selection": "Selection",
    "awsbackup:index:Vault": "Vault",
    "awsbackup:index:VaultLock": "VaultLock",

@@ -5,7 +5,7 @@
 //!
 //! Inputs AWS never reports (a vault's `forceDestroy`) cannot survive an import and are left out.
 
-use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
+use awsbackup_e2e::{yaml_program, Aws, Local, Stack, LOCAL_ACCOUNT};
 use serde_json::json;
 
 const VAULT: &str = "awsbackup:index:Vault";
@@ -14,6 +14,8 @@ const PLAN: &str = "awsbackup:index:Plan";
 const SELECTION: &str = "awsbackup:index:Selection";
 const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
 const POLICY: &str = "awsbackup:index:VaultPolicy";
+const GLOBAL_SETTINGS: &str = "awsbackup:index:GlobalSettings";
+const REGION_SETTINGS: &str = "awsbackup:index:RegionSettings";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -68,6 +70,21 @@ const PROGRAM: &str = r#"resources:
               AWS: arn:aws:iam::210987654321:root
             Action: backup:CopyIntoBackupVault
             Resource: "*"
+  # The account's global settings, and a region's settings naming some of AWS's types (one
+  # with a space in its name).
+  globalSettings:
+    type: awsbackup:index:GlobalSettings
+    properties:
+      isCrossAccountBackupEnabled: true
+      isMpaEnabled: false
+  regionSettings:
+    type: awsbackup:index:RegionSettings
+    properties:
+      resourceTypeOptInPreference:
+        S3: true
+        SAP HANA on Amazon EC2: false
+      resourceTypeManagementPreference:
+        DynamoDB: false
   plan:
     type: awsbackup:index:Plan
     properties:
@@ -172,6 +189,8 @@ const RESOURCES: &[(&str, &str)] = &[
     (LOCK, "compliance"),
     (NOTIFICATIONS, "alerts"),
     (POLICY, "access"),
+    (GLOBAL_SETTINGS, "globalSettings"),
+    (REGION_SETTINGS, "regionSettings"),
     (PLAN, "plan"),
     (PLAN, "minimal"),
     (SELECTION, "byConditions"),
@@ -182,16 +201,24 @@ const RESOURCES: &[(&str, &str)] = &[
 #[test]
 fn every_resource_configuration_imports_without_changes() {
     let local = Local::start();
+    // GlobalSettings needs an organization's management account, and the provider learns the
+    // account from the credentials.
+    local.control(
+        "POST",
+        "organization",
+        Some(&json!({ "managementAccount": LOCAL_ACCOUNT })),
+    );
     let aws = Aws::for_local(&local);
-    let stack = Stack::new(
+    let mut stack = Stack::new(
         &yaml_program("awsbackup-fidelity", PROGRAM),
         local.endpoint(),
     );
+    stack.set_env("AWS_ACCOUNT_ID", LOCAL_ACCOUNT);
 
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("13 to create");
+        .contains("15 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -238,7 +265,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("12 imported");
+    stack.import_all(&import).success().contains("14 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -281,6 +308,22 @@ fn every_resource_configuration_imports_without_changes() {
         access["inputs"]["policy"]["Statement"][0]["Action"],
         json!("backup:CopyIntoBackupVault"),
         "imported as an object: {access}"
+    );
+    let global = imported
+        .resource(&stack.urn(GLOBAL_SETTINGS, "globalSettings"))
+        .unwrap();
+    assert_eq!(global["id"], json!(LOCAL_ACCOUNT));
+    assert_eq!(
+        global["inputs"]["isDelegatedAdministratorEnabled"],
+        json!(false)
+    );
+    let region = imported
+        .resource(&stack.urn(REGION_SETTINGS, "regionSettings"))
+        .unwrap();
+    assert_eq!(region["id"], json!(format!("{LOCAL_ACCOUNT}/us-east-1")));
+    assert_eq!(
+        region["inputs"]["resourceTypeOptInPreference"]["SAP HANA on Amazon EC2"],
+        json!(false)
     );
 
     // The program that created them has nothing to do, and a refresh finds nothing.

@@ -115,6 +115,12 @@ impl LocalEndpoint {
         self.shared.add_failure(failure)
     }
 
+    /// Sets the organization the accounts belong to; `organization` is the JSON body of
+    /// `POST /_local/organization` (`{"managementAccount": "…", "memberAccounts": ["…"]}`).
+    pub fn set_organization(&self, organization: serde_json::Value) -> Result<(), String> {
+        self.shared.set_organization(&organization)
+    }
+
     /// Call and fault counters, as `GET /_local/stats` answers them.
     pub fn stats(&self) -> serde_json::Value {
         self.shared.stats()

@@ -252,6 +252,7 @@ fn control_endpoint(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
         ("GET", "clock", _) => Ok(shared.clock_json()),
         ("POST", "faults", Ok(body)) => shared.set_faults(body).map(|_| json!({})),
         ("POST", "failures", Ok(body)) => shared.add_failure(body).map(|_| json!({})),
+        ("POST", "organization", Ok(body)) => shared.set_organization(&body).map(|_| json!({})),
         ("GET", "stats", _) => Ok(shared.stats()),
         ("GET", "calls", _) => Ok(shared.call_log()),
         ("POST", "reset", _) => {
@@ -313,6 +314,15 @@ impl Shared {
             .map_err(|e| format!("invalid scripted failure: {e}"))?;
         failure.check()?;
         self.lock().faults.add_scripted(failure);
+        Ok(())
+    }
+
+    /// Sets the organization the accounts belong to (the body of `POST /_local/organization`).
+    pub fn set_organization(&self, body: &Value) -> Result<(), String> {
+        let org = crate::state::Organization::from_json(body)?;
+        self.lock()
+            .store
+            .global(|o: &mut Option<crate::state::Organization>| *o = Some(org));
         Ok(())
     }
 

@@ -4,12 +4,15 @@
 //! State that several kinds of resource read (vaults with their recovery points, plans with
 //! their selections) is a named field of [`RegionState`] and its types are here. State that
 //! one kind keeps for itself is a private type in that kind's ops file, stored in
-//! [`RegionState::ext`] by its type: adding a kind adds nothing here. `POST /_local/reset`
-//! drops the whole [`Store`], extensions included.
+//! [`RegionState::ext`] by its type: adding a kind adds nothing here. State that is not per
+//! region (an account's global settings, the organization the accounts belong to) goes in the
+//! store-wide [`Extensions`] every region reaches with [`RegionState::global`]. `POST
+//! /_local/reset` drops the whole [`Store`], extensions included.
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -22,13 +25,86 @@ pub type Tags = BTreeMap<String, String>;
 #[derive(Debug, Default)]
 pub struct Store {
     regions: HashMap<(String, String), RegionState>,
+    /// State that spans regions and accounts; every [`RegionState`] holds a handle on it.
+    global: Global,
 }
+
+/// The store-wide extensions. Only ever locked while the endpoint's own lock is held, so the
+/// mutex is never contended; it is there because every region shares it.
+pub type Global = Arc<Mutex<Extensions>>;
 
 impl Store {
     pub fn region(&mut self, account: &str, region: &str) -> &mut RegionState {
+        let global = &self.global;
         self.regions
             .entry((account.to_string(), region.to_string()))
-            .or_insert_with(|| RegionState::new(account, region))
+            .or_insert_with(|| RegionState::new(account, region, global.clone()))
+    }
+
+    /// The store-wide value of type `T` (see [`RegionState::global`]), for the `/_local/` controls.
+    pub fn global<T: Default + Send + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(lock(&self.global).get())
+    }
+}
+
+fn lock(global: &Global) -> std::sync::MutexGuard<'_, Extensions> {
+    global.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The organization the endpoint's accounts belong to (`POST /_local/organization`); an account
+/// that is neither its management account nor a member is outside any organization.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Organization {
+    pub management_account: String,
+    pub member_accounts: Vec<String>,
+}
+
+/// How an account stands towards the organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Management,
+    Member,
+    Outside,
+}
+
+impl Organization {
+    /// Parses the body of `POST /_local/organization`:
+    /// `{"managementAccount": "…", "memberAccounts": ["…"]}`, account ids of 12 digits.
+    pub fn from_json(body: &Value) -> Result<Organization, String> {
+        let account = |v: &Value, what: &str| -> Result<String, String> {
+            match v.as_str() {
+                Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => {
+                    Ok(a.to_string())
+                }
+                _ => Err(format!(
+                    "{what} must be an account id of 12 digits, got {v}"
+                )),
+            }
+        };
+        let management_account = account(&body["managementAccount"], "managementAccount")?;
+        let member_accounts = match &body["memberAccounts"] {
+            Value::Null => Vec::new(),
+            Value::Array(items) => items
+                .iter()
+                .map(|a| account(a, "each of memberAccounts"))
+                .collect::<Result<_, _>>()?,
+            other => return Err(format!("memberAccounts must be a list, got {other}")),
+        };
+        if member_accounts.contains(&management_account) {
+            return Err("the management account is not also a member account".into());
+        }
+        Ok(Organization {
+            management_account,
+            member_accounts,
+        })
+    }
+
+    pub fn membership(org: Option<&Organization>, account: &str) -> Membership {
+        match org {
+            Some(o) if o.management_account == account => Membership::Management,
+            Some(o) if o.member_accounts.iter().any(|a| a == account) => Membership::Member,
+            _ => Membership::Outside,
+        }
     }
 }
 
@@ -42,10 +118,11 @@ pub struct RegionState {
     pub default_key_arn: String,
     /// Each kind's own state, by its type (see [`RegionState::ext`]).
     pub extensions: Extensions,
+    global: Global,
 }
 
 impl RegionState {
-    fn new(account: &str, region: &str) -> Self {
+    fn new(account: &str, region: &str, global: Global) -> Self {
         RegionState {
             account: account.to_string(),
             region: region.to_string(),
@@ -56,7 +133,14 @@ impl RegionState {
                 uuid::Uuid::new_v4()
             ),
             extensions: Extensions::default(),
+            global,
         }
+    }
+
+    /// The store-wide value of type `T`, shared by every account and region, made with
+    /// `T::default()` on first use: for state that is not per region (key it by account).
+    pub fn global<T: Default + Send + 'static, R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        f(lock(&self.global).get())
     }
 
     /// The region's value of a kind's own state type, made with `T::default()` on first use.
@@ -271,6 +355,40 @@ mod tests {
         assert_eq!(
             store.region("111111111111", "eu-west-1").ext::<Counter>().0,
             3
+        );
+    }
+
+    #[test]
+    fn global_state_is_shared_by_every_account_and_region() {
+        let mut store = Store::default();
+        store
+            .region("111111111111", "eu-west-1")
+            .global(|c: &mut Counter| c.0 += 1);
+        let seen = store
+            .region("222222222222", "us-east-1")
+            .global(|c: &mut Counter| c.0);
+        assert_eq!(seen, 1);
+        assert_eq!(store.global(|c: &mut Counter| c.0), 1);
+        // A region's own extensions stay its own.
+        assert_eq!(
+            store.region("222222222222", "us-east-1").ext::<Counter>().0,
+            0
+        );
+    }
+
+    #[test]
+    fn membership_of_an_account() {
+        let org = Organization {
+            management_account: "111111111111".into(),
+            member_accounts: vec!["222222222222".into()],
+        };
+        let m = |a: &str| Organization::membership(Some(&org), a);
+        assert_eq!(m("111111111111"), Membership::Management);
+        assert_eq!(m("222222222222"), Membership::Member);
+        assert_eq!(m("333333333333"), Membership::Outside);
+        assert_eq!(
+            Organization::membership(None, "111111111111"),
+            Membership::Outside
         );
     }
 

@@ -882,6 +882,34 @@ async fn run_unserved(t: &mut Target) {
             .send(),
     )
     .await;
+    t.step(
+        "unserved",
+        "UpdateGlobalSettings",
+        c.update_global_settings()
+            .global_settings("isCrossAccountBackupEnabled", "true")
+            .send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "DescribeGlobalSettings",
+        c.describe_global_settings().send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "UpdateRegionSettings",
+        c.update_region_settings()
+            .resource_type_opt_in_preference("S3", true)
+            .send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "DescribeRegionSettings",
+        c.describe_region_settings().send(),
+    )
+    .await;
     let rp = t
         .step(
             "unserved",
@@ -1159,6 +1187,10 @@ async fn moto_and_local_endpoint_agree_except_deliberate_differences() {
     // Operations moto does not serve: moto answers an HTML 404/500, we serve them.
     let mut m2 = Target::new("moto", &format!("http://{}", moto.addr));
     let mut l2 = Target::new("local", &local.url());
+    // UpdateGlobalSettings takes only an organization's management account.
+    local
+        .set_organization(serde_json::json!({ "managementAccount": "123456789012" }))
+        .unwrap();
     run_unserved(&mut m2).await;
     run_unserved(&mut l2).await;
     let mut unserved = BTreeMap::new();

@@ -6,6 +6,7 @@
 mod clock;
 mod plan;
 mod selection;
+mod settings;
 mod tags;
 mod vault;
 mod vault_notifications;
@@ -24,9 +25,9 @@ use aws_smithy_types::DateTime;
 
 use self::clock::{DateHeader, ServerClock};
 use super::{
-    code, AwsError, BackupApi, CreateVault, Plan, PlanDocument, PlanVersion, Selection,
-    SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
-    VaultNotificationConfig, VaultNotifications, VaultPolicy,
+    code, AwsError, BackupApi, CreateVault, GlobalSettings, Plan, PlanDocument, PlanVersion,
+    RegionSettings, Selection, SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated,
+    VaultLockConfig, VaultNotificationConfig, VaultNotifications, VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -37,6 +38,9 @@ pub struct SdkBackup {
     clock: Arc<ServerClock>,
     policy: Policy,
     limiter: Option<Arc<RateLimiter>>,
+    /// The credentials the client signs with, for the account they may carry.
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    region: String,
 }
 
 impl SdkBackup {
@@ -55,6 +59,8 @@ impl SdkBackup {
             clock,
             policy,
             limiter,
+            credentials: sdk.credentials_provider(),
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }
 
@@ -258,6 +264,30 @@ impl BackupApi for SdkBackup {
 
     async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
         vault::list_recovery_points(self, vault).await
+    }
+
+    async fn account_id(&self) -> Result<Option<String>, AwsError> {
+        settings::account_id(self).await
+    }
+
+    fn region(&self) -> String {
+        self.region.clone()
+    }
+
+    async fn describe_global_settings(&self) -> Result<GlobalSettings, AwsError> {
+        settings::describe_global(self).await
+    }
+
+    async fn update_global_settings(&self, settings: &GlobalSettings) -> Result<(), AwsError> {
+        settings::update_global(self, settings).await
+    }
+
+    async fn describe_region_settings(&self) -> Result<RegionSettings, AwsError> {
+        settings::describe_region(self).await
+    }
+
+    async fn update_region_settings(&self, settings: &RegionSettings) -> Result<(), AwsError> {
+        settings::update_region(self, settings).await
     }
 
     async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<bool, AwsError> {

@@ -42,6 +42,7 @@ kinds! {
     plans,
     selections,
     tags,
+    settings,
 }
 
 /// A routed request, labels decoded, body parsed.

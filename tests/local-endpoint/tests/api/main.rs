@@ -13,5 +13,6 @@ mod plans;
 mod protocol;
 mod recovery_points;
 mod selections;
+mod settings;
 mod tags_policy;
 mod vaults;

@@ -56,12 +56,28 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
         &["BackupSelection.Resources", "BackupSelection.ListOfTags"],
         "AWS: \"Either 'ListOfTags' or 'Resources' section must be non-empty\"",
     ),
+    (
+        "UpdateGlobalSettings",
+        &["GlobalSettings"],
+        "an update without settings has nothing to update: MissingParameterValueException \
+         (what AWS answers is not documented)",
+    ),
+    (
+        "UpdateRegionSettings",
+        &[
+            "ResourceTypeOptInPreference",
+            "ResourceTypeManagementPreference",
+            "ResourceTypeOptInIncremental",
+        ],
+        "an update without any of the three maps has nothing to update: \
+         MissingParameterValueException (what AWS answers is not documented)",
+    ),
 ];
 
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
-const MODEL_CONSTRAINTS_AT_LEAST: usize = 62;
-const SERVED_OPERATIONS: usize = 29;
+const MODEL_CONSTRAINTS_AT_LEAST: usize = 65;
+const SERVED_OPERATIONS: usize = 33;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
@@ -679,6 +695,10 @@ impl Probe<'_> {
     /// plan and a recovery point.
     fn fresh(&mut self) -> Fixture {
         self.ep.reset();
+        // UpdateGlobalSettings takes only an organization's management account.
+        self.ep
+            .set_organization(json!({ "managementAccount": ACCOUNT }))
+            .expect("an organization");
         let vault = self.setup_call("CreateBackupVault", json!({ "BackupVaultName": VAULT }));
         self.setup_call(
             "CreateBackupVault",
@@ -865,6 +885,15 @@ fn baseline(op: &str, f: &Fixture) -> Value {
         "TagResource" => json!({ "ResourceArn": f.vault_arn, "Tags": { "team": "b" } }),
         "ListTags" => json!({ "ResourceArn": f.vault_arn, "MaxResults": 10 }),
         "UntagResource" => json!({ "ResourceArn": f.vault_arn, "TagKeyList": ["team"] }),
+        "UpdateGlobalSettings" => json!({
+            "GlobalSettings": { "isCrossAccountBackupEnabled": "true" },
+        }),
+        "UpdateRegionSettings" => json!({
+            "ResourceTypeOptInPreference": { "S3": true },
+            "ResourceTypeManagementPreference": { "DynamoDB": false },
+            "ResourceTypeOptInIncremental": { "DynamoDB": true },
+        }),
+        "DescribeGlobalSettings" | "DescribeRegionSettings" => json!({}),
         other => panic!("no baseline request for {other}: add one to model.rs"),
     }
 }
