@@ -13,5 +13,6 @@ mod plans;
 mod protocol;
 mod recovery_points;
 mod selections;
+mod sts;
 mod tags_policy;
 mod vaults;
