@@ -2,7 +2,7 @@
 //! project's local endpoint, which serves STS on the same port: the vault lands in the role's
 //! account, and a wrong external id fails `up` with AWS's AccessDenied message naming the role.
 //! `AWS_ENDPOINT_URL` is removed, so only the provider's `endpoint` and `stsEndpoint` keys send
-//! calls to the endpoint.
+//! calls to the endpoint (and `AWS_ENDPOINT_URL_STS` in the test of that variable).
 
 use aws_credential_types::Credentials;
 use aws_sdk_backup::config::{BehaviorVersion, Region};
@@ -14,6 +14,15 @@ const ROLE_ACCOUNT: &str = "444455556666";
 const VAULT_NAME: &str = "assumed-role-vault";
 
 fn program(endpoint: &str, external_id: &str) -> String {
+    program_with(
+        endpoint,
+        &format!("\n      stsEndpoint: {endpoint}"),
+        external_id,
+    )
+}
+
+/// The program with `sts` as the provider's STS setting (a `stsEndpoint` line, or nothing).
+fn program_with(endpoint: &str, sts: &str, external_id: &str) -> String {
     yaml_program(
         "awsbackup-assume-role",
         &format!(
@@ -22,8 +31,7 @@ fn program(endpoint: &str, external_id: &str) -> String {
     type: pulumi:providers:awsbackup
     properties:
       region: {REGION}
-      endpoint: {endpoint}
-      stsEndpoint: {endpoint}
+      endpoint: {endpoint}{sts}
       assumeRole:
         roleArn: {ROLE}
         sessionName: e2e-deployer
@@ -117,4 +125,18 @@ fn a_wrong_external_id_fails_up_with_aws_access_denied() {
         .contains("assumeRole.externalId");
     assert!(probe(&local, ROLE_ACCOUNT).vault_names().is_empty());
     assert!(probe(&local, LOCAL_ACCOUNT).vault_names().is_empty());
+}
+
+#[test]
+fn without_sts_endpoint_aws_endpoint_url_sts_is_honoured() {
+    let local = Local::start();
+    let mut stack = Stack::new(
+        &program_with(local.endpoint(), "", "any-id"),
+        local.endpoint(),
+    );
+    stack.remove_env("AWS_ENDPOINT_URL");
+    stack.set_env("AWS_ENDPOINT_URL_STS", local.endpoint());
+    stack.up().success();
+    assert_eq!(probe(&local, ROLE_ACCOUNT).vault_names(), [VAULT_NAME]);
+    stack.destroy().success();
 }
