@@ -390,6 +390,70 @@ mod tests {
     }
 
     #[test]
+    fn problems_name_the_key_of_each_bad_setting() {
+        let role = |v: Value| ProviderConfig {
+            assume_role: Some(serde_json::from_value(v).unwrap()),
+            ..Default::default()
+        };
+        let keys = |c: ProviderConfig| -> Vec<String> {
+            c.problems().into_iter().map(|(k, _)| k).collect()
+        };
+        let good = json!({"roleArn": "arn:aws:iam::123456789012:role/a/b/deploy",
+            "sessionName": "ci.run@1", "externalId": "x:y/z-1", "durationSeconds": 43200});
+        assert!(keys(role(good)).is_empty());
+        assert!(keys(role(
+            json!({"roleArn": "arn:aws-cn:iam::123456789012:role/r"})
+        ))
+        .is_empty());
+        for (bad, key) in [
+            (
+                json!({"roleArn": "arn:aws:iam::123:role/r"}),
+                "assumeRole.roleArn",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:user/r"}),
+                "assumeRole.roleArn",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/"}),
+                "assumeRole.roleArn",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "sessionName": "a b"}),
+                "assumeRole.sessionName",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "sessionName": "a"}),
+                "assumeRole.sessionName",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "durationSeconds": 899}),
+                "assumeRole.durationSeconds",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "durationSeconds": 43201}),
+                "assumeRole.durationSeconds",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "externalId": "x"}),
+                "assumeRole.externalId",
+            ),
+            (
+                json!({"roleArn": "arn:aws:iam::123456789012:role/r", "externalId": "a#b"}),
+                "assumeRole.externalId",
+            ),
+        ] {
+            assert_eq!(keys(role(bad.clone())), [key], "{bad}");
+        }
+        let sts = |url: &str| ProviderConfig {
+            sts_endpoint: Some(url.into()),
+            ..Default::default()
+        };
+        assert!(keys(sts("https://sts.eu-west-1.amazonaws.com")).is_empty());
+        assert_eq!(keys(sts("sts.amazonaws.com")), ["stsEndpoint"]);
+    }
+
+    #[test]
     fn debug_output_hides_credentials() {
         let cfg = ProviderConfig {
             access_key: Some("AKIAEXAMPLE".into()),
