@@ -44,7 +44,7 @@ fn two_regions_of_one_member_with_a_cross_region_copy() {
         .as_str()
         .expect("planId output")
         .to_string();
-    assert_eq!(in_member(PRIMARY).plan_ids(), [plan_id.clone()]);
+    assert_eq!(in_member(PRIMARY).plan_ids(), vec![plan_id.clone()]);
     assert!(in_member(SECONDARY).plan_ids().is_empty());
     let document = in_member(PRIMARY).plan_document(&plan_id);
     let rule = &document.rules[0];
