@@ -146,14 +146,14 @@ pub fn coerce_config_strings(config: &mut Value) {
 impl ProviderConfig {
     /// Builds the AWS Backup client. Resolves credentials and region lazily, on the first call.
     pub async fn backup_api(&self) -> Arc<dyn BackupApi> {
-        let sdk = self.sdk_config().await;
+        let (sdk, sts) = self.sdk_configs().await;
         let policy = Policy {
             max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
             ..Policy::default()
         };
         let limiter = (self.retry_mode.unwrap_or_default() == RetryMode::Adaptive)
             .then(|| shared_limiter(&self.limiter_key(&sdk)));
-        Arc::new(SdkBackup::new(&sdk, policy, limiter))
+        Arc::new(SdkBackup::new(&sdk, &sts, policy, limiter))
     }
 
     /// What identifies the account and region the calls go to, as far as the configuration tells.
@@ -169,7 +169,10 @@ impl ProviderConfig {
         )
     }
 
-    async fn sdk_config(&self) -> aws_config::SdkConfig {
+    /// The configurations of the AWS Backup client and of STS: the same region, retries and
+    /// credentials; `endpoint` for AWS Backup, `stsEndpoint` (else the SDK's own resolution) for
+    /// STS.
+    async fn sdk_configs(&self) -> (aws_config::SdkConfig, aws_config::SdkConfig) {
         // The SDK's own retries serve the credential providers (STS, SSO); the Backup client
         // makes one attempt per call and the provider retries it (crate::retry).
         let mut loader =
@@ -220,10 +223,14 @@ impl ProviderConfig {
                 },
             )));
         }
+        let shared = config.build();
+        let mut sts = shared.to_builder();
+        sts.set_endpoint_url(self.sts_endpoint.clone());
+        let mut backup = shared.into_builder();
         if let Some(endpoint) = &self.endpoint {
-            config.set_endpoint_url(Some(endpoint.clone()));
+            backup.set_endpoint_url(Some(endpoint.clone()));
         }
-        config.build()
+        (backup.build(), sts.build())
     }
 
     /// The configuration's own mistakes, each naming its key (`assumeRole.roleArn`), found

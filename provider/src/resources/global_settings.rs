@@ -112,7 +112,8 @@ pub(crate) async fn caller_account(ctx: &Context) -> Result<String, OpError> {
     ctx.api.account_id().await?.ok_or_else(|| {
         OpError::Failed(
             "cannot tell which AWS account the provider runs as: the credentials carry no \
-             account id and the account has no backup vault or plan whose ARN would name it; \
+             account id, STS's GetCallerIdentity failed and the account has no backup vault or \
+             plan whose ARN would name it; \
              set AWS_ACCOUNT_ID (or aws_account_id in the profile), or create a vault first"
                 .into(),
         )

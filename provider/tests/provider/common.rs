@@ -44,6 +44,7 @@ pub struct Aws {
 pub fn provider_config(endpoint: &LocalEndpoint) -> Value {
     json!({
         "endpoint": endpoint.url(),
+        "stsEndpoint": endpoint.url(),
         "region": REGION,
         "accessKey": ACCOUNT,
         "secretKey": "local",

@@ -326,18 +326,29 @@ async fn global_settings_are_refused_to_members_and_accounts_outside_an_organiza
 async fn settings_need_to_know_the_account() {
     let (aws, mut client) = start().await;
     organization(&aws, &[]);
-    let e = create(
-        &mut client,
-        REGIONAL,
-        &json!({ "resourceTypeOptInPreference": { "S3": false } }),
-    )
-    .await
-    .unwrap_err();
+    let inputs = json!({ "resourceTypeOptInPreference": { "S3": false } });
+    // Nothing tells the account when STS cannot be reached and no vault or plan has an ARN.
+    let mut config = provider_config(&aws.endpoint);
+    config["stsEndpoint"] = json!("http://127.0.0.1:9");
+    let mut unreachable = serve(config).await;
+    let e = create(&mut unreachable, REGIONAL, &inputs)
+        .await
+        .unwrap_err();
     assert!(
         e.message().contains("cannot tell which AWS account"),
         "{e:?}"
     );
     assert!(region_held(&aws).await.0["S3"], "nothing was changed");
+    // With STS, GetCallerIdentity tells it (static keys carry no account).
+    let (id, _) = create(&mut client, REGIONAL, &inputs).await.unwrap();
+    assert_eq!(id, format!("{ACCOUNT}/{REGION}"));
+    assert!(!region_held(&aws).await.0["S3"]);
+    let asked = aws.endpoint.call_log()["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["operation"] == "GetCallerIdentity");
+    assert!(asked, "the account came from GetCallerIdentity");
 }
 
 #[tokio::test]

@@ -40,12 +40,16 @@ pub struct SdkBackup {
     limiter: Option<Arc<RateLimiter>>,
     /// The credentials the client signs with, for the account they may carry.
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    /// STS with the same credentials, for GetCallerIdentity.
+    sts: aws_sdk_sts::Client,
     region: String,
 }
 
 impl SdkBackup {
+    /// `sdk` configures AWS Backup, `sts` (the same but for its endpoint) STS.
     pub fn new(
         sdk: &aws_config::SdkConfig,
+        sts: &aws_config::SdkConfig,
         policy: Policy,
         limiter: Option<Arc<RateLimiter>>,
     ) -> Self {
@@ -60,6 +64,11 @@ impl SdkBackup {
             policy,
             limiter,
             credentials: sdk.credentials_provider(),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(sts)
+                    .retry_config(aws_config::retry::RetryConfig::disabled())
+                    .build(),
+            ),
             region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }

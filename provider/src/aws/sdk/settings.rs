@@ -76,8 +76,9 @@ pub(super) async fn update_region(
 }
 
 /// The account the credentials belong to: the account id the credentials carry (AWS_ACCOUNT_ID,
-/// a profile's `aws_account_id`, SSO and assumed roles set it), else the account in the ARN of a
-/// vault or plan the caller lists; `None` when neither tells.
+/// a profile's `aws_account_id`, SSO and assumed roles set it), else STS's GetCallerIdentity,
+/// else (STS unreachable) the account in the ARN of a vault or plan the caller lists; `None`
+/// when none tells.
 pub(super) async fn account_id(api: &SdkBackup) -> Result<Option<String>, AwsError> {
     if let Some(provider) = &api.credentials {
         let creds = provider.provide_credentials().await.map_err(|e| {
@@ -90,6 +91,17 @@ pub(super) async fn account_id(api: &SdkBackup) -> Result<Option<String>, AwsErr
         if let Some(account) = creds.account_id() {
             return Ok(Some(account.as_str().to_string()));
         }
+    }
+    match api
+        .send("GetCallerIdentity", || api.sts.get_caller_identity().send())
+        .await
+    {
+        Ok(identity) => {
+            if let Some(account) = identity.account {
+                return Ok(Some(account));
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "GetCallerIdentity failed; looking for an ARN"),
     }
     let vaults = api
         .send("ListBackupVaults", || {
