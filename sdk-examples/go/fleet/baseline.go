@@ -81,9 +81,9 @@ func newProvider(ctx *pulumi.Context, name string, account Account, region strin
 	return awsbackup.NewProvider(ctx, name, args)
 }
 
-// centralProgram declares the vault the members copy into and exports its ARN as vaultArn. With
-// withAccess it also lets the members copy in (centralAccess, built with -tags centralpolicy).
-func centralProgram(account Account, region string, members []Account, conn Connection, withAccess bool) pulumi.RunFunc {
+// centralProgram declares the vault the members copy into (its ARN exported as vaultArn), its
+// access policy for the members, and cross-account backup turned on for the central account.
+func centralProgram(account Account, region string, members []Account, conn Connection) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		aws, err := newProvider(ctx, "central", account, region, conn)
 		if err != nil {
@@ -96,10 +96,19 @@ func centralProgram(account Account, region string, members []Account, conn Conn
 		if err != nil {
 			return err
 		}
-		if withAccess {
-			if err := centralAccess(ctx, vault, members, pulumi.Provider(aws)); err != nil {
-				return err
-			}
+		if _, err := awsbackup.NewVaultPolicy(ctx, "central", &awsbackup.VaultPolicyArgs{
+			BackupVaultName: vault.Name,
+			Policy:          copyInPolicyOutput(vault.Arn, members),
+		}, pulumi.Provider(aws)); err != nil {
+			return err
+		}
+		// One per account, and only the organization's management account may change it. With
+		// credentials that do not carry their account (an access key), the provider reads the
+		// account from a vault's ARN: the central vault comes first.
+		if _, err := awsbackup.NewGlobalSettings(ctx, "central", &awsbackup.GlobalSettingsArgs{
+			IsCrossAccountBackupEnabled: pulumi.Bool(true),
+		}, pulumi.Provider(aws), pulumi.DependsOn([]pulumi.Resource{vault})); err != nil {
+			return err
 		}
 		ctx.Export("vaultArn", vault.Arn)
 		return nil
