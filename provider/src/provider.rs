@@ -357,8 +357,15 @@ impl ResourceProvider for Provider {
         if let Some(obj) = typed.as_object_mut() {
             obj.retain(|k, _| known.contains(k));
         }
-        if let Err(f) = decode::<ProviderConfig>(typed) {
-            found.extend(failures(vec![f]));
+        match decode::<ProviderConfig>(typed) {
+            Err(f) => found.extend(failures(vec![f])),
+            Ok(config) => found.extend(failures(
+                config
+                    .problems()
+                    .into_iter()
+                    .map(|(property, reason)| crate::resource::Failure { property, reason })
+                    .collect(),
+            )),
         }
         let mut secrets = marks.clone();
         for key in ["secretKey", "token"] {
@@ -419,6 +426,11 @@ impl ResourceProvider for Provider {
                 f.property, f.reason
             ))
         })?;
+        if let Some((key, reason)) = config.problems().into_iter().next() {
+            return Err(Status::invalid_argument(format!(
+                "invalid configuration: {key}: {reason}"
+            )));
+        }
         *self.config.write().expect("config lock") = Arc::new(config);
         Ok(Response::new(rpc::ConfigureResponse {
             accept_secrets: true,

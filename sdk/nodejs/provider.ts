@@ -46,6 +46,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["region"] = args?.region;
             resourceInputs["retryMode"] = args?.retryMode;
             resourceInputs["secretKey"] = args?.secretKey ? pulumi.secret(args.secretKey) : undefined;
+            resourceInputs["stsEndpoint"] = args?.stsEndpoint;
             resourceInputs["token"] = args?.token ? pulumi.secret(args.token) : undefined;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -71,7 +72,8 @@ export interface ProviderArgs {
     defaultTags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
      * A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-     * `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+     * `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+     * `assumeRole` calls STS at `stsEndpoint`.
      */
     endpoint?: pulumi.Input<string | undefined>;
     /**
@@ -98,6 +100,13 @@ export interface ProviderArgs {
      * The secret access key that goes with `accessKey`.
      */
     secretKey?: pulumi.Input<string | undefined>;
+    /**
+     * A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+     * endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+     * `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+     * `endpoint` key does not apply to STS.
+     */
+    stsEndpoint?: pulumi.Input<string | undefined>;
     /**
      * A session token for temporary credentials.
      */

@@ -32,6 +32,9 @@ pub mod code {
     pub const DISPATCH_FAILURE: &str = "DispatchFailure";
     /// A request that never left the client and never will (no credentials, a bad endpoint).
     pub const CLIENT_ERROR: &str = "ClientError";
+    /// The provider's `assumeRole` could not be assumed (STS refused or was not reached; the
+    /// STS client has already retried what it could).
+    pub const ASSUME_ROLE_FAILED: &str = "AssumeRoleFailed";
     pub const TIMEOUT: &str = "TimeoutError";
     /// An answer that could not be read.
     pub const RESPONSE_ERROR: &str = "ResponseError";

@@ -6,6 +6,7 @@
 //! `make test` runs the fuzz tests with 128 cases; `make fuzz` runs only them, with 10^6.
 
 mod common;
+mod credentials;
 mod fuzz;
 mod grpc;
 mod launch;

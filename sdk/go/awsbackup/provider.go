@@ -46,7 +46,8 @@ type providerArgs struct {
 	// Tags merged under every resource's `tags` (a resource's own value wins).
 	DefaultTags map[string]string `pulumi:"defaultTags"`
 	// A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-	// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+	// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+	// `assumeRole` calls STS at `stsEndpoint`.
 	Endpoint *string `pulumi:"endpoint"`
 	// How many times an AWS call that was throttled, failed on AWS's side (5xx), lost its
 	// connection or timed out is retried, with capped exponential backoff and jitter, within the
@@ -62,6 +63,11 @@ type providerArgs struct {
 	RetryMode *RetryMode `pulumi:"retryMode"`
 	// The secret access key that goes with `accessKey`.
 	SecretKey *string `pulumi:"secretKey"`
+	// A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+	// endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+	// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+	// `endpoint` key does not apply to STS.
+	StsEndpoint *string `pulumi:"stsEndpoint"`
 	// A session token for temporary credentials.
 	Token *string `pulumi:"token"`
 }
@@ -75,7 +81,8 @@ type ProviderArgs struct {
 	// Tags merged under every resource's `tags` (a resource's own value wins).
 	DefaultTags pulumi.StringMapInput
 	// A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-	// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+	// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+	// `assumeRole` calls STS at `stsEndpoint`.
 	Endpoint pulumi.StringPtrInput
 	// How many times an AWS call that was throttled, failed on AWS's side (5xx), lost its
 	// connection or timed out is retried, with capped exponential backoff and jitter, within the
@@ -91,6 +98,11 @@ type ProviderArgs struct {
 	RetryMode RetryModePtrInput
 	// The secret access key that goes with `accessKey`.
 	SecretKey pulumi.StringPtrInput
+	// A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+	// endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+	// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+	// `endpoint` key does not apply to STS.
+	StsEndpoint pulumi.StringPtrInput
 	// A session token for temporary credentials.
 	Token pulumi.StringPtrInput
 }

@@ -122,15 +122,18 @@ func (o AdvancedBackupSettingArrayOutput) Index(i pulumi.IntInput) AdvancedBacku
 	}).(AdvancedBackupSettingOutput)
 }
 
-// A role to assume.
+// A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+// standard chain). The assumed-role credentials are cached and renewed before they expire.
 type AssumeRole struct {
 	// How long the assumed-role credentials last, in seconds (900 to 43200).
 	DurationSeconds *int `pulumi:"durationSeconds"`
-	// The external id the role's trust policy expects.
+	// The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+	// of letters, digits and `_+=,.@:/-`.
 	ExternalId *string `pulumi:"externalId"`
-	// The ARN of the role.
+	// The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
 	RoleArn string `pulumi:"roleArn"`
-	// The session name (default: `pulumi-awsbackup`).
+	// The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+	// `pulumi-awsbackup`).
 	SessionName *string `pulumi:"sessionName"`
 }
 
@@ -145,15 +148,18 @@ type AssumeRoleInput interface {
 	ToAssumeRoleOutputWithContext(context.Context) AssumeRoleOutput
 }
 
-// A role to assume.
+// A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+// standard chain). The assumed-role credentials are cached and renewed before they expire.
 type AssumeRoleArgs struct {
 	// How long the assumed-role credentials last, in seconds (900 to 43200).
 	DurationSeconds pulumi.IntPtrInput `pulumi:"durationSeconds"`
-	// The external id the role's trust policy expects.
+	// The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+	// of letters, digits and `_+=,.@:/-`.
 	ExternalId pulumi.StringPtrInput `pulumi:"externalId"`
-	// The ARN of the role.
+	// The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
 	RoleArn pulumi.StringInput `pulumi:"roleArn"`
-	// The session name (default: `pulumi-awsbackup`).
+	// The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+	// `pulumi-awsbackup`).
 	SessionName pulumi.StringPtrInput `pulumi:"sessionName"`
 }
 
@@ -210,7 +216,8 @@ func (i *assumeRolePtrType) ToAssumeRolePtrOutputWithContext(ctx context.Context
 	return pulumi.ToOutputWithContext(ctx, i).(AssumeRolePtrOutput)
 }
 
-// A role to assume.
+// A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+// standard chain). The assumed-role credentials are cached and renewed before they expire.
 type AssumeRoleOutput struct{ *pulumi.OutputState }
 
 func (AssumeRoleOutput) ElementType() reflect.Type {
@@ -240,17 +247,19 @@ func (o AssumeRoleOutput) DurationSeconds() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AssumeRole) *int { return v.DurationSeconds }).(pulumi.IntPtrOutput)
 }
 
-// The external id the role's trust policy expects.
+// The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+// of letters, digits and `_+=,.@:/-`.
 func (o AssumeRoleOutput) ExternalId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AssumeRole) *string { return v.ExternalId }).(pulumi.StringPtrOutput)
 }
 
-// The ARN of the role.
+// The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
 func (o AssumeRoleOutput) RoleArn() pulumi.StringOutput {
 	return o.ApplyT(func(v AssumeRole) string { return v.RoleArn }).(pulumi.StringOutput)
 }
 
-// The session name (default: `pulumi-awsbackup`).
+// The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+// `pulumi-awsbackup`).
 func (o AssumeRoleOutput) SessionName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AssumeRole) *string { return v.SessionName }).(pulumi.StringPtrOutput)
 }
@@ -289,7 +298,8 @@ func (o AssumeRolePtrOutput) DurationSeconds() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// The external id the role's trust policy expects.
+// The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+// of letters, digits and `_+=,.@:/-`.
 func (o AssumeRolePtrOutput) ExternalId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AssumeRole) *string {
 		if v == nil {
@@ -299,7 +309,7 @@ func (o AssumeRolePtrOutput) ExternalId() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The ARN of the role.
+// The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
 func (o AssumeRolePtrOutput) RoleArn() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AssumeRole) *string {
 		if v == nil {
@@ -309,7 +319,8 @@ func (o AssumeRolePtrOutput) RoleArn() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// The session name (default: `pulumi-awsbackup`).
+// The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+// `pulumi-awsbackup`).
 func (o AssumeRolePtrOutput) SessionName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AssumeRole) *string {
 		if v == nil {

@@ -45,7 +45,8 @@ Object.defineProperty(exports, "defaultTags", {
 
 /**
  * A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
- * `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+ * `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+ * `assumeRole` calls STS at `stsEndpoint`.
  */
 export declare const endpoint: string | undefined;
 Object.defineProperty(exports, "endpoint", {
@@ -110,6 +111,20 @@ export declare const secretKey: string | undefined;
 Object.defineProperty(exports, "secretKey", {
     get() {
         return __config.get("secretKey");
+    },
+    enumerable: true,
+});
+
+/**
+ * A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+ * endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+ * `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+ * `endpoint` key does not apply to STS.
+ */
+export declare const stsEndpoint: string | undefined;
+Object.defineProperty(exports, "stsEndpoint", {
+    get() {
+        return __config.get("stsEndpoint");
     },
     enumerable: true,
 });

@@ -21,7 +21,8 @@ export interface AdvancedBackupSettingArgs {
 }
 
 /**
- * A role to assume.
+ * A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+ * standard chain). The assumed-role credentials are cached and renewed before they expire.
  */
 export interface AssumeRoleArgs {
     /**
@@ -29,15 +30,17 @@ export interface AssumeRoleArgs {
      */
     durationSeconds?: pulumi.Input<number | undefined>;
     /**
-     * The external id the role's trust policy expects.
+     * The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+     * of letters, digits and `_+=,.@:/-`.
      */
     externalId?: pulumi.Input<string | undefined>;
     /**
-     * The ARN of the role.
+     * The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
      */
     roleArn: pulumi.Input<string>;
     /**
-     * The session name (default: `pulumi-awsbackup`).
+     * The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+     * `pulumi-awsbackup`).
      */
     sessionName?: pulumi.Input<string | undefined>;
 }

@@ -92,11 +92,12 @@ class AdvancedBackupSettingArgs:
 
 class AssumeRoleArgsDict(TypedDict):
     """
-    A role to assume.
+    A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+    standard chain). The assumed-role credentials are cached and renewed before they expire.
     """
     role_arn: pulumi.Input[_builtins.str]
     """
-    The ARN of the role.
+    The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
     """
     duration_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -104,11 +105,13 @@ class AssumeRoleArgsDict(TypedDict):
     """
     external_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The external id the role's trust policy expects.
+    The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+    of letters, digits and `_+=,.@:/-`.
     """
     session_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The session name (default: `pulumi-awsbackup`).
+    The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+    `pulumi-awsbackup`).
     """
 
 @pulumi.input_type
@@ -119,12 +122,15 @@ class AssumeRoleArgs:
                  external_id: pulumi.Input[Optional[_builtins.str]] = None,
                  session_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        A role to assume.
+        A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+        standard chain). The assumed-role credentials are cached and renewed before they expire.
 
-        :param pulumi.Input[_builtins.str] role_arn: The ARN of the role.
+        :param pulumi.Input[_builtins.str] role_arn: The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
         :param pulumi.Input[_builtins.int] duration_seconds: How long the assumed-role credentials last, in seconds (900 to 43200).
-        :param pulumi.Input[_builtins.str] external_id: The external id the role's trust policy expects.
-        :param pulumi.Input[_builtins.str] session_name: The session name (default: `pulumi-awsbackup`).
+        :param pulumi.Input[_builtins.str] external_id: The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+               of letters, digits and `_+=,.@:/-`.
+        :param pulumi.Input[_builtins.str] session_name: The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+               `pulumi-awsbackup`).
         """
         pulumi.set(__self__, "role_arn", role_arn)
         if duration_seconds is not None:
@@ -138,7 +144,7 @@ class AssumeRoleArgs:
     @pulumi.getter(name="roleArn")
     def role_arn(self) -> pulumi.Input[_builtins.str]:
         """
-        The ARN of the role.
+        The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
         """
         return pulumi.get(self, "role_arn")
 
@@ -162,7 +168,8 @@ class AssumeRoleArgs:
     @pulumi.getter(name="externalId")
     def external_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The external id the role's trust policy expects.
+        The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+        of letters, digits and `_+=,.@:/-`.
         """
         return pulumi.get(self, "external_id")
 
@@ -174,7 +181,8 @@ class AssumeRoleArgs:
     @pulumi.getter(name="sessionName")
     def session_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The session name (default: `pulumi-awsbackup`).
+        The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+        `pulumi-awsbackup`).
         """
         return pulumi.get(self, "session_name")
 

@@ -86,7 +86,8 @@ class AdvancedBackupSetting(dict):
 @pulumi.output_type
 class AssumeRole(dict):
     """
-    A role to assume.
+    A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+    standard chain). The assumed-role credentials are cached and renewed before they expire.
     """
     def __init__(__self__, *,
                  role_arn: _builtins.str,
@@ -94,12 +95,15 @@ class AssumeRole(dict):
                  external_id: Optional[_builtins.str] = None,
                  session_name: Optional[_builtins.str] = None):
         """
-        A role to assume.
+        A role to assume with the base credentials (`accessKey`/`secretKey`, `profile` or the
+        standard chain). The assumed-role credentials are cached and renewed before they expire.
 
-        :param _builtins.str role_arn: The ARN of the role.
+        :param _builtins.str role_arn: The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
         :param _builtins.int duration_seconds: How long the assumed-role credentials last, in seconds (900 to 43200).
-        :param _builtins.str external_id: The external id the role's trust policy expects.
-        :param _builtins.str session_name: The session name (default: `pulumi-awsbackup`).
+        :param _builtins.str external_id: The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+               of letters, digits and `_+=,.@:/-`.
+        :param _builtins.str session_name: The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+               `pulumi-awsbackup`).
         """
         pulumi.set(__self__, "role_arn", role_arn)
         if duration_seconds is not None:
@@ -113,7 +117,7 @@ class AssumeRole(dict):
     @pulumi.getter(name="roleArn")
     def role_arn(self) -> _builtins.str:
         """
-        The ARN of the role.
+        The ARN of the role, `arn:aws:iam::<account>:role/<name>`.
         """
         return pulumi.get(self, "role_arn")
 
@@ -129,7 +133,8 @@ class AssumeRole(dict):
     @pulumi.getter(name="externalId")
     def external_id(self) -> Optional[_builtins.str]:
         """
-        The external id the role's trust policy expects.
+        The external id the role's trust policy expects (`sts:ExternalId`), 2 to 1224 characters
+        of letters, digits and `_+=,.@:/-`.
         """
         return pulumi.get(self, "external_id")
 
@@ -137,7 +142,8 @@ class AssumeRole(dict):
     @pulumi.getter(name="sessionName")
     def session_name(self) -> Optional[_builtins.str]:
         """
-        The session name (default: `pulumi-awsbackup`).
+        The session name, 2 to 64 characters of letters, digits and `_+=,.@-` (default:
+        `pulumi-awsbackup`).
         """
         return pulumi.get(self, "session_name")
 

@@ -31,6 +31,7 @@ class ProviderArgs:
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 sts_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
@@ -39,7 +40,8 @@ class ProviderArgs:
         :param pulumi.Input['AssumeRoleArgs'] assume_role: A role to assume with the base credentials before calling AWS Backup.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] default_tags: Tags merged under every resource's `tags` (a resource's own value wins).
         :param pulumi.Input[_builtins.str] endpoint: A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-               `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+               `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+               `assumeRole` calls STS at `stsEndpoint`.
         :param pulumi.Input[_builtins.int] max_retries: How many times an AWS call that was throttled, failed on AWS's side (5xx), lost its
                connection or timed out is retried, with capped exponential backoff and jitter, within the
                operation's timeout (default 25; 0 disables retries). Other errors fail at once.
@@ -49,6 +51,10 @@ class ProviderArgs:
                paced by a client-side rate limit that slows down when AWS throttles and speeds up again
                while it does not. `standard`: retries only.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key that goes with `accessKey`.
+        :param pulumi.Input[_builtins.str] sts_endpoint: A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+               endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+               `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+               `endpoint` key does not apply to STS.
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
         """
         if access_key is not None:
@@ -69,6 +75,8 @@ class ProviderArgs:
             pulumi.set(__self__, "retry_mode", retry_mode)
         if secret_key is not None:
             pulumi.set(__self__, "secret_key", secret_key)
+        if sts_endpoint is not None:
+            pulumi.set(__self__, "sts_endpoint", sts_endpoint)
         if token is not None:
             pulumi.set(__self__, "token", token)
 
@@ -113,7 +121,8 @@ class ProviderArgs:
     def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-        `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+        `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+        `assumeRole` calls STS at `stsEndpoint`.
         """
         return pulumi.get(self, "endpoint")
 
@@ -186,6 +195,21 @@ class ProviderArgs:
         pulumi.set(self, "secret_key", value)
 
     @_builtins.property
+    @pulumi.getter(name="stsEndpoint")
+    def sts_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+        endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+        `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+        `endpoint` key does not apply to STS.
+        """
+        return pulumi.get(self, "sts_endpoint")
+
+    @sts_endpoint.setter
+    def sts_endpoint(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "sts_endpoint", value)
+
+    @_builtins.property
     @pulumi.getter
     def token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -213,6 +237,7 @@ class Provider(pulumi.ProviderResource):
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 sts_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -224,7 +249,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[Union['AssumeRoleArgs', 'AssumeRoleArgsDict', 'outputs.AssumeRole']] assume_role: A role to assume with the base credentials before calling AWS Backup.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] default_tags: Tags merged under every resource's `tags` (a resource's own value wins).
         :param pulumi.Input[_builtins.str] endpoint: A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-               `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+               `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+               `assumeRole` calls STS at `stsEndpoint`.
         :param pulumi.Input[_builtins.int] max_retries: How many times an AWS call that was throttled, failed on AWS's side (5xx), lost its
                connection or timed out is retried, with capped exponential backoff and jitter, within the
                operation's timeout (default 25; 0 disables retries). Other errors fail at once.
@@ -234,6 +260,10 @@ class Provider(pulumi.ProviderResource):
                paced by a client-side rate limit that slows down when AWS throttles and speeds up again
                while it does not. `standard`: retries only.
         :param pulumi.Input[_builtins.str] secret_key: The secret access key that goes with `accessKey`.
+        :param pulumi.Input[_builtins.str] sts_endpoint: A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+               endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+               `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+               `endpoint` key does not apply to STS.
         :param pulumi.Input[_builtins.str] token: A session token for temporary credentials.
         """
         ...
@@ -269,6 +299,7 @@ class Provider(pulumi.ProviderResource):
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  retry_mode: pulumi.Input[Optional['RetryMode']] = None,
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 sts_endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  token: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -288,6 +319,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["region"] = region
             __props__.__dict__["retry_mode"] = retry_mode
             __props__.__dict__["secret_key"] = None if secret_key is None else pulumi.Output.secret(secret_key)
+            __props__.__dict__["sts_endpoint"] = sts_endpoint
             __props__.__dict__["token"] = None if token is None else pulumi.Output.secret(token)
         super(Provider, __self__).__init__(
             'awsbackup',

@@ -1321,14 +1321,15 @@ impl Local {
     }
 
     /// How many calls so far changed (or tried to change) something: every operation but the
-    /// `Get*`, `List*` and `Describe*` ones.
+    /// `Get*`, `List*` and `Describe*` ones and STS's AssumeRole.
     pub fn write_calls(&self) -> u64 {
         self.calls()
             .iter()
             .filter(|(op, _)| {
-                !["Get", "List", "Describe"]
-                    .iter()
-                    .any(|p| op.starts_with(p))
+                op.as_str() != "AssumeRole"
+                    && !["Get", "List", "Describe"]
+                        .iter()
+                        .any(|p| op.starts_with(p))
             })
             .map(|(_, n)| n)
             .sum()

@@ -425,6 +425,11 @@ impl Faults {
         }
     }
 
+    /// Counts a call that faults never apply to (STS).
+    pub fn count_call(&mut self, op: &str) {
+        *self.calls.entry(op.to_string()).or_default() += 1;
+    }
+
     /// A call to `op` started (`+1`) or was answered (`-1`).
     pub fn in_flight(&mut self, op: &str, delta: i64) {
         let n = self.in_flight.entry(op.to_string()).or_default();

@@ -4,7 +4,8 @@
 //! state in memory per account (from the SigV4 access key) and region (from
 //! the SigV4 credential scope), enforces AWS's validation rules, and offers a
 //! test-control API under `/_local/` (clock, faults, scripted failures, stats,
-//! call log, reset).
+//! call log, reset). The same port serves STS's AssumeRole and GetCallerIdentity; AWS Backup
+//! calls signed with the credentials AssumeRole hands out act in the role's account.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -22,6 +23,7 @@ mod ops;
 mod router;
 mod server;
 mod state;
+mod sts;
 mod validate;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -119,6 +121,11 @@ impl LocalEndpoint {
     /// `POST /_local/organization` (`{"managementAccount": "…", "memberAccounts": ["…"]}`).
     pub fn set_organization(&self, organization: serde_json::Value) -> Result<(), String> {
         self.shared.set_organization(&organization)
+    }
+
+    /// Registers roles for STS's AssumeRole; `roles` is the JSON body of `POST /_local/roles`.
+    pub fn set_roles(&self, roles: serde_json::Value) -> Result<(), String> {
+        self.shared.set_roles(roles)
     }
 
     /// Call and fault counters, as `GET /_local/stats` answers them.

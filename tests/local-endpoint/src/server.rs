@@ -26,6 +26,7 @@ use crate::faults::{Fault, FaultRequest, Faults, ScriptedFailure};
 use crate::ops;
 use crate::router;
 use crate::state::Store;
+use crate::sts::{self, RolesRequest, Sts, StsError};
 
 /// Account used when the access key is not a 12-digit account id.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -38,6 +39,7 @@ pub struct Inner {
     pub store: Store,
     pub faults: Faults,
     pub clock: Clock,
+    pub sts: Sts,
 }
 
 #[derive(Default)]
@@ -140,6 +142,16 @@ async fn handle_request(
     if let Some(control) = path.strip_prefix("/_local/") {
         return Ok(control_endpoint(&shared, &parts.method, control, &body));
     }
+    let scope = credential_scope(&parts.headers, &query);
+    if sts::is_sts_request(
+        &parts.method,
+        &path,
+        &parts.headers,
+        &query,
+        scope.service.as_deref(),
+    ) {
+        return Ok(sts_endpoint(&shared, query, &body, &scope));
+    }
 
     let Some(route) = router::route(parts.method.as_str(), &path) else {
         return Ok(error_response(&ApiError::unknown_operation(
@@ -161,13 +173,16 @@ async fn handle_request(
     };
 
     let _in_flight = InFlight::new(&shared, route.operation);
-    let (account, region) = caller(&parts.headers, &query);
-    let (decision, variations) = {
+    let region = scope.region.clone();
+    let (identity, decision, variations) = {
         let mut inner = shared.lock();
         let now = inner.clock.now();
+        let identity = inner.sts.identity(&scope.access_key, now);
+        let account = identity.account.clone();
         let decision = inner.faults.decide(route.operation, &account, &region, now);
-        (decision, inner.faults.variations())
+        (identity, decision, inner.faults.variations())
     };
+    let account = identity.account;
     let mut logged = json!({
         "operation": route.operation,
         "account": account,
@@ -177,6 +192,12 @@ async fn handle_request(
     });
     let handled = decision.fault.is_none();
     let answer = match decision.fault {
+        // Credentials AssumeRole handed out stop working when they expire.
+        _ if identity.expired => Some(error_response(&ApiError::new(
+            403,
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+        ))),
         Some(Fault::Drop) => None,
         Some(Fault::Throttle) => Some(error_response(&ApiError::throttling())),
         Some(Fault::ServerError) => Some(error_response(&ApiError::service_unavailable())),
@@ -253,6 +274,7 @@ fn control_endpoint(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
         ("POST", "faults", Ok(body)) => shared.set_faults(body).map(|_| json!({})),
         ("POST", "failures", Ok(body)) => shared.add_failure(body).map(|_| json!({})),
         ("POST", "organization", Ok(body)) => shared.set_organization(&body).map(|_| json!({})),
+        ("POST", "roles", Ok(body)) => shared.set_roles(body).map(|_| json!({})),
         ("GET", "stats", _) => Ok(shared.stats()),
         ("GET", "calls", _) => Ok(shared.call_log()),
         ("POST", "reset", _) => {
@@ -326,6 +348,16 @@ impl Shared {
         Ok(())
     }
 
+    /// Registers roles for STS and the lifetime of the credentials it hands out (the body of
+    /// `POST /_local/roles`).
+    pub fn set_roles(&self, roles: Value) -> Result<(), String> {
+        let req: RolesRequest =
+            serde_json::from_value(roles).map_err(|e| format!("invalid roles: {e}"))?;
+        req.check()?;
+        self.lock().sts.configure(req);
+        Ok(())
+    }
+
     pub fn stats(&self) -> Value {
         self.lock().faults.stats()
     }
@@ -334,15 +366,22 @@ impl Shared {
         self.lock().faults.call_log()
     }
 
-    /// Empties state, faults, scripted failures, stats, the call log and the clock offset.
+    /// Empties state, faults, scripted failures, stats, the call log, the clock offset, the STS
+    /// roles and the credentials STS handed out.
     pub fn reset(&self) {
         *self.lock() = Inner::default();
     }
 }
 
-/// Account and region of the caller, from the SigV4 `Credential=` scope
-/// (header or presigned query): `<access key>/<date>/<region>/backup/aws4_request`.
-fn caller(headers: &HeaderMap, query: &HashMap<String, String>) -> (String, String) {
+/// The SigV4 `Credential=` scope of a request (header or presigned query):
+/// `<access key>/<date>/<region>/<service>/aws4_request`.
+struct Scope {
+    access_key: String,
+    region: String,
+    service: Option<String>,
+}
+
+fn credential_scope(headers: &HeaderMap, query: &HashMap<String, String>) -> Scope {
     let from_header = headers
         .get("authorization")
         .and_then(|h| h.to_str().ok())
@@ -350,17 +389,66 @@ fn caller(headers: &HeaderMap, query: &HashMap<String, String>) -> (String, Stri
         .map(|c| c.split([',', ' ']).next().unwrap_or_default().to_string());
     let credential = from_header.or_else(|| query.get("X-Amz-Credential").cloned());
     let mut parts = credential.as_deref().unwrap_or_default().split('/');
-    let key = parts.next().unwrap_or_default();
+    let access_key = parts.next().unwrap_or_default().to_string();
     let region = parts
         .nth(1)
         .filter(|r| !r.is_empty())
-        .unwrap_or(DEFAULT_REGION);
-    let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
-        key
-    } else {
-        DEFAULT_ACCOUNT
+        .unwrap_or(DEFAULT_REGION)
+        .to_string();
+    let service = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+    Scope {
+        access_key,
+        region,
+        service,
+    }
+}
+
+/// Answers an STS call (query protocol: parameters from the form body and the query string).
+fn sts_endpoint(
+    shared: &Shared,
+    mut params: HashMap<String, String>,
+    body: &[u8],
+    scope: &Scope,
+) -> HttpResponse {
+    params.extend(parse_query(&String::from_utf8_lossy(body)));
+    let action = params.get("Action").cloned().unwrap_or_default();
+    let mut inner = shared.lock();
+    let now = inner.clock.now();
+    let caller = inner.sts.identity(&scope.access_key, now);
+    let answer = inner.sts.handle(&params, &scope.access_key, now);
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (status, text) = match &answer {
+        Ok(xml) => (StatusCode::OK, xml.clone()),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            e.xml(&request_id),
+        ),
     };
-    (account.to_string(), region.to_string())
+    let mut input: serde_json::Map<String, Value> = params
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "Action" | "Version"))
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    input.sort_keys();
+    let mut logged = json!({
+        "operation": action,
+        "account": caller.account,
+        "region": scope.region,
+        "labels": [],
+        "input": input,
+        "status": status.as_u16(),
+    });
+    if let Err(StsError { code, .. }) = &answer {
+        logged["error"] = json!(code);
+    }
+    inner.faults.count_call(&action);
+    inner.faults.log_call(logged);
+    Response::builder()
+        .status(status)
+        .header("x-amzn-requestid", request_id)
+        .header("content-type", "text/xml")
+        .body(Full::new(Bytes::from(text)))
+        .expect("valid response")
 }
 
 fn parse_query(raw: &str) -> HashMap<String, String> {

@@ -86,6 +86,9 @@ fn aws_error<E>(operation: &'static str, err: SdkError<E>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if let Some(failed) = assume_role_failure(&err) {
+        return AwsError::new(operation, code::ASSUME_ROLE_FAILED, failed.to_string());
+    }
     let status = match &err {
         SdkError::ServiceError(e) => Some(e.raw().status().as_u16()),
         SdkError::ResponseError(e) => Some(e.raw().status().as_u16()),
@@ -128,6 +131,21 @@ where
         message,
         status,
     }
+}
+
+/// The provider's `assumeRole` failing under a call (the credentials are resolved for it).
+fn assume_role_failure<E>(err: &SdkError<E>) -> Option<&crate::config::AssumeRoleFailed>
+where
+    E: std::error::Error + 'static,
+{
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(failed) = e.downcast_ref::<crate::config::AssumeRoleFailed>() {
+            return Some(failed);
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// A request the SDK refused to build (a required member missing): it never leaves the client.

@@ -27,7 +27,8 @@ func GetDefaultTags(ctx *pulumi.Context) string {
 }
 
 // A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+// `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+// `assumeRole` calls STS at `stsEndpoint`.
 func GetEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "awsbackup:endpoint")
 }
@@ -59,6 +60,14 @@ func GetRetryMode(ctx *pulumi.Context) string {
 // The secret access key that goes with `accessKey`.
 func GetSecretKey(ctx *pulumi.Context) string {
 	return config.Get(ctx, "awsbackup:secretKey")
+}
+
+// A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+// endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+// `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+// `endpoint` key does not apply to STS.
+func GetStsEndpoint(ctx *pulumi.Context) string {
+	return config.Get(ctx, "awsbackup:stsEndpoint")
 }
 
 // A session token for temporary credentials.

@@ -34,7 +34,8 @@ Tags merged under every resource's `tags` (a resource's own value wins).
 endpoint: Optional[str]
 """
 A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-`AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+`AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+`assumeRole` calls STS at `stsEndpoint`.
 """
 
 maxRetries: Optional[int]
@@ -64,6 +65,14 @@ while it does not. `standard`: retries only.
 secretKey: Optional[str]
 """
 The secret access key that goes with `accessKey`.
+"""
+
+stsEndpoint: Optional[str]
+"""
+A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+`AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+`endpoint` key does not apply to STS.
 """
 
 token: Optional[str]

@@ -47,7 +47,8 @@ class _ExportableConfig(types.ModuleType):
     def endpoint(self) -> Optional[str]:
         """
         A URL that overrides the AWS Backup endpoint (for a local endpoint or a VPC endpoint).
-        `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too.
+        `AWS_ENDPOINT_URL_BACKUP` and `AWS_ENDPOINT_URL` work too. It applies to AWS Backup only:
+        `assumeRole` calls STS at `stsEndpoint`.
         """
         return __config__.get('endpoint')
 
@@ -89,6 +90,16 @@ class _ExportableConfig(types.ModuleType):
         The secret access key that goes with `accessKey`.
         """
         return __config__.get('secretKey')
+
+    @_builtins.property
+    def sts_endpoint(self) -> Optional[str]:
+        """
+        A URL that overrides the STS endpoint `assumeRole` calls (for a local endpoint or a VPC
+        endpoint). Without it, STS is found as the AWS SDKs find it: `AWS_ENDPOINT_URL_STS`,
+        `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS's regional STS endpoint; the
+        `endpoint` key does not apply to STS.
+        """
+        return __config__.get('stsEndpoint')
 
     @_builtins.property
     def token(self) -> Optional[str]:

@@ -14,5 +14,6 @@ mod protocol;
 mod recovery_points;
 mod selections;
 mod settings;
+mod sts;
 mod tags_policy;
 mod vaults;
