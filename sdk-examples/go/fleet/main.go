@@ -3,7 +3,7 @@
 //
 //	fleet -accounts-file fleet.yaml [-preview | -refresh | -destroy] [-member ROLE_ARN ...]
 //	      [-region REGION ...] [-central-role ROLE_ARN] [-central-region REGION] [-endpoint URL]
-//	      [-local-accounts] [-concurrency N] [-only central|members]
+//	      [-concurrency N] [-only central|members]
 //	      [-work-dir DIR] [-summary-json FILE]
 //
 // A central stack ("central") runs first and exports its vault's ARN; then one stack per member
@@ -83,7 +83,6 @@ type options struct {
 	centralRole               string
 	centralRegion             string
 	endpoint                  string
-	localAccounts             bool
 	concurrency               int
 	only                      string
 	workDir                   string
@@ -112,8 +111,7 @@ func parseFlags() *options {
 	flag.Var(&o.regions, "region", "a region (repeatable; replaces the file's regions)")
 	flag.StringVar(&o.centralRole, "central-role", "", "the central account's role ARN (default: the default credentials)")
 	flag.StringVar(&o.centralRegion, "central-region", "", "the central vault's region (default: the first region)")
-	flag.StringVar(&o.endpoint, "endpoint", "", "AWS Backup endpoint URL (a local endpoint)")
-	flag.BoolVar(&o.localAccounts, "local-accounts", false, "act in each account with its id as access key (the local endpoint), not its role")
+	flag.StringVar(&o.endpoint, "endpoint", "", "AWS Backup and STS endpoint URL (a local endpoint)")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "stacks at a time")
 	flag.StringVar(&o.only, "only", "", "run only the central or the member stacks: central or members")
 	flag.StringVar(&o.workDir, "work-dir", ".fleet", "the stacks' work dirs")
@@ -394,7 +392,7 @@ func centralVaultArn(ctx context.Context, t target, workDir string) string {
 
 func runFleet(ctx context.Context, o *options, f *fleet) []*result {
 	op := o.op()
-	conn := Connection{Endpoint: o.endpoint, LocalAccounts: o.localAccounts}
+	conn := Connection{Endpoint: o.endpoint}
 	workDir, err := filepath.Abs(o.workDir)
 	if err != nil {
 		fail("%v", err)

@@ -41,38 +41,24 @@ class Account:
 
 @dataclass(frozen=True)
 class Connection:
-    """How the providers reach AWS: a local endpoint URL (or None for AWS itself), and whether
-    the endpoint tells accounts apart by a 12-digit access key instead of an assumed role."""
+    """How the providers reach AWS: a local endpoint URL serving AWS Backup and STS, or None for
+    AWS itself."""
 
     endpoint: Optional[str] = None
-    local_accounts: bool = False
 
 
 def provider(name: str, account: Account, region: str, conn: Connection) -> awsbackup.Provider:
     """The explicit provider of one account and region. The only place that decides how an
-    account's credentials are obtained.
-
-    With ``local_accounts`` the account id is the access key (the local endpoint reads the account
-    from it). Otherwise the provider assumes the account's role with the default credentials; once
-    the provider has ``stsEndpoint``, a local run can do the same by passing
-    ``sts_endpoint=conn.endpoint`` here and dropping the access-key branch.
-    """
+    account's credentials are obtained: the default credentials assume the account's role (on a
+    local endpoint too, which serves STS AssumeRole on the same URL), or are used as they are when
+    the account has no role."""
     if account.role_arn is None:
-        # The default credentials' own account (a local run without a role: the endpoint's
-        # default account).
         return awsbackup.Provider(name, region=region, endpoint=conn.endpoint)
-    if conn.local_accounts:
-        return awsbackup.Provider(
-            name,
-            region=region,
-            endpoint=conn.endpoint,
-            access_key=account.account_id,
-            secret_key="local",
-        )
     return awsbackup.Provider(
         name,
         region=region,
         endpoint=conn.endpoint,
+        sts_endpoint=conn.endpoint,
         assume_role=awsbackup.AssumeRoleArgs(role_arn=account.role_arn, session_name=SESSION_NAME),
     )
 
@@ -115,9 +101,9 @@ def central_program(
             policy=vault.arn.apply(lambda arn: copy_in_policy(arn, members)),
             opts=opts,
         )
-        # One per account, and only the organization's management account may change it. With
-        # credentials that do not carry their account (an access key), the provider reads the
-        # account from a vault's ARN: the central vault comes first.
+        # One per account, and only the organization's management account may change it. The
+        # provider learns the account from assumed-role credentials; with credentials that do not
+        # carry it (an access key), from a vault's ARN: the central vault comes first.
         awsbackup.GlobalSettings(
             "central",
             is_cross_account_backup_enabled=True,

@@ -2,7 +2,7 @@
 
     python fleet.py --accounts-file fleet.yaml [--preview | --refresh | --destroy]
                     [--member ROLE_ARN ...] [--region REGION ...] [--central-role ROLE_ARN]
-                    [--central-region REGION] [--endpoint URL] [--local-accounts]
+                    [--central-region REGION] [--endpoint URL]
                     [--concurrency N] [--only central|members]
                     [--work-dir DIR] [--summary-json FILE]
 
@@ -215,7 +215,7 @@ def central_vault_arn(target: Target, work_dir: Path) -> Optional[str]:
 
 def run_fleet(args: argparse.Namespace, fleet: Fleet) -> list[Result]:
     op = next((m for m in ("preview", "refresh", "destroy") if getattr(args, m)), "up")
-    conn = Connection(endpoint=args.endpoint, local_accounts=args.local_accounts)
+    conn = Connection(endpoint=args.endpoint)
     work_dir = Path(args.work_dir).resolve()
     with_central = args.only in (None, "central")
     with_members = args.only in (None, "members")
@@ -295,12 +295,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--region", action="append", default=[], metavar="REGION")
     p.add_argument("--central-role", metavar="ROLE_ARN", help="default: the default credentials")
     p.add_argument("--central-region", metavar="REGION", help="default: the first region")
-    p.add_argument("--endpoint", help="AWS Backup endpoint URL (a local endpoint)")
-    p.add_argument(
-        "--local-accounts",
-        action="store_true",
-        help="act in each account with its id as access key (the local endpoint), not its role",
-    )
+    p.add_argument("--endpoint", help="AWS Backup and STS endpoint URL (a local endpoint)")
     p.add_argument("--concurrency", type=int, default=4, help="stacks at a time (default 4)")
     p.add_argument("--only", choices=["central", "members"], help="run only these stacks")
     p.add_argument("--work-dir", default=".fleet", help="the stacks' work dirs (default .fleet)")

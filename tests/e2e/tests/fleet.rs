@@ -1,7 +1,7 @@
 //! The fleet example (`sdk-examples/{python,go}/fleet`): a central stack and 3 member accounts ×
-//! 2 regions, run as Automation API programs against the local endpoint, each account told apart
-//! by its access key (`--local-accounts`), the central account the organization's management
-//! account. Preview writes nothing; up creates each member's baseline in its own account and
+//! 2 regions, run as Automation API programs against the local endpoint, each provider assuming
+//! its account's role through the endpoint's STS, the central account the organization's
+//! management account. Preview writes nothing; up creates each member's baseline in its own account and
 //! region only, copying into the central vault, and the central vault's access policy and
 //! the central account's cross-account backup; a second up changes nothing; an out-of-band plan
 //! edit is found by `--refresh` and undone by the next up; `--destroy` empties every account and
@@ -106,7 +106,6 @@ impl Fleet<'_> {
                 &accounts.display().to_string(),
                 "--endpoint",
                 self.local.endpoint(),
-                "--local-accounts",
                 "--concurrency",
                 "4",
                 "--work-dir",
@@ -216,6 +215,9 @@ fn fleet(program: PathBuf, args: Vec<String>) {
         changes(central),
         json!({"create": 5}).as_object().cloned().unwrap()
     );
+    // Every provider acted in its account through a role it assumed.
+    let assumed = local.calls().get("AssumeRole").copied().unwrap_or(0);
+    assert!(assumed >= 7, "one AssumeRole per stack at least: {assumed}");
     // The central vault lets every member account copy in, and cross-account backup is on.
     let policy = central_policy(&central_aws).expect("the central vault has an access policy");
     let statements = policy["Statement"].as_array().expect("statements");
