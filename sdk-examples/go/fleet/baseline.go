@@ -47,32 +47,25 @@ func isAccountID(s string) bool {
 	return true
 }
 
-// Connection is how the providers reach AWS: a local endpoint URL (empty for AWS itself), and
-// whether the endpoint tells accounts apart by a 12-digit access key instead of an assumed role.
+// Connection is how the providers reach AWS: a local endpoint URL serving AWS Backup and STS
+// (empty for AWS itself).
 type Connection struct {
-	Endpoint      string
-	LocalAccounts bool
+	Endpoint string
 }
 
 // newProvider is the explicit provider of one account and region, and the only place that
-// decides how an account's credentials are obtained.
-//
-// With LocalAccounts the account id is the access key (the local endpoint reads the account from
-// it). Otherwise the provider assumes the account's role with the default credentials; once the
-// provider has stsEndpoint, a local run can do the same by setting it to conn.Endpoint here and
-// dropping the access-key branch.
+// decides how an account's credentials are obtained: the default credentials assume the
+// account's role (on a local endpoint too, which serves STS AssumeRole on the same URL), or are
+// used as they are when the account has no role.
 func newProvider(ctx *pulumi.Context, name string, account Account, region string, conn Connection) (*awsbackup.Provider, error) {
 	args := &awsbackup.ProviderArgs{Region: pulumi.String(region)}
 	if conn.Endpoint != "" {
 		args.Endpoint = pulumi.String(conn.Endpoint)
 	}
-	switch {
-	case account.RoleArn == "":
-		// The default credentials' own account.
-	case conn.LocalAccounts:
-		args.AccessKey = pulumi.String(account.ID)
-		args.SecretKey = pulumi.String("local")
-	default:
+	if account.RoleArn != "" {
+		if conn.Endpoint != "" {
+			args.StsEndpoint = pulumi.String(conn.Endpoint)
+		}
 		args.AssumeRole = awsbackup.AssumeRoleArgs{
 			RoleArn:     pulumi.String(account.RoleArn),
 			SessionName: pulumi.String(sessionName),
@@ -81,9 +74,9 @@ func newProvider(ctx *pulumi.Context, name string, account Account, region strin
 	return awsbackup.NewProvider(ctx, name, args)
 }
 
-// centralProgram declares the vault the members copy into and exports its ARN as vaultArn. With
-// withAccess it also lets the members copy in (centralAccess, built with -tags centralpolicy).
-func centralProgram(account Account, region string, members []Account, conn Connection, withAccess bool) pulumi.RunFunc {
+// centralProgram declares the vault the members copy into (its ARN exported as vaultArn), its
+// access policy for the members, and cross-account backup turned on for the central account.
+func centralProgram(account Account, region string, members []Account, conn Connection) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		aws, err := newProvider(ctx, "central", account, region, conn)
 		if err != nil {
@@ -96,10 +89,19 @@ func centralProgram(account Account, region string, members []Account, conn Conn
 		if err != nil {
 			return err
 		}
-		if withAccess {
-			if err := centralAccess(ctx, vault, members, pulumi.Provider(aws)); err != nil {
-				return err
-			}
+		if _, err := awsbackup.NewVaultPolicy(ctx, "central", &awsbackup.VaultPolicyArgs{
+			BackupVaultName: vault.Name,
+			Policy:          copyInPolicyOutput(vault.Arn, members),
+		}, pulumi.Provider(aws)); err != nil {
+			return err
+		}
+		// One per account, and only the organization's management account may change it. The
+		// provider learns the account from assumed-role credentials; with credentials that do not
+		// carry it (an access key), from a vault's ARN: the central vault comes first.
+		if _, err := awsbackup.NewGlobalSettings(ctx, "central", &awsbackup.GlobalSettingsArgs{
+			IsCrossAccountBackupEnabled: pulumi.Bool(true),
+		}, pulumi.Provider(aws), pulumi.DependsOn([]pulumi.Resource{vault})); err != nil {
+			return err
 		}
 		ctx.Export("vaultArn", vault.Arn)
 		return nil

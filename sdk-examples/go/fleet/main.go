@@ -3,7 +3,7 @@
 //
 //	fleet -accounts-file fleet.yaml [-preview | -refresh | -destroy] [-member ROLE_ARN ...]
 //	      [-region REGION ...] [-central-role ROLE_ARN] [-central-region REGION] [-endpoint URL]
-//	      [-local-accounts] [-concurrency N] [-only central|members] [-central-policy]
+//	      [-concurrency N] [-only central|members]
 //	      [-work-dir DIR] [-summary-json FILE]
 //
 // A central stack ("central") runs first and exports its vault's ARN; then one stack per member
@@ -83,10 +83,8 @@ type options struct {
 	centralRole               string
 	centralRegion             string
 	endpoint                  string
-	localAccounts             bool
 	concurrency               int
 	only                      string
-	centralPolicy             bool
 	workDir                   string
 	summaryJSON               string
 }
@@ -113,11 +111,9 @@ func parseFlags() *options {
 	flag.Var(&o.regions, "region", "a region (repeatable; replaces the file's regions)")
 	flag.StringVar(&o.centralRole, "central-role", "", "the central account's role ARN (default: the default credentials)")
 	flag.StringVar(&o.centralRegion, "central-region", "", "the central vault's region (default: the first region)")
-	flag.StringVar(&o.endpoint, "endpoint", "", "AWS Backup endpoint URL (a local endpoint)")
-	flag.BoolVar(&o.localAccounts, "local-accounts", false, "act in each account with its id as access key (the local endpoint), not its role")
+	flag.StringVar(&o.endpoint, "endpoint", "", "AWS Backup and STS endpoint URL (a local endpoint)")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "stacks at a time")
 	flag.StringVar(&o.only, "only", "", "run only the central or the member stacks: central or members")
-	flag.BoolVar(&o.centralPolicy, "central-policy", false, "add the central VaultPolicy and GlobalSettings (a binary built with -tags centralpolicy)")
 	flag.StringVar(&o.workDir, "work-dir", ".fleet", "the stacks' work dirs")
 	flag.StringVar(&o.summaryJSON, "summary-json", "", "also write the results to this file")
 	flag.Parse()
@@ -136,8 +132,6 @@ func parseFlags() *options {
 		fail("-concurrency must be at least 1")
 	case o.only != "" && o.only != "central" && o.only != "members":
 		fail("-only takes central or members")
-	case o.centralPolicy && !centralAccessBuilt:
-		fail("-central-policy needs VaultPolicy and GlobalSettings: build with -tags centralpolicy (an SDK that has them)")
 	}
 	return o
 }
@@ -398,7 +392,7 @@ func centralVaultArn(ctx context.Context, t target, workDir string) string {
 
 func runFleet(ctx context.Context, o *options, f *fleet) []*result {
 	op := o.op()
-	conn := Connection{Endpoint: o.endpoint, LocalAccounts: o.localAccounts}
+	conn := Connection{Endpoint: o.endpoint}
 	workDir, err := filepath.Abs(o.workDir)
 	if err != nil {
 		fail("%v", err)
@@ -423,7 +417,7 @@ func runFleet(ctx context.Context, o *options, f *fleet) []*result {
 			for i, m := range f.Members {
 				accounts[i] = m.Account
 			}
-			program = centralProgram(f.Central.Account, f.Central.Region, accounts, conn, o.centralPolicy)
+			program = centralProgram(f.Central.Account, f.Central.Region, accounts, conn)
 		}
 		return newStackRun(f.Central, p, workDir).run(ctx, op, program)
 	}

@@ -1,13 +1,14 @@
 """The Pulumi programs of a backup fleet: one central stack and one stack per member account and
 region.
 
-The central stack holds the vault every member copies into. Each member stack holds a vault with a
-governance lock, a daily plan whose rule copies every recovery point into the central vault, and a
-selection of the resources tagged ``backup=daily``.
+The central stack holds the vault every member copies into, its access policy letting the members
+copy in, and the central account's global settings with cross-account backup on. Each member stack
+holds a vault with a governance lock, a daily plan whose rule copies every recovery point into the
+central vault, and a selection of the resources tagged ``backup=daily``.
 """
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 import pulumi_awsbackup as awsbackup
@@ -40,55 +41,50 @@ class Account:
 
 @dataclass(frozen=True)
 class Connection:
-    """How the providers reach AWS: a local endpoint URL (or None for AWS itself), and whether
-    the endpoint tells accounts apart by a 12-digit access key instead of an assumed role."""
+    """How the providers reach AWS: a local endpoint URL serving AWS Backup and STS, or None for
+    AWS itself."""
 
     endpoint: Optional[str] = None
-    local_accounts: bool = False
-
-
-# Adds the central vault's access for the members: (vault, members, resource options).
-CentralAccess = Callable[[awsbackup.Vault, list[Account], pulumi.ResourceOptions], None]
 
 
 def provider(name: str, account: Account, region: str, conn: Connection) -> awsbackup.Provider:
     """The explicit provider of one account and region. The only place that decides how an
-    account's credentials are obtained.
-
-    With ``local_accounts`` the account id is the access key (the local endpoint reads the account
-    from it). Otherwise the provider assumes the account's role with the default credentials; once
-    the provider has ``stsEndpoint``, a local run can do the same by passing
-    ``sts_endpoint=conn.endpoint`` here and dropping the access-key branch.
-    """
+    account's credentials are obtained: the default credentials assume the account's role (on a
+    local endpoint too, which serves STS AssumeRole on the same URL), or are used as they are when
+    the account has no role."""
     if account.role_arn is None:
-        # The default credentials' own account (a local run without a role: the endpoint's
-        # default account).
         return awsbackup.Provider(name, region=region, endpoint=conn.endpoint)
-    if conn.local_accounts:
-        return awsbackup.Provider(
-            name,
-            region=region,
-            endpoint=conn.endpoint,
-            access_key=account.account_id,
-            secret_key="local",
-        )
     return awsbackup.Provider(
         name,
         region=region,
         endpoint=conn.endpoint,
+        sts_endpoint=conn.endpoint,
         assume_role=awsbackup.AssumeRoleArgs(role_arn=account.role_arn, session_name=SESSION_NAME),
     )
 
 
+def copy_in_policy(vault_arn: str, members: list[Account]) -> dict[str, Any]:
+    """The central vault's access policy: every member account may copy into it."""
+    principals = sorted({f"arn:aws:iam::{m.account_id}:root" for m in members if m.account_id})
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "FleetMembersCopyIn",
+                "Effect": "Allow",
+                "Principal": {"AWS": principals},
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": vault_arn,
+            }
+        ],
+    }
+
+
 def central_program(
-    account: Account,
-    region: str,
-    members: list[Account],
-    conn: Connection,
-    access: Optional[CentralAccess] = None,
+    account: Account, region: str, members: list[Account], conn: Connection
 ) -> Callable[[], None]:
-    """The central stack: the vault the members copy into, and its ARN as output ``vaultArn``.
-    ``access``, when given, adds what lets the members copy in (see central_access.py)."""
+    """The central stack: the vault the members copy into (its ARN as output ``vaultArn``), its
+    access policy for the members, and cross-account backup turned on for the central account."""
 
     def program() -> None:
         aws = provider("central", account, region, conn)
@@ -99,13 +95,23 @@ def central_program(
             tags={"fleet": "central"},
             opts=opts,
         )
-        if access is not None:
-            access(vault, members, opts)
+        awsbackup.VaultPolicy(
+            "central",
+            backup_vault_name=vault.name,
+            policy=vault.arn.apply(lambda arn: copy_in_policy(arn, members)),
+            opts=opts,
+        )
+        # One per account, and only the organization's management account may change it. The
+        # provider learns the account from assumed-role credentials; with credentials that do not
+        # carry it (an access key), from a vault's ARN: the central vault comes first.
+        awsbackup.GlobalSettings(
+            "central",
+            is_cross_account_backup_enabled=True,
+            opts=pulumi.ResourceOptions(provider=aws, depends_on=[vault]),
+        )
         pulumi.export("vaultArn", vault.arn)
 
     return program
-
-
 
 
 def member_program(

@@ -2,8 +2,8 @@
 
     python fleet.py --accounts-file fleet.yaml [--preview | --refresh | --destroy]
                     [--member ROLE_ARN ...] [--region REGION ...] [--central-role ROLE_ARN]
-                    [--central-region REGION] [--endpoint URL] [--local-accounts]
-                    [--concurrency N] [--only central|members] [--central-policy]
+                    [--central-region REGION] [--endpoint URL]
+                    [--concurrency N] [--only central|members]
                     [--work-dir DIR] [--summary-json FILE]
 
 A central stack (``central``) runs first and exports its vault's ARN; then one stack per member
@@ -13,7 +13,6 @@ from the environment (``PULUMI_BACKEND_URL``, ``PULUMI_CONFIG_PASSPHRASE``), as 
 """
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -28,7 +27,6 @@ from pulumi import automation as auto
 from baseline import (
     CENTRAL_VAULT,
     Account,
-    CentralAccess,
     Connection,
     central_program,
     member_program,
@@ -215,22 +213,9 @@ def central_vault_arn(target: Target, work_dir: Path) -> Optional[str]:
     return str(arn.value) if arn is not None else None
 
 
-def load_central_access() -> CentralAccess:
-    """central_access.central_access, or a clear stop when the SDK lacks its resources."""
-    try:
-        module = importlib.import_module("central_access")
-    except ImportError as err:
-        raise SystemExit(
-            f"--central-policy needs VaultPolicy and GlobalSettings in pulumi_awsbackup: {err}"
-        ) from err
-    access: CentralAccess = module.central_access
-    return access
-
-
 def run_fleet(args: argparse.Namespace, fleet: Fleet) -> list[Result]:
     op = next((m for m in ("preview", "refresh", "destroy") if getattr(args, m)), "up")
-    conn = Connection(endpoint=args.endpoint, local_accounts=args.local_accounts)
-    access = load_central_access() if args.central_policy else None
+    conn = Connection(endpoint=args.endpoint)
     work_dir = Path(args.work_dir).resolve()
     with_central = args.only in (None, "central")
     with_members = args.only in (None, "members")
@@ -243,9 +228,7 @@ def run_fleet(args: argparse.Namespace, fleet: Fleet) -> list[Result]:
 
     def central() -> Result:
         members = [m.account for m in fleet.members]
-        program = central_program(
-            fleet.central.account, fleet.central.region, members, conn, access
-        )
+        program = central_program(fleet.central.account, fleet.central.region, members, conn)
         return StackRun(fleet.central, progress, work_dir).run(op, None if existing else program)
 
     def members(vault_arn: str) -> list[Result]:
@@ -312,19 +295,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--region", action="append", default=[], metavar="REGION")
     p.add_argument("--central-role", metavar="ROLE_ARN", help="default: the default credentials")
     p.add_argument("--central-region", metavar="REGION", help="default: the first region")
-    p.add_argument("--endpoint", help="AWS Backup endpoint URL (a local endpoint)")
-    p.add_argument(
-        "--local-accounts",
-        action="store_true",
-        help="act in each account with its id as access key (the local endpoint), not its role",
-    )
+    p.add_argument("--endpoint", help="AWS Backup and STS endpoint URL (a local endpoint)")
     p.add_argument("--concurrency", type=int, default=4, help="stacks at a time (default 4)")
     p.add_argument("--only", choices=["central", "members"], help="run only these stacks")
-    p.add_argument(
-        "--central-policy",
-        action="store_true",
-        help="add the central VaultPolicy and GlobalSettings (needs an SDK that has them)",
-    )
     p.add_argument("--work-dir", default=".fleet", help="the stacks' work dirs (default .fleet)")
     p.add_argument("--summary-json", help="also write the results to this file")
     args = p.parse_args(argv)

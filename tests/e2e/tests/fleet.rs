@@ -1,10 +1,13 @@
 //! The fleet example (`sdk-examples/{python,go}/fleet`): a central stack and 3 member accounts ×
-//! 2 regions, run as Automation API programs against the local endpoint, each account told apart
-//! by its access key (`--local-accounts`). Preview writes nothing; up creates each member's
-//! baseline in its own account and region only, copying into the central vault; a second up
-//! changes nothing; an out-of-band plan edit is found by `--refresh` and undone by the next up;
-//! `--destroy` empties every account.
+//! 2 regions, run as Automation API programs against the local endpoint, each provider assuming
+//! its account's role through the endpoint's STS, the central account the organization's
+//! management account. Preview writes nothing; up creates each member's baseline in its own account and
+//! region only, copying into the central vault, and the central vault's access policy and
+//! the central account's cross-account backup; a second up changes nothing; an out-of-band plan
+//! edit is found by `--refresh` and undone by the next up; `--destroy` empties every account and
+//! puts the global settings back.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -34,6 +37,40 @@ fn central_arn() -> String {
         "arn:aws:backup:{}:{CENTRAL}:backup-vault:{CENTRAL_VAULT}",
         REGIONS[0]
     )
+}
+
+/// The central vault's access policy as AWS holds it, if it has one.
+fn central_policy(aws: &Aws) -> Option<Value> {
+    let got = aws.block_on(
+        aws.client()
+            .get_backup_vault_access_policy()
+            .backup_vault_name(CENTRAL_VAULT)
+            .send(),
+    );
+    let text = got.ok()?.policy()?.to_string();
+    Some(serde_json::from_str(&text).expect("AWS holds JSON"))
+}
+
+/// The account's global settings as AWS holds them.
+fn global_settings(aws: &Aws) -> HashMap<String, String> {
+    aws.block_on(aws.client().describe_global_settings().send())
+        .expect("DescribeGlobalSettings")
+        .global_settings
+        .unwrap_or_default()
+}
+
+/// A policy value that is a string or a list of strings, as a sorted list.
+fn strings(value: &Value) -> Vec<String> {
+    let mut all: Vec<String> = match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().expect("a string").to_string())
+            .collect(),
+        other => panic!("neither a string nor a list: {other}"),
+    };
+    all.sort();
+    all
 }
 
 /// One language's fleet program, run in a stack environment against the local endpoint.
@@ -69,7 +106,6 @@ impl Fleet<'_> {
                 &accounts.display().to_string(),
                 "--endpoint",
                 self.local.endpoint(),
-                "--local-accounts",
                 "--concurrency",
                 "4",
                 "--work-dir",
@@ -142,6 +178,14 @@ fn fleet(program: PathBuf, args: Vec<String>) {
         local: &local,
     };
     let aws = |account: &str, region: &str| Aws::for_local_account(&local, account, region);
+    // The central account manages the organization: only it may turn cross-account backup on.
+    local.control(
+        "POST",
+        "organization",
+        Some(&json!({ "managementAccount": CENTRAL, "memberAccounts": MEMBERS })),
+    );
+    let central_aws = aws(CENTRAL, REGIONS[0]);
+    let default_settings = global_settings(&central_aws);
     let all_accounts = [CENTRAL, LOCAL_ACCOUNT]
         .into_iter()
         .chain(MEMBERS)
@@ -150,7 +194,7 @@ fn fleet(program: PathBuf, args: Vec<String>) {
     // Preview before anything exists: the members see the ARN the central vault will have.
     let (out, preview) = fleet.run(Some("--preview"));
     for r in &preview {
-        let creates = if r["stack"] == "central" { 3 } else { 6 };
+        let creates = if r["stack"] == "central" { 5 } else { 6 };
         assert_eq!(
             changes(r),
             json!({ "create": creates }).as_object().cloned().unwrap(),
@@ -169,7 +213,32 @@ fn fleet(program: PathBuf, args: Vec<String>) {
     );
     assert_eq!(
         changes(central),
-        json!({"create": 3}).as_object().cloned().unwrap()
+        json!({"create": 5}).as_object().cloned().unwrap()
+    );
+    // Every provider acted in its account through a role it assumed.
+    let assumed = local.calls().get("AssumeRole").copied().unwrap_or(0);
+    assert!(assumed >= 7, "one AssumeRole per stack at least: {assumed}");
+    // The central vault lets every member account copy in, and cross-account backup is on.
+    let policy = central_policy(&central_aws).expect("the central vault has an access policy");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 1, "{policy}");
+    let statement = &statements[0];
+    assert_eq!(statement["Effect"], "Allow", "{policy}");
+    assert_eq!(
+        strings(&statement["Action"]),
+        ["backup:CopyIntoBackupVault"],
+        "{policy}"
+    );
+    assert_eq!(
+        strings(&statement["Principal"]["AWS"]),
+        MEMBERS.map(|m| format!("arn:aws:iam::{m}:root")),
+        "{policy}"
+    );
+    assert_eq!(
+        global_settings(&central_aws)
+            .get("isCrossAccountBackupEnabled")
+            .map(String::as_str),
+        Some("true")
     );
     for account in &all_accounts {
         for region in REGIONS {
@@ -277,6 +346,11 @@ fn fleet(program: PathBuf, args: Vec<String>) {
             assert!(probe.plan_ids().is_empty(), "{account} {region}\n{out}");
         }
     }
+    assert_eq!(central_policy(&central_aws), None, "the vault is gone");
+    // Cross-account backup back to AWS's default, the other settings untouched.
+    let mut expected = default_settings;
+    expected.insert("isCrossAccountBackupEnabled".into(), "false".into());
+    assert_eq!(global_settings(&central_aws), expected);
     eprintln!("fleet test: {:.1}s", started.elapsed().as_secs_f64());
 }
 
@@ -300,7 +374,6 @@ fn go_fleet_rolls_out_refreshes_repairs_and_destroys() {
 fn python_fleet_passes_mypy_strict() {
     let dir = repo_root().join("sdk-examples/python/fleet");
     let mut cmd = Command::new(repo_root().join(".venv/bin/mypy"));
-    // central_access.py needs resources this SDK may lack: fleet.py imports it only on demand.
     cmd.args(["--strict", "--no-incremental", "--cache-dir=/dev/null"])
         .args(["fleet.py", "baseline.py", "display.py"])
         .current_dir(dir)
