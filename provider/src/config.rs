@@ -224,8 +224,12 @@ impl ProviderConfig {
             )));
         }
         let shared = config.build();
+        // Without `stsEndpoint`, STS keeps what the loader found (`AWS_ENDPOINT_URL`, the
+        // profile); the STS client itself prefers `AWS_ENDPOINT_URL_STS`.
         let mut sts = shared.to_builder();
-        sts.set_endpoint_url(self.sts_endpoint.clone());
+        if let Some(url) = &self.sts_endpoint {
+            sts.set_endpoint_url(Some(url.clone()));
+        }
         let mut backup = shared.into_builder();
         if let Some(endpoint) = &self.endpoint {
             backup.set_endpoint_url(Some(endpoint.clone()));
