@@ -107,7 +107,9 @@ fn check_map(
 ) {
     for key in map.into_iter().flat_map(|m| m.keys()) {
         if let Some(reason) = type_refusal(key, accepted) {
-            ctx.fail(format!("{property}[{key:?}]"), reason);
+            // The key quoted as JSON, the way the engine reads a property path.
+            let quoted = Value::String(key.clone());
+            ctx.fail(format!("{property}[{quoted}]"), reason);
         }
     }
 }
