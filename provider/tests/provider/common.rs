@@ -295,3 +295,127 @@ pub fn failure_path(f: &awsbackup::proto::pulumirpc::CheckFailure) -> String {
         _ => f.property.clone(),
     }
 }
+
+/// The rpcs of one resource as the engine sends them: the type token and the URN's name fixed,
+/// every answer as the provider gives it.
+pub struct Resource {
+    pub token: &'static str,
+    pub name: &'static str,
+}
+
+impl Resource {
+    pub fn urn(&self) -> String {
+        format!("urn:pulumi:test::proj::{}::{}", self.token, self.name)
+    }
+
+    pub async fn check(&self, client: &mut Client, news: Value) -> rpc::CheckResponse {
+        client
+            .check(rpc::CheckRequest {
+                urn: self.urn(),
+                olds: to_struct(json!({})),
+                news: to_struct(news),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn create(
+        &self,
+        client: &mut Client,
+        inputs: &Value,
+    ) -> Result<rpc::CreateResponse, tonic::Status> {
+        client
+            .create(rpc::CreateRequest {
+                urn: self.urn(),
+                properties: to_struct(inputs.clone()),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn diff(
+        &self,
+        client: &mut Client,
+        id: &str,
+        state: &Value,
+        old_inputs: &Value,
+        news: &Value,
+    ) -> rpc::DiffResponse {
+        client
+            .diff(rpc::DiffRequest {
+                id: id.into(),
+                urn: self.urn(),
+                olds: to_struct(state.clone()),
+                old_inputs: to_struct(old_inputs.clone()),
+                news: to_struct(news.clone()),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn update(
+        &self,
+        client: &mut Client,
+        id: &str,
+        state: &Value,
+        news: &Value,
+    ) -> Result<rpc::UpdateResponse, tonic::Status> {
+        client
+            .update(rpc::UpdateRequest {
+                id: id.into(),
+                urn: self.urn(),
+                olds: to_struct(state.clone()),
+                news: to_struct(news.clone()),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Read as refresh does (`old` = the previous state and inputs) or as import does (`None`).
+    pub async fn read(
+        &self,
+        client: &mut Client,
+        id: &str,
+        old: Option<(&Value, &Value)>,
+    ) -> Result<rpc::ReadResponse, tonic::Status> {
+        client
+            .read(rpc::ReadRequest {
+                id: id.into(),
+                urn: self.urn(),
+                properties: old.and_then(|(state, _)| to_struct(state.clone())),
+                inputs: old.and_then(|(_, inputs)| to_struct(inputs.clone())),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn delete(
+        &self,
+        client: &mut Client,
+        id: &str,
+        state: &Value,
+    ) -> Result<(), tonic::Status> {
+        client
+            .delete(rpc::DeleteRequest {
+                id: id.into(),
+                urn: self.urn(),
+                properties: to_struct(state.clone()),
+                r#type: self.token.into(),
+                ..Default::default()
+            })
+            .await
+            .map(|_| ())
+    }
+}

@@ -13,117 +13,67 @@ const REGIONAL: &str = "awsbackup:index:RegionSettings";
 const MEMBER: &str = "222222222222";
 const OUTSIDER: &str = "333333333333";
 
-fn urn_of(token: &str) -> String {
-    format!("urn:pulumi:test::proj::{token}::settings")
+fn resource(token: &'static str) -> Resource {
+    Resource {
+        token,
+        name: "settings",
+    }
 }
 
-async fn check(client: &mut Client, token: &str, news: Value) -> rpc::CheckResponse {
-    client
-        .check(rpc::CheckRequest {
-            urn: urn_of(token),
-            olds: to_struct(json!({})),
-            news: to_struct(news),
-            r#type: token.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+async fn check(client: &mut Client, token: &'static str, news: Value) -> rpc::CheckResponse {
+    resource(token).check(client, news).await
 }
 
 async fn create(
     client: &mut Client,
-    token: &str,
+    token: &'static str,
     inputs: &Value,
 ) -> Result<(String, Value), tonic::Status> {
-    client
-        .create(rpc::CreateRequest {
-            urn: urn_of(token),
-            properties: to_struct(inputs.clone()),
-            r#type: token.into(),
-            ..Default::default()
-        })
-        .await
-        .map(|r| {
-            let r = r.into_inner();
-            (r.id, from_struct(&r.properties))
-        })
+    let r = resource(token).create(client, inputs).await?;
+    Ok((r.id, from_struct(&r.properties)))
 }
 
 async fn diff(
     client: &mut Client,
-    token: &str,
+    token: &'static str,
     id: &str,
     state: &Value,
     old_inputs: &Value,
     news: &Value,
 ) -> rpc::DiffResponse {
-    client
-        .diff(rpc::DiffRequest {
-            id: id.into(),
-            urn: urn_of(token),
-            olds: to_struct(state.clone()),
-            old_inputs: to_struct(old_inputs.clone()),
-            news: to_struct(news.clone()),
-            r#type: token.into(),
-            ..Default::default()
-        })
+    resource(token)
+        .diff(client, id, state, old_inputs, news)
         .await
-        .unwrap()
-        .into_inner()
 }
 
 /// Read as refresh does (`old` = previous state and inputs) or as import does (`None`):
 /// (inputs, state).
 async fn read(
     client: &mut Client,
-    token: &str,
+    token: &'static str,
     id: &str,
     old: Option<(&Value, &Value)>,
 ) -> Result<(Value, Value), tonic::Status> {
-    client
-        .read(rpc::ReadRequest {
-            id: id.into(),
-            urn: urn_of(token),
-            properties: old.and_then(|(state, _)| to_struct(state.clone())),
-            inputs: old.and_then(|(_, inputs)| to_struct(inputs.clone())),
-            r#type: token.into(),
-            ..Default::default()
-        })
-        .await
-        .map(|r| {
-            let r = r.into_inner();
-            (from_struct(&r.inputs), from_struct(&r.properties))
-        })
+    let r = resource(token).read(client, id, old).await?;
+    Ok((from_struct(&r.inputs), from_struct(&r.properties)))
 }
 
-async fn update(client: &mut Client, token: &str, id: &str, state: &Value, news: &Value) -> Value {
-    let r = client
-        .update(rpc::UpdateRequest {
-            id: id.into(),
-            urn: urn_of(token),
-            olds: to_struct(state.clone()),
-            news: to_struct(news.clone()),
-            r#type: token.into(),
-            ..Default::default()
-        })
+async fn update(
+    client: &mut Client,
+    token: &'static str,
+    id: &str,
+    state: &Value,
+    news: &Value,
+) -> Value {
+    let r = resource(token)
+        .update(client, id, state, news)
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     from_struct(&r.properties)
 }
 
-async fn delete(client: &mut Client, token: &str, id: &str, state: &Value) {
-    client
-        .delete(rpc::DeleteRequest {
-            id: id.into(),
-            urn: urn_of(token),
-            properties: to_struct(state.clone()),
-            r#type: token.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+async fn delete(client: &mut Client, token: &'static str, id: &str, state: &Value) {
+    resource(token).delete(client, id, state).await.unwrap();
 }
 
 async fn global_held(aws: &Aws) -> HashMap<String, String> {

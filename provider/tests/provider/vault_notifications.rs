@@ -13,8 +13,13 @@ const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:backup-events";
 const OTHER_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:backup-alerts";
 
+const RESOURCE: Resource = Resource {
+    token: NOTIFICATIONS,
+    name: "alerts",
+};
+
 fn notifications_urn() -> String {
-    format!("urn:pulumi:test::proj::{NOTIFICATIONS}::alerts")
+    RESOURCE.urn()
 }
 
 fn inputs(vault: &str, topic: &str, events: &[&str]) -> Value {
@@ -22,29 +27,11 @@ fn inputs(vault: &str, topic: &str, events: &[&str]) -> Value {
 }
 
 async fn check(client: &mut Client, news: Value) -> rpc::CheckResponse {
-    client
-        .check(rpc::CheckRequest {
-            urn: notifications_urn(),
-            olds: to_struct(json!({})),
-            news: to_struct(news),
-            r#type: NOTIFICATIONS.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    RESOURCE.check(client, news).await
 }
 
 async fn create(client: &mut Client, inputs: &Value) -> Result<rpc::CreateResponse, tonic::Status> {
-    client
-        .create(rpc::CreateRequest {
-            urn: notifications_urn(),
-            properties: to_struct(inputs.clone()),
-            r#type: NOTIFICATIONS.into(),
-            ..Default::default()
-        })
-        .await
-        .map(tonic::Response::into_inner)
+    RESOURCE.create(client, inputs).await
 }
 
 async fn diff(
@@ -53,48 +40,17 @@ async fn diff(
     old_inputs: &Value,
     news: &Value,
 ) -> rpc::DiffResponse {
-    client
-        .diff(rpc::DiffRequest {
-            id: state["backupVaultName"].as_str().unwrap().into(),
-            urn: notifications_urn(),
-            olds: to_struct(state.clone()),
-            old_inputs: to_struct(old_inputs.clone()),
-            news: to_struct(news.clone()),
-            r#type: NOTIFICATIONS.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let id = state["backupVaultName"].as_str().unwrap();
+    RESOURCE.diff(client, id, state, old_inputs, news).await
 }
 
 /// Read as refresh does (`old` = the previous state and inputs) or as import does (`None`).
 async fn read(client: &mut Client, id: &str, old: Option<(&Value, &Value)>) -> rpc::ReadResponse {
-    client
-        .read(rpc::ReadRequest {
-            id: id.into(),
-            urn: notifications_urn(),
-            properties: old.and_then(|(state, _)| to_struct(state.clone())),
-            inputs: old.and_then(|(_, inputs)| to_struct(inputs.clone())),
-            r#type: NOTIFICATIONS.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    RESOURCE.read(client, id, old).await.unwrap()
 }
 
 async fn delete(client: &mut Client, id: &str, state: &Value) -> Result<(), tonic::Status> {
-    client
-        .delete(rpc::DeleteRequest {
-            id: id.into(),
-            urn: notifications_urn(),
-            properties: to_struct(state.clone()),
-            r#type: NOTIFICATIONS.into(),
-            ..Default::default()
-        })
-        .await
-        .map(|_| ())
+    RESOURCE.delete(client, id, state).await
 }
 
 /// The vault's configuration as GetBackupVaultNotifications answers it, `None` if it has none.

@@ -13,8 +13,13 @@ use crate::common::*;
 const POLICY: &str = "awsbackup:index:VaultPolicy";
 const ACCOUNT_ROOT: &str = "arn:aws:iam::123456789012:root";
 
+const RESOURCE: Resource = Resource {
+    token: POLICY,
+    name: "access",
+};
+
 fn policy_urn() -> String {
-    format!("urn:pulumi:test::proj::{POLICY}::access")
+    RESOURCE.urn()
 }
 
 /// A document letting the account copy into the vault, with `action` as written (a string or a
@@ -41,29 +46,11 @@ fn copy_inputs(vault: &str) -> Value {
 }
 
 async fn check(client: &mut Client, news: Value) -> rpc::CheckResponse {
-    client
-        .check(rpc::CheckRequest {
-            urn: policy_urn(),
-            olds: to_struct(json!({})),
-            news: to_struct(news),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    RESOURCE.check(client, news).await
 }
 
 async fn create(client: &mut Client, inputs: &Value) -> Result<rpc::CreateResponse, tonic::Status> {
-    client
-        .create(rpc::CreateRequest {
-            urn: policy_urn(),
-            properties: to_struct(inputs.clone()),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .map(tonic::Response::into_inner)
+    RESOURCE.create(client, inputs).await
 }
 
 async fn diff(
@@ -72,19 +59,8 @@ async fn diff(
     old_inputs: &Value,
     news: &Value,
 ) -> rpc::DiffResponse {
-    client
-        .diff(rpc::DiffRequest {
-            id: state["backupVaultName"].as_str().unwrap().into(),
-            urn: policy_urn(),
-            olds: to_struct(state.clone()),
-            old_inputs: to_struct(old_inputs.clone()),
-            news: to_struct(news.clone()),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    let id = state["backupVaultName"].as_str().unwrap();
+    RESOURCE.diff(client, id, state, old_inputs, news).await
 }
 
 async fn update(
@@ -92,46 +68,17 @@ async fn update(
     state: &Value,
     news: &Value,
 ) -> Result<rpc::UpdateResponse, tonic::Status> {
-    client
-        .update(rpc::UpdateRequest {
-            id: state["backupVaultName"].as_str().unwrap().into(),
-            urn: policy_urn(),
-            olds: to_struct(state.clone()),
-            news: to_struct(news.clone()),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .map(tonic::Response::into_inner)
+    let id = state["backupVaultName"].as_str().unwrap();
+    RESOURCE.update(client, id, state, news).await
 }
 
 /// Read as refresh does (`old` = the previous state and inputs) or as import does (`None`).
 async fn read(client: &mut Client, id: &str, old: Option<(&Value, &Value)>) -> rpc::ReadResponse {
-    client
-        .read(rpc::ReadRequest {
-            id: id.into(),
-            urn: policy_urn(),
-            properties: old.and_then(|(state, _)| to_struct(state.clone())),
-            inputs: old.and_then(|(_, inputs)| to_struct(inputs.clone())),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    RESOURCE.read(client, id, old).await.unwrap()
 }
 
 async fn delete(client: &mut Client, id: &str, state: &Value) -> Result<(), tonic::Status> {
-    client
-        .delete(rpc::DeleteRequest {
-            id: id.into(),
-            urn: policy_urn(),
-            properties: to_struct(state.clone()),
-            r#type: POLICY.into(),
-            ..Default::default()
-        })
-        .await
-        .map(|_| ())
+    RESOURCE.delete(client, id, state).await
 }
 
 /// The vault's policy as GetBackupVaultAccessPolicy answers it (text), `None` if it has none.
