@@ -42,6 +42,8 @@ pub struct SdkBackup {
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     /// STS with the same credentials, for GetCallerIdentity.
     sts: aws_sdk_sts::Client,
+    /// The account the credentials belong to, once found.
+    account: std::sync::OnceLock<String>,
     region: String,
 }
 
@@ -64,6 +66,7 @@ impl SdkBackup {
             policy,
             limiter,
             credentials: sdk.credentials_provider(),
+            account: std::sync::OnceLock::new(),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(sts)
                     .retry_config(aws_config::retry::RetryConfig::disabled())

@@ -79,7 +79,19 @@ pub(super) async fn update_region(
 /// a profile's `aws_account_id`, SSO and assumed roles set it), else STS's GetCallerIdentity,
 /// else (STS unreachable) the account in the ARN of a vault or plan the caller lists; `None`
 /// when none tells.
+/// Once found, the account is kept: the client's credentials stay those of one account.
 pub(super) async fn account_id(api: &SdkBackup) -> Result<Option<String>, AwsError> {
+    if let Some(known) = api.account.get() {
+        return Ok(Some(known.clone()));
+    }
+    let found = find_account_id(api).await?;
+    if let Some(account) = &found {
+        let _ = api.account.set(account.clone());
+    }
+    Ok(found)
+}
+
+async fn find_account_id(api: &SdkBackup) -> Result<Option<String>, AwsError> {
     if let Some(provider) = &api.credentials {
         let creds = provider.provide_credentials().await.map_err(|e| {
             AwsError::new(
