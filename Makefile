@@ -88,11 +88,13 @@ test: tools build lint dist sdk-tools
 demo: tools build
 	scripts/demo.sh
 
-## bench: start-up time, memory and call latency of the release plugin, and the scale benchmark
-## (100 to 1,000 resources through the real CLI, free and at 10 calls/s) into bench/RESULTS.md
+## bench: start-up time, memory and call latency of the release plugin, the scale benchmark
+## (100 to 1,000 resources through the real CLI, free and at 10 calls/s) and the split benchmark
+## (1,000 resources as one stack and as 20 stacks in parallel) into bench/RESULTS.md
 bench: release tools
 	$(CARGO) bench -p pulumi-resource-awsbackup --bench plugin
 	$(CARGO) bench -p awsbackup-e2e --bench scale
+	$(CARGO) bench -p awsbackup-e2e --bench split
 
 ## fuzz: 10^6 random and mutated inputs into Check, Diff and Create of every resource (only the
 ## fuzz tests of the provider's test binary; `make test` runs them with 128 cases)
