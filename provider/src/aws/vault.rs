@@ -18,6 +18,12 @@ pub struct Vault {
     pub lock_date: Option<String>,
     /// The idempotency token the vault was created with.
     pub creator_request_id: Option<String>,
+    /// `BACKUP_VAULT`, `LOGICALLY_AIR_GAPPED_BACKUP_VAULT` or `RESTORE_ACCESS_BACKUP_VAULT`.
+    pub vault_type: Option<String>,
+    /// `CREATING`, `AVAILABLE` or `FAILED`.
+    pub vault_state: Option<String>,
+    /// `AWS_OWNED_KMS_KEY` or `CUSTOMER_MANAGED_KMS_KEY`.
+    pub encryption_key_type: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -56,6 +56,9 @@ fn vault_from(out: DescribeBackupVaultOutput, name: &str) -> Vault {
         max_retention_days: out.max_retention_days,
         lock_date: out.lock_date.as_ref().map(rfc3339),
         creator_request_id: out.creator_request_id,
+        vault_type: out.vault_type.map(|t| t.as_str().to_string()),
+        vault_state: out.vault_state.map(|s| s.as_str().to_string()),
+        encryption_key_type: out.encryption_key_type.map(|k| k.as_str().to_string()),
     }
 }
 
