@@ -127,18 +127,23 @@ impl Provider {
         old: Option<&Value>,
         secrets: &Marks,
     ) -> Result<prost_types::Struct, Status> {
+        let mut known = serde_json::Map::new();
         if res.has_preflight() {
             let ctx = self.context(urn, timeout).await;
             let (plain_news, _) = plain(news);
-            self.run(OpKind::Preview, timeout, res.preflight(&ctx, plain_news))
+            known = self
+                .run(OpKind::Preview, timeout, res.preflight(&ctx, plain_news))
                 .await
                 .map_err(|e| e.into_status(secrets))?;
         }
         let (raw, _) = with_unknowns(news);
-        Ok(value::to_struct(&value::join(
-            res.preview(&raw, old),
-            secrets,
-        )))
+        let mut outputs = res.preview(&raw, old);
+        for (key, value) in known {
+            if outputs.get(&key).and_then(Value::as_str) == Some(value::UNKNOWN) {
+                outputs[key.as_str()] = value;
+            }
+        }
+        Ok(value::to_struct(&value::join(outputs, secrets)))
     }
 
     fn secret_marks(&self, res: &dyn DynResource, from: &[&Marks]) -> Marks {

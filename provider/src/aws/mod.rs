@@ -19,7 +19,10 @@ pub use errors::{code, AwsError};
 pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use settings::{GlobalSettings, RegionSettings};
-pub use vault::{CreateVault, Vault, VaultCreated, VaultLockConfig};
+pub use vault::{
+    CreateAirGappedVault, CreateVault, Vault, VaultCreated, VaultLockConfig, AIR_GAPPED_VAULT_TYPE,
+    VAULT_AVAILABLE, VAULT_FAILED,
+};
 pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
 pub use vault_policy::VaultPolicy;
 
@@ -39,6 +42,10 @@ pub trait BackupApi: Send + Sync {
     fn server_now(&self) -> SystemTime;
 
     async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError>;
+    async fn create_air_gapped_vault(
+        &self,
+        input: CreateAirGappedVault,
+    ) -> Result<VaultCreated, AwsError>;
     /// `None` when the vault does not exist.
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;
     async fn delete_vault(&self, name: &str) -> Result<bool, AwsError>;

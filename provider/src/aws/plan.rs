@@ -28,6 +28,8 @@ pub struct Rule {
     pub copy_actions: Option<Vec<CopyAction>>,
     pub enable_continuous_backup: Option<bool>,
     pub index_actions: Option<Vec<IndexAction>>,
+    /// A logically air-gapped vault (same account and region) the rule backs up into directly.
+    pub target_air_gapped_vault_arn: Option<String>,
     /// The id AWS gave the rule: set when read back, never sent.
     pub rule_id: Option<String>,
 }

@@ -35,10 +35,30 @@ pub struct CreateVault {
     pub creator_request_id: Option<String>,
 }
 
+/// A logically air-gapped vault as CreateLogicallyAirGappedBackupVault takes it: always
+/// compliance-locked to its retention range, encrypted by an AWS-owned key unless one is given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateAirGappedVault {
+    pub name: String,
+    pub min_retention_days: i64,
+    pub max_retention_days: i64,
+    pub encryption_key_arn: Option<String>,
+    pub tags: Tags,
+    pub creator_request_id: Option<String>,
+}
+
+/// The vault type AWS reports for a logically air-gapped vault.
+pub const AIR_GAPPED_VAULT_TYPE: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
+/// The vault states: a new air-gapped vault is `CREATING` until its key is attached.
+pub const VAULT_AVAILABLE: &str = "AVAILABLE";
+pub const VAULT_FAILED: &str = "FAILED";
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VaultCreated {
     pub arn: String,
     pub creation_date: Option<String>,
+    /// Set for air-gapped vaults (`CREATING` at first).
+    pub vault_state: Option<String>,
 }
 
 /// A vault lock as PutBackupVaultLockConfiguration takes it. `changeable_for_days` set means

@@ -92,9 +92,14 @@ pub struct Context {
 /// Vaults that checks against live state looked up (a plan's target vaults and their locks),
 /// kept for the life of the provider process so that a preview looks each vault up once. The
 /// provider's own writes to a vault or its lock forget it.
+///
+/// A preview also records the vaults it is about to create whose rules other resources must
+/// follow (an air-gapped vault's retention range): a lookup that finds no such vault in AWS
+/// answers the planned one.
 #[derive(Default)]
 pub struct VaultLookups {
     seen: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Option<Vault>>>>>,
+    planned: std::sync::Mutex<BTreeMap<String, Vault>>,
 }
 
 impl VaultLookups {
@@ -107,9 +112,25 @@ impl VaultLookups {
             .entry(name.to_string())
             .or_default()
             .clone();
-        cell.get_or_try_init(|| api.describe_vault(name))
+        let live = cell
+            .get_or_try_init(|| api.describe_vault(name))
             .await
-            .cloned()
+            .cloned()?;
+        Ok(live.or_else(|| {
+            self.planned
+                .lock()
+                .expect("lookups lock")
+                .get(name)
+                .cloned()
+        }))
+    }
+
+    /// Records a vault that the running preview or update is about to create.
+    pub fn plan(&self, vault: Vault) {
+        self.planned
+            .lock()
+            .expect("lookups lock")
+            .insert(vault.name.clone(), vault);
     }
 
     pub fn forget(&self, name: &str) {

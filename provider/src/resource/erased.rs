@@ -39,8 +39,13 @@ pub trait DynResource: Send + Sync {
     /// Outputs for a preview of a create (`old` None) or an update.
     fn preview(&self, news: &Value, old: Option<&Value>) -> Value;
     fn has_preflight(&self) -> bool;
-    /// [`Resource::preflight`] on plain inputs (unknown values removed).
-    async fn preflight(&self, ctx: &Context, news: Value) -> Result<(), OpError>;
+    /// [`Resource::preflight`] on plain inputs (unknown values removed), then the outputs the
+    /// preview can tell ([`Resource::preview_outputs`]).
+    async fn preflight(
+        &self,
+        ctx: &Context,
+        news: Value,
+    ) -> Result<serde_json::Map<String, Value>, OpError>;
     async fn create(&self, ctx: &Context, news: Value) -> Result<(String, Value), OpError>;
     async fn read(
         &self,
@@ -339,10 +344,17 @@ impl<R: Resource> DynResource for Erased<R> {
         R::PREFLIGHT
     }
 
-    async fn preflight(&self, ctx: &Context, news: Value) -> Result<(), OpError> {
+    async fn preflight(
+        &self,
+        ctx: &Context,
+        news: Value,
+    ) -> Result<serde_json::Map<String, Value>, OpError> {
         match decode::<R::Args>(without_internal(&news)) {
-            Ok(args) => self.resource.preflight(ctx, &args).await,
-            Err(_) => Ok(()),
+            Ok(args) => {
+                self.resource.preflight(ctx, &args).await?;
+                Ok(self.resource.preview_outputs(ctx, &args).await)
+            }
+            Err(_) => Ok(serde_json::Map::new()),
         }
     }
 

@@ -128,6 +128,18 @@ pub trait Resource: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Computed outputs a create or update preview can already tell (an ARN made of the account,
+    /// the region and the name, say), so that resources depending on them are checked at
+    /// preview. Runs after [`Resource::preflight`], so only with [`Resource::PREFLIGHT`]; the
+    /// outputs it leaves out stay unknown.
+    async fn preview_outputs(
+        &self,
+        _ctx: &Context,
+        _args: &Self::Args,
+    ) -> serde_json::Map<String, Value> {
+        serde_json::Map::new()
+    }
+
     async fn create(
         &self,
         ctx: &Context,

@@ -48,4 +48,5 @@ resources! {
     vault_policy::VaultPolicy,
     global_settings::GlobalSettings,
     region_settings::RegionSettings,
+    air_gapped_vault::LogicallyAirGappedVault,
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault};
+use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault, AIR_GAPPED_VAULT_TYPE};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -81,6 +81,41 @@ fn kms_key_arn() -> &'static Regex {
     })
 }
 
+/// `encryptionKeyArn`, when set, must be a KMS key ARN (not an alias).
+pub(crate) fn check_encryption_key(ctx: &mut CheckContext, arn: Option<&str>) {
+    let Some(arn) = arn else { return };
+    if kms_key_arn().is_match(arn) {
+        return;
+    }
+    let hint = if arn.contains(":alias/") || arn.starts_with("alias/") {
+        " (a key alias is not accepted: use the key's ARN)"
+    } else {
+        ""
+    };
+    ctx.fail(
+        "encryptionKeyArn",
+        format!("must be a KMS key ARN like arn:aws:kms:<region>:<account-id>:key/<key-id>{hint}; got '{arn}'"),
+    );
+}
+
+/// An omitted `encryptionKeyArn` means "whatever key AWS chose": not a change. Naming the key the
+/// vault already has is not a change either, even when the previous inputs left it out.
+pub(crate) fn normalize_encryption_key(old_state: &Value, old: &mut Value, new: &mut Value) {
+    match new.get("encryptionKeyArn") {
+        None => {
+            if let Some(o) = old.as_object_mut() {
+                o.remove("encryptionKeyArn");
+            }
+        }
+        Some(key) if old.get("encryptionKeyArn").is_none() => {
+            if old_state.get("encryptionKeyArn") == Some(key) {
+                old["encryptionKeyArn"] = key.clone();
+            }
+        }
+        Some(_) => {}
+    }
+}
+
 fn state_from(vault: &AwsVault, args: VaultArgs, tags: Option<Tags>) -> VaultState {
     VaultState {
         args: VaultArgs {
@@ -107,39 +142,12 @@ impl Resource for Vault {
     const NAME: Option<NameRule> = Some(VAULT_NAME);
 
     fn check(&self, ctx: &mut CheckContext, args: &mut VaultArgs) {
-        if let Some(arn) = &args.encryption_key_arn {
-            if !kms_key_arn().is_match(arn) {
-                let hint = if arn.contains(":alias/") || arn.starts_with("alias/") {
-                    " (a key alias is not accepted: use the key's ARN)"
-                } else {
-                    ""
-                };
-                ctx.fail(
-                    "encryptionKeyArn",
-                    format!("must be a KMS key ARN like arn:aws:kms:<region>:<account-id>:key/<key-id>{hint}; got '{arn}'"),
-                );
-            }
-        }
+        check_encryption_key(ctx, args.encryption_key_arn.as_deref());
         tags::check(ctx, &mut args.tags);
     }
 
     fn normalize_for_diff(&self, old_state: &Value, old: &mut Value, new: &mut Value) {
-        // An omitted key means "whatever AWS chose" (its aws/backup key): not a change.
-        match new.get("encryptionKeyArn") {
-            None => {
-                if let Some(o) = old.as_object_mut() {
-                    o.remove("encryptionKeyArn");
-                }
-            }
-            // Naming the key the vault already has is not a change either, even when the
-            // previous inputs left it out.
-            Some(key) if old.get("encryptionKeyArn").is_none() => {
-                if old_state.get("encryptionKeyArn") == Some(key) {
-                    old["encryptionKeyArn"] = key.clone();
-                }
-            }
-            Some(_) => {}
-        }
+        normalize_encryption_key(old_state, old, new);
         for side in [old, new] {
             if side.get("forceDestroy").is_none() {
                 side["forceDestroy"] = Value::Bool(false);
@@ -214,6 +222,12 @@ impl Resource for Vault {
         let Some(vault) = ctx.api.describe_vault(id).await? else {
             return Ok(None);
         };
+        if vault.vault_type.as_deref() == Some(AIR_GAPPED_VAULT_TYPE) {
+            return Err(OpError::Failed(format!(
+                "backup vault '{id}' is a logically air-gapped vault (import it as \
+                 awsbackup:index:LogicallyAirGappedVault)"
+            )));
+        }
         let live_tags = tags::managed(ctx.api.list_tags(&vault.arn).await?);
         let importing = old.is_none();
         let old = old.unwrap_or_default();

@@ -5,6 +5,7 @@
 //!
 //! `make test` runs the fuzz tests with 128 cases; `make fuzz` runs only them, with 10^6.
 
+mod air_gapped_vault;
 mod common;
 mod credentials;
 mod fuzz;

@@ -56,7 +56,8 @@ fn stacks(local: &Local, sizes: &[usize]) -> Vec<Stack> {
             } else {
                 format!("{:012}", 200_000_000_000u64 + i as u64)
             };
-            let program = fleet_program(&format!("split-{i}"), *units).replace(LOCAL_ACCOUNT, &account);
+            let program =
+                fleet_program(&format!("split-{i}"), *units).replace(LOCAL_ACCOUNT, &account);
             let mut stack = Stack::new(&program, local.endpoint());
             // The local endpoint puts a 12-digit access key's calls in that account.
             stack.set_env("AWS_ACCESS_KEY_ID", &account);
@@ -186,7 +187,10 @@ fn main() {
     );
     std::env::set_var("AWSBACKUP_PROVIDER_DIR", &plugins);
     let sizes = split(units, STACKS);
-    let (small, large) = (sizes.iter().min().unwrap() * 4, sizes.iter().max().unwrap() * 4);
+    let (small, large) = (
+        sizes.iter().min().unwrap() * 4,
+        sizes.iter().max().unwrap() * 4,
+    );
 
     let mut md = format!(
         "# One stack or twenty\n\nMade by `make bench` (tests/e2e/benches/split.rs): the same {} resources (vault, governance\n\

@@ -25,9 +25,10 @@ use aws_smithy_types::DateTime;
 
 use self::clock::{DateHeader, ServerClock};
 use super::{
-    code, AwsError, BackupApi, CreateVault, GlobalSettings, Plan, PlanDocument, PlanVersion,
-    RegionSettings, Selection, SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated,
-    VaultLockConfig, VaultNotificationConfig, VaultNotifications, VaultPolicy,
+    code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, GlobalSettings, Plan,
+    PlanDocument, PlanVersion, RegionSettings, Selection, SelectionCreated, SelectionDocument,
+    Tags, Vault, VaultCreated, VaultLockConfig, VaultNotificationConfig, VaultNotifications,
+    VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -181,6 +182,13 @@ impl BackupApi for SdkBackup {
 
     async fn create_vault(&self, input: CreateVault) -> Result<VaultCreated, AwsError> {
         vault::create(self, input).await
+    }
+
+    async fn create_air_gapped_vault(
+        &self,
+        input: CreateAirGappedVault,
+    ) -> Result<VaultCreated, AwsError> {
+        vault::create_air_gapped(self, input).await
     }
 
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {

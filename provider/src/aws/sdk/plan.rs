@@ -160,6 +160,7 @@ fn rule_input(rule: &Rule) -> Result<sdk::BackupRuleInput, BuildError> {
         .set_copy_actions(copies)
         .set_enable_continuous_backup(rule.enable_continuous_backup)
         .set_index_actions(index)
+        .set_target_logically_air_gapped_backup_vault_arn(rule.target_air_gapped_vault_arn.clone())
         .build()
 }
 
@@ -217,6 +218,7 @@ fn rule_from(rule: sdk::BackupRule) -> Rule {
                 })
                 .collect()
         }),
+        target_air_gapped_vault_arn: rule.target_logically_air_gapped_backup_vault_arn,
         rule_id: rule.rule_id,
     }
 }
@@ -261,6 +263,7 @@ mod tests {
             index_actions: Some(vec![IndexAction {
                 resource_types: Some(vec!["EBS".into()]),
             }]),
+            target_air_gapped_vault_arn: Some("arn:airgap".into()),
             rule_id: None,
         }
     }
@@ -302,10 +305,15 @@ mod tests {
         assert!(copy.lifecycle.is_none());
         assert_eq!(full.enable_continuous_backup, Some(false));
         assert_eq!(full.index_actions()[0].resource_types(), ["EBS"]);
+        assert_eq!(
+            full.target_logically_air_gapped_backup_vault_arn.as_deref(),
+            Some("arn:airgap")
+        );
         let bare = &input.rules[1];
         assert!(bare.schedule_expression.is_none() && bare.lifecycle.is_none());
         assert!(bare.recovery_point_tags.is_none() && bare.copy_actions.is_none());
         assert!(bare.index_actions.is_none() && bare.enable_continuous_backup.is_none());
+        assert!(bare.target_logically_air_gapped_backup_vault_arn.is_none());
         let advanced = &input.advanced_backup_settings()[0];
         assert_eq!(advanced.resource_type.as_deref(), Some("EC2"));
         assert_eq!(
@@ -334,6 +342,7 @@ mod tests {
             )
             .enable_continuous_backup(false)
             .index_actions(sdk::IndexAction::builder().resource_types("EBS").build())
+            .target_logically_air_gapped_backup_vault_arn("arn:airgap")
             .build()
             .unwrap();
         assert_eq!(

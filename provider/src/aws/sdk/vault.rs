@@ -6,7 +6,9 @@
 use aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput;
 
 use super::{rfc3339, SdkBackup};
-use crate::aws::{AwsError, CreateVault, Vault, VaultCreated, VaultLockConfig};
+use crate::aws::{
+    AwsError, CreateAirGappedVault, CreateVault, Vault, VaultCreated, VaultLockConfig,
+};
 
 pub(super) async fn create(api: &SdkBackup, input: CreateVault) -> Result<VaultCreated, AwsError> {
     let tags = (!input.tags.is_empty()).then(|| input.tags.clone().into_iter().collect());
@@ -24,6 +26,32 @@ pub(super) async fn create(api: &SdkBackup, input: CreateVault) -> Result<VaultC
     Ok(VaultCreated {
         arn: out.backup_vault_arn.unwrap_or_default(),
         creation_date: out.creation_date.as_ref().map(rfc3339),
+        vault_state: None,
+    })
+}
+
+pub(super) async fn create_air_gapped(
+    api: &SdkBackup,
+    input: CreateAirGappedVault,
+) -> Result<VaultCreated, AwsError> {
+    let tags = (!input.tags.is_empty()).then(|| input.tags.clone().into_iter().collect());
+    let out = api
+        .send("CreateLogicallyAirGappedBackupVault", || {
+            api.client
+                .create_logically_air_gapped_backup_vault()
+                .backup_vault_name(&input.name)
+                .min_retention_days(input.min_retention_days)
+                .max_retention_days(input.max_retention_days)
+                .set_encryption_key_arn(input.encryption_key_arn.clone())
+                .set_backup_vault_tags(tags.clone())
+                .set_creator_request_id(input.creator_request_id.clone())
+                .send()
+        })
+        .await?;
+    Ok(VaultCreated {
+        arn: out.backup_vault_arn.unwrap_or_default(),
+        creation_date: out.creation_date.as_ref().map(rfc3339),
+        vault_state: out.vault_state.map(|s| s.as_str().to_string()),
     })
 }
 

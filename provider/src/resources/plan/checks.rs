@@ -6,7 +6,7 @@ use regex::Regex;
 
 use super::document::DEFAULT_START_WINDOW;
 use super::types::{LifecycleArgs, PlanArgs, RuleArgs};
-use crate::aws::{Tags, Vault};
+use crate::aws::{Tags, Vault, AIR_GAPPED_VAULT_TYPE};
 use crate::naming::NameRule;
 use crate::resource::CheckContext;
 use crate::resources::vault::VAULT_NAME;
@@ -68,8 +68,8 @@ fn parse_vault_arn(arn: &str) -> Result<VaultArn<'_>, String> {
         });
     }
     let hint = if VAULT_NAME.check(arn).is_ok() {
-        " (that looks like a vault name: a copy action takes the destination vault's ARN, e.g. \
-         the vault resource's `backupVaultArn` output)"
+        " (that looks like a vault name: this takes the vault's ARN, e.g. the vault \
+         resource's `arn` output)"
     } else if arn.starts_with("arn:") && !arn.contains(":backup:") {
         " (that is not an AWS Backup ARN)"
     } else {
@@ -341,6 +341,9 @@ fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
             }
         }
     }
+    if let Some(arn) = &rule.target_logically_air_gapped_backup_vault_arn {
+        check_air_gapped_target(ctx, &path.key("targetLogicallyAirGappedBackupVaultArn"), arn);
+    }
     for (j, index) in rule.index_actions.iter().flatten().enumerate() {
         for (k, ty) in index.resource_types.iter().flatten().enumerate() {
             if !KNOWN_INDEX_TYPES.contains(&ty.as_str()) {
@@ -351,6 +354,34 @@ fn check_rule(ctx: &mut CheckContext, path: &Path, rule: &RuleArgs) {
                 ));
             }
         }
+    }
+}
+
+/// A rule's direct air-gapped target: a backup vault ARN in the plan's own region and account
+/// (as far as preview knows them). Its type and retention range are checked against AWS by the
+/// plan's preflight.
+fn check_air_gapped_target(ctx: &mut CheckContext, property: &Path, arn: &str) {
+    let target = match parse_vault_arn(arn) {
+        Ok(target) => target,
+        Err(reason) => return ctx.fail(property, reason),
+    };
+    let (region, account) = provider_region_account(ctx);
+    let elsewhere = [("region", target.region, region), ("account", target.account, account)]
+        .into_iter()
+        .filter_map(|(what, theirs, ours)| {
+            ours.filter(|o| o != theirs)
+                .map(|o| format!("{what} {theirs}, not the plan's {o}"))
+        })
+        .collect::<Vec<_>>();
+    if !elsewhere.is_empty() {
+        ctx.fail(
+            property,
+            format!(
+                "must name a logically air-gapped vault in the plan's own account and region; \
+                 '{arn}' is in {} (copy to a vault elsewhere with a copy action instead)",
+                elsewhere.join(" and ")
+            ),
+        );
     }
 }
 
@@ -402,12 +433,39 @@ pub(super) fn check_plan(ctx: &mut CheckContext, args: &PlanArgs) {
 
 /// Why rule `i` would fail every backup job into the locked `vault`: a retention outside the
 /// lock's range (no retention at all is outside any maximum). `None` when it fits.
-pub(super) fn outside_lock_range(
-    i: usize,
-    rule: &RuleArgs,
-    vault_name: &str,
-    vault: &Vault,
-) -> Option<String> {
+/// The name of the vault a rule's air-gapped target ARN names, when it is a vault ARN.
+pub(super) fn air_gapped_target_name(rule: &RuleArgs) -> Option<&str> {
+    let arn = rule.target_logically_air_gapped_backup_vault_arn.as_deref()?;
+    parse_vault_arn(arn).ok().map(|t| t.name)
+}
+
+/// Why the vault a rule's air-gapped target names does not fit the rule: not an air-gapped
+/// vault, or the rule's retention outside the vault's range.
+pub(super) fn air_gapped_target_problem(i: usize, rule: &RuleArgs, vault: &Vault) -> Option<String> {
+    let property = format!("rules[{i}].targetLogicallyAirGappedBackupVaultArn");
+    match vault.vault_type.as_deref() {
+        Some(AIR_GAPPED_VAULT_TYPE) | None => {}
+        Some(other) => {
+            return Some(format!(
+                "{property}: '{}' is a vault of type {other}, not a logically air-gapped vault; \
+                 name a LogicallyAirGappedVault's arn, or target the vault with targetVaultName",
+                vault.name
+            ))
+        }
+    }
+    let (kept, range) = retention_outside(rule, vault)?;
+    Some(format!(
+        "{property}: rules[{i}] ('{}') keeps recovery points {kept}, outside the retention range of \
+         logically air-gapped vault '{}' ({range}): AWS accepts the plan but fails every backup \
+         job of the rule",
+        rule.rule_name.as_deref().unwrap_or("?"),
+        vault.name
+    ))
+}
+
+/// How long the rule keeps recovery points and the vault's range ("`<min>` to `<max>` days"),
+/// when that falls outside the range.
+fn retention_outside(rule: &RuleArgs, vault: &Vault) -> Option<(String, String)> {
     let retention = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days);
     let (min, max) = (vault.min_retention_days, vault.max_retention_days);
     let outside = match retention {
@@ -425,8 +483,19 @@ pub(super) fn outside_lock_range(
         min.map_or("any".to_string(), |m| m.to_string()),
         max.map_or("any".to_string(), |m| m.to_string())
     );
+    Some((kept, range))
+}
+
+pub(super) fn outside_lock_range(
+    i: usize,
+    rule: &RuleArgs,
+    vault_name: &str,
+    vault: &Vault,
+) -> Option<String> {
+    let (kept, range) = retention_outside(rule, vault)?;
     Some(format!(
-        "rules[{i}] ('{}') keeps recovery points {kept}, outside the lock range of vault '{vault_name}' ({range}): AWS accepts the plan but fails every backup job of the rule",
+        "rules[{i}] ('{}') keeps recovery points {kept}, outside the lock range of vault \
+         '{vault_name}' ({range}): AWS accepts the plan but fails every backup job of the rule",
         rule.rule_name.as_deref().unwrap_or("?")
     ))
 }

@@ -164,6 +164,7 @@ pub(super) fn document(args: &PlanArgs) -> Result<PlanDocument, OpError> {
                     })
                     .collect()
             }),
+            target_air_gapped_vault_arn: r.target_logically_air_gapped_backup_vault_arn.clone(),
             rule_id: None,
         });
     }
@@ -273,6 +274,7 @@ fn rule_from(r: &Rule, old: Option<&RuleArgs>) -> RuleArgs {
             &[false],
         ),
         index_actions: (!index.is_empty() || had.index_actions.is_some()).then_some(index),
+        target_logically_air_gapped_backup_vault_arn: r.target_air_gapped_vault_arn.clone(),
     }
 }
 

@@ -14,7 +14,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use self::checks::{check_plan, outside_lock_range};
+use self::checks::{
+    air_gapped_target_name, air_gapped_target_problem, check_plan, outside_lock_range,
+};
 pub use self::checks::{check_schedule, PLAN_NAME};
 use self::document::{
     advanced_from, document, drop_plan_defaults, fallback_state, rules_from, state_from,
@@ -79,10 +81,21 @@ impl Resource for Plan {
                 });
                 vaults.insert(vault_name.clone(), live);
             }
-            let Some(vault) = vaults[&vault_name].as_ref().filter(|v| v.locked) else {
+            if let Some(vault) = vaults[&vault_name].as_ref().filter(|v| v.locked) {
+                problems.extend(outside_lock_range(i, rule, &vault_name, vault));
+            }
+        }
+        for (i, rule) in args.rules.iter().flatten().enumerate() {
+            let Some(name) = air_gapped_target_name(rule) else {
                 continue;
             };
-            problems.extend(outside_lock_range(i, rule, &vault_name, vault));
+            let found = ctx.vaults.get(ctx.api.as_ref(), name).await.unwrap_or_else(|e| {
+                tracing::debug!(vault = %name, error = %e, "cannot look up the air-gapped target");
+                None
+            });
+            if let Some(vault) = found {
+                problems.extend(air_gapped_target_problem(i, rule, &vault));
+            }
         }
         if problems.is_empty() {
             Ok(())

@@ -69,6 +69,12 @@ pub struct RuleArgs {
     /// Indexes of the recovery points for backup search, per resource type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index_actions: Option<Vec<IndexActionArgs>>,
+    /// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+    /// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+    /// manages go straight there; others are copied there from `targetVaultName`, which stays
+    /// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_logically_air_gapped_backup_vault_arn: Option<String>,
 }
 
 /// When recovery points move to cold storage and expire.
