@@ -515,3 +515,43 @@ async fn a_failed_look_after_the_create_still_records_the_vault() {
     assert_eq!(from_struct(&updated.properties)["vaultState"], "AVAILABLE");
     assert_eq!(aws.count("CreateLogicallyAirGappedBackupVault"), 1);
 }
+
+#[tokio::test]
+async fn copies_into_an_air_gapped_vault_are_held_to_its_range() {
+    let (aws, mut client) = start().await;
+    aws.endpoint
+        .set_faults(json!({"lagVaultCreatingCalls": 0}))
+        .unwrap();
+    aws.create_vault("primary", None).await;
+    RESOURCE
+        .create(&mut client, &inputs("airgap-7", 7, 35))
+        .await
+        .unwrap();
+    let copying = |rule_days: i64, copy_days: Option<i64>| {
+        let mut copy = json!({"destinationVaultArn": arn("airgap-7")});
+        if let Some(d) = copy_days {
+            copy["lifecycle"] = json!({"deleteAfterDays": d});
+        }
+        json!({"name": "copy-to-airgap", "rules": [{
+            "ruleName": "daily",
+            "targetVaultName": "primary",
+            "lifecycle": {"deleteAfterDays": rule_days},
+            "copyActions": [copy],
+        }]})
+    };
+    // The copy's own lifecycle counts; without one, the rule's.
+    let err = preview_create(&mut client, &PLAN_RESOURCE, &copying(30, Some(90)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("rules[0].copyActions[0].lifecycle.deleteAfterDays: the copies into logically air-gapped vault 'airgap-7' would be kept 90 days, outside its retention range (7 to 35 days)"),
+        "{err:?}"
+    );
+    let err = preview_create(&mut client, &PLAN_RESOURCE, &copying(365, None))
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("kept 365 days"), "{err:?}");
+    preview_create(&mut client, &PLAN_RESOURCE, &copying(365, Some(30)))
+        .await
+        .unwrap();
+}

@@ -453,7 +453,7 @@ pub(super) fn air_gapped_target_problem(i: usize, rule: &RuleArgs, vault: &Vault
             ))
         }
     }
-    let (kept, range) = retention_outside(rule, vault)?;
+    let (kept, range) = retention_outside(rule_retention(rule), vault)?;
     Some(format!(
         "{property}: rules[{i}] ('{}') keeps recovery points {kept}, outside the retention range of \
          logically air-gapped vault '{}' ({range}): AWS accepts the plan but fails every backup \
@@ -463,10 +463,56 @@ pub(super) fn air_gapped_target_problem(i: usize, rule: &RuleArgs, vault: &Vault
     ))
 }
 
+fn rule_retention(rule: &RuleArgs) -> Option<i64> {
+    rule.lifecycle.as_ref().and_then(|l| l.delete_after_days)
+}
+
+/// The vault names of a rule's copy destinations in `region` (copies elsewhere are another
+/// provider's to look up), with the copy's index.
+pub(super) fn copy_destinations_in<'a>(
+    rule: &'a RuleArgs,
+    region: &str,
+) -> Vec<(usize, &'a str, &'a str)> {
+    rule.copy_actions
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(j, c)| {
+            let target = parse_vault_arn(c.destination_vault_arn.as_deref()?).ok()?;
+            (target.region == region).then_some((j, target.account, target.name))
+        })
+        .collect()
+}
+
+/// Why copies into an air-gapped vault would fail: their retention (the copy's lifecycle, or
+/// the rule's when the copy has none) outside the vault's range.
+pub(super) fn copy_into_air_gapped_problem(
+    i: usize,
+    j: usize,
+    rule: &RuleArgs,
+    vault: &Vault,
+) -> Option<String> {
+    if vault.vault_type.as_deref() != Some(AIR_GAPPED_VAULT_TYPE) {
+        return None;
+    }
+    let copy = rule.copy_actions.as_ref()?.get(j)?;
+    let retention = copy
+        .lifecycle
+        .as_ref()
+        .and_then(|l| l.delete_after_days)
+        .or_else(|| rule_retention(rule));
+    let (kept, range) = retention_outside(retention, vault)?;
+    Some(format!(
+        "rules[{i}].copyActions[{j}].lifecycle.deleteAfterDays: the copies into logically \
+         air-gapped vault '{}' would be kept {kept}, outside its retention range ({range}): AWS \
+         accepts the plan but fails every copy job",
+        vault.name
+    ))
+}
+
 /// How long the rule keeps recovery points and the vault's range ("`<min>` to `<max>` days"),
 /// when that falls outside the range.
-fn retention_outside(rule: &RuleArgs, vault: &Vault) -> Option<(String, String)> {
-    let retention = rule.lifecycle.as_ref().and_then(|l| l.delete_after_days);
+fn retention_outside(retention: Option<i64>, vault: &Vault) -> Option<(String, String)> {
     let (min, max) = (vault.min_retention_days, vault.max_retention_days);
     let outside = match retention {
         Some(days) => min.is_some_and(|m| days < m) || max.is_some_and(|m| days > m),
@@ -492,7 +538,7 @@ pub(super) fn outside_lock_range(
     vault_name: &str,
     vault: &Vault,
 ) -> Option<String> {
-    let (kept, range) = retention_outside(rule, vault)?;
+    let (kept, range) = retention_outside(rule_retention(rule), vault)?;
     Some(format!(
         "rules[{i}] ('{}') keeps recovery points {kept}, outside the lock range of vault \
          '{vault_name}' ({range}): AWS accepts the plan but fails every backup job of the rule",

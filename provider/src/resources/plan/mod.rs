@@ -15,7 +15,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use self::checks::{
-    air_gapped_target_name, air_gapped_target_problem, check_plan, outside_lock_range,
+    air_gapped_target_name, air_gapped_target_problem, check_plan, copy_destinations_in,
+    copy_into_air_gapped_problem, outside_lock_range,
 };
 pub use self::checks::{check_schedule, PLAN_NAME};
 use self::document::{
@@ -95,6 +96,31 @@ impl Resource for Plan {
             });
             if let Some(vault) = found {
                 problems.extend(air_gapped_target_problem(i, rule, &vault));
+            }
+        }
+        // Copies into this account and region's vaults: an air-gapped one holds them to its range.
+        let region = ctx.api.region();
+        let copies: Vec<_> = args
+            .rules
+            .iter()
+            .flatten()
+            .enumerate()
+            .flat_map(|(i, rule)| {
+                copy_destinations_in(rule, &region)
+                    .into_iter()
+                    .map(move |(j, account, name)| (i, rule, j, account, name))
+            })
+            .collect();
+        if !copies.is_empty() {
+            let own = ctx.api.account_id().await.ok().flatten();
+            for (i, rule, j, account, name) in copies {
+                if own.as_deref() != Some(account) {
+                    continue;
+                }
+                let found = ctx.vaults.get(ctx.api.as_ref(), name).await.unwrap_or(None);
+                if let Some(vault) = found {
+                    problems.extend(copy_into_air_gapped_problem(i, j, rule, &vault));
+                }
             }
         }
         if problems.is_empty() {
