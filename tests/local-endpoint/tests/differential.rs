@@ -33,7 +33,7 @@
 //! | TagResource on a non-backup ARN, ListTags on unknown/deleted ARNs | 200 | InvalidParameterValue / ResourceNotFound | AWS tags only its own resources; moto accepts any ARN |
 //! | invalid vault name, bad lifecycle, short start window, missing target vault | 200 | InvalidParameterValueException | moto validates none of these |
 //! | UpdateBackupPlan, ListBackupPlanVersions, Create/Get/List/DeleteBackupSelection | HTTP 500 HTML (NotImplementedError) | served | moto does not implement them |
-//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint | HTTP 404 HTML | served | not in moto's backup routes |
+//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint, CreateLogicallyAirGappedBackupVault | HTTP 404 HTML | served | not in moto's backup routes |
 
 #[path = "common/mod.rs"]
 mod common;
@@ -828,6 +828,16 @@ async fn run_unserved(t: &mut Target) {
         c.delete_backup_selection()
             .backup_plan_id(&plan)
             .selection_id(&sel)
+            .send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "CreateLogicallyAirGappedBackupVault",
+        c.create_logically_air_gapped_backup_vault()
+            .backup_vault_name("uv-lag")
+            .min_retention_days(7)
+            .max_retention_days(30)
             .send(),
     )
     .await;
