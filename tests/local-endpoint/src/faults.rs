@@ -39,7 +39,7 @@ pub struct RateLimit {
 }
 
 /// The body of `POST /_local/faults`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultRequest {
     #[serde(default)]
@@ -64,6 +64,15 @@ pub struct FaultRequest {
     /// GetBackupSelection answers every list of the selection in reverse order.
     #[serde(default)]
     pub reverse_selection_lists: bool,
+    /// A logically air-gapped vault created from now on is seen `CREATING` by this many reads
+    /// (DescribeBackupVault, or a ListBackupVaults page that lists it) before it is ready. By
+    /// default one read, so that a caller that waits for the vault is exercised.
+    #[serde(default = "one")]
+    pub lag_vault_creating_calls: u32,
+    /// A logically air-gapped vault created from now on ends `FAILED` instead of `AVAILABLE`, as
+    /// when the caller may not create a grant on its customer managed key.
+    #[serde(default)]
+    pub lag_vault_failed: bool,
     /// Optional RNG seed, for reproducible fault sequences.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -202,10 +211,24 @@ impl Fault {
 
 /// Answers that vary from the endpoint's defaults as AWS's sometimes do, set with
 /// `/_local/faults`; the operations read them from their request.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Variations {
     pub delete_vault_lag_calls: u32,
     pub reverse_selection_lists: bool,
+    pub lag_vault_creating_calls: u32,
+    pub lag_vault_failed: bool,
+}
+
+impl Default for Variations {
+    /// As with no fault settings: a new logically air-gapped vault is `CREATING` for one read.
+    fn default() -> Self {
+        Variations {
+            delete_vault_lag_calls: 0,
+            reverse_selection_lists: false,
+            lag_vault_creating_calls: one(),
+            lag_vault_failed: false,
+        }
+    }
 }
 
 pub struct Decision {
@@ -285,6 +308,8 @@ impl Faults {
         self.variations = Variations {
             delete_vault_lag_calls: req.delete_vault_lag_calls,
             reverse_selection_lists: req.reverse_selection_lists,
+            lag_vault_creating_calls: req.lag_vault_creating_calls,
+            lag_vault_failed: req.lag_vault_failed,
         };
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);

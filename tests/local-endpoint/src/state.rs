@@ -217,10 +217,14 @@ pub struct Vault {
     pub arn: String,
     pub creation: Timestamp,
     pub creator_request_id: Option<String>,
-    pub encryption_key_arn: String,
+    /// The vault's KMS key: the caller's, the region's `aws/backup` key for a standard vault,
+    /// or none for a logically air-gapped vault with an AWS-owned key.
+    pub encryption_key_arn: Option<String>,
     /// True when the caller supplied `EncryptionKeyArn`.
     pub customer_key: bool,
     pub tags: Tags,
+    /// The lock of a standard vault (PutBackupVaultLockConfiguration). A logically air-gapped
+    /// vault has none here: its lock is fixed by `air_gap`.
     pub lock: Option<VaultLock>,
     pub access_policy: Option<String>,
     pub notifications: Option<Notifications>,
@@ -228,6 +232,55 @@ pub struct Vault {
     /// How many more DeleteBackupVault calls are refused as if the recovery points deleted last
     /// were still there (`deleteVaultLagCalls`).
     pub delete_lag_left: u32,
+    /// Set for a logically air-gapped vault (CreateLogicallyAirGappedBackupVault).
+    pub air_gap: Option<AirGap>,
+}
+
+impl Vault {
+    /// The model's `VaultType` of the vault.
+    pub fn vault_type(&self) -> &'static str {
+        if self.air_gap.is_some() {
+            "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+        } else {
+            "BACKUP_VAULT"
+        }
+    }
+
+    /// Whether a lock protects the vault's recovery points: a lock that was put, or the
+    /// compliance lock every logically air-gapped vault has.
+    pub fn is_locked(&self) -> bool {
+        self.lock.is_some() || self.air_gap.is_some()
+    }
+}
+
+/// What a logically air-gapped vault has beyond a standard one: the retention range of its
+/// compliance lock (fixed at creation, locked from its creation on) and its creation state.
+#[derive(Debug, Clone)]
+pub struct AirGap {
+    pub min_retention_days: i64,
+    pub max_retention_days: i64,
+    /// How many more reads (DescribeBackupVault, ListBackupVaults) see `CREATING`
+    /// (`lagVaultCreatingCalls`).
+    pub creating_reads_left: u32,
+    /// Whether creation ends `FAILED` instead of `AVAILABLE` (`lagVaultFailed`).
+    pub fails: bool,
+    /// The body of the create request, to tell a replay (same CreatorRequestId, same request)
+    /// from a second create of the name.
+    pub request: Value,
+}
+
+impl AirGap {
+    /// The `VaultState` a read sees now; counts the read while the vault is being created.
+    pub fn read_state(&mut self) -> &'static str {
+        if self.creating_reads_left > 0 {
+            self.creating_reads_left -= 1;
+            "CREATING"
+        } else if self.fails {
+            "FAILED"
+        } else {
+            "AVAILABLE"
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

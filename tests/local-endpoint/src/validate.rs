@@ -166,17 +166,21 @@ pub fn sns_topic_arn(s: &str) -> ApiResult<()> {
     }
 }
 
-/// `arn:<p>:backup:<region>:<account>:backup-vault:<name>` (copy destinations).
+/// The ARN and vault name of `arn:<p>:backup:<region>:<account>:backup-vault:<name>`, or `None`
+/// if `s` is no backup vault ARN.
+pub fn parse_backup_vault_arn(s: &str) -> Option<(Arn, String)> {
+    let a = parse_arn(s)?;
+    let name = a.resource.strip_prefix("backup-vault:")?.to_string();
+    let ok = a.service == "backup"
+        && !a.region.is_empty()
+        && is_account_id(&a.account)
+        && charset_ok(&name, 2, 50, "-_");
+    ok.then_some((a, name))
+}
+
+/// A backup vault ARN (copy destinations).
 pub fn backup_vault_arn(s: &str) -> Result<(), String> {
-    let ok = parse_arn(s).is_some_and(|a| {
-        a.service == "backup"
-            && !a.region.is_empty()
-            && is_account_id(&a.account)
-            && a.resource
-                .strip_prefix("backup-vault:")
-                .is_some_and(|n| charset_ok(n, 2, 50, "-_"))
-    });
-    if ok {
+    if parse_backup_vault_arn(s).is_some() {
         Ok(())
     } else {
         Err(format!(
@@ -524,6 +528,25 @@ mod tests {
         assert!(resource_type("T", &"a".repeat(51)).is_err());
         assert!(enum_value("Index", "ENABLED", &["ENABLED", "DISABLED"]).is_ok());
         assert!(enum_value("Index", "enabled", &["ENABLED", "DISABLED"]).is_err());
+    }
+
+    #[test]
+    fn backup_vault_arns() {
+        let (arn, name) =
+            parse_backup_vault_arn("arn:aws:backup:eu-west-1:111122223333:backup-vault:lag-1")
+                .unwrap();
+        assert_eq!((arn.region.as_str(), name.as_str()), ("eu-west-1", "lag-1"));
+        for bad in [
+            "arn:aws:backup:eu-west-1:111122223333:backup-plan:p",
+            "arn:aws:s3:eu-west-1:111122223333:backup-vault:v1",
+            "arn:aws:backup::111122223333:backup-vault:v1",
+            "arn:aws:backup:eu-west-1:1111:backup-vault:v1",
+            "arn:aws:backup:eu-west-1:111122223333:backup-vault:v",
+            "lag-1",
+        ] {
+            assert!(parse_backup_vault_arn(bad).is_none(), "{bad}");
+            assert!(backup_vault_arn(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! | DescribeBackupVault, ListBackupVaults | no `EncryptionKeyArn` when none was given | the region's `aws/backup` key ARN | the default key is `aws/backup` |
 //! | DescribeBackupVault, ListBackupVaults | no `EncryptionKeyType` | `CUSTOMER_MANAGED_KMS_KEY` for a caller-supplied key | model member; moto omits it |
 //! | ListBackupVaults/ListBackupPlans `MaxResults=1` | all items, no `NextToken` | one item + `NextToken` | moto ignores pagination |
+//! | ListBackupVaults `vaultType=LOGICALLY_AIR_GAPPED_BACKUP_VAULT` | every vault | only logically air-gapped vaults (none in the sequence) | moto ignores the filter |
 //! | PutBackupVaultLockConfiguration `ChangeableForDays=40000` | 200 | InvalidParameterValueException | AWS allows 3..36500 |
 //! | DescribeBackupVault of a missing vault | ResourceNotFoundException 400 | AccessDeniedException 403 | what AWS answers for a vault that does not exist |
 //! | DeleteBackupVault of a missing vault | 200 | ResourceNotFoundException | moto pops silently; the model lists the error |
@@ -33,7 +34,7 @@
 //! | TagResource on a non-backup ARN, ListTags on unknown/deleted ARNs | 200 | InvalidParameterValue / ResourceNotFound | AWS tags only its own resources; moto accepts any ARN |
 //! | invalid vault name, bad lifecycle, short start window, missing target vault | 200 | InvalidParameterValueException | moto validates none of these |
 //! | UpdateBackupPlan, ListBackupPlanVersions, Create/Get/List/DeleteBackupSelection | HTTP 500 HTML (NotImplementedError) | served | moto does not implement them |
-//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint | HTTP 404 HTML | served | not in moto's backup routes |
+//! | access policy and notifications (6 ops), StartBackupJob, ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, DeleteRecoveryPoint, CreateLogicallyAirGappedBackupVault | HTTP 404 HTML | served | not in moto's backup routes |
 
 #[path = "common/mod.rs"]
 mod common;
@@ -51,7 +52,9 @@ use aws_sdk_backup::config::interceptors::AfterDeserializationInterceptorContext
 use aws_sdk_backup::config::retry::RetryConfig;
 use aws_sdk_backup::config::{BehaviorVersion, ConfigBag, Intercept, Region, RuntimeComponents};
 use aws_sdk_backup::error::{BoxError, ProvideErrorMetadata, SdkError};
-use aws_sdk_backup::types::{AdvancedBackupSetting, BackupPlanInput, BackupVaultEvent, CopyAction};
+use aws_sdk_backup::types::{
+    AdvancedBackupSetting, BackupPlanInput, BackupVaultEvent, CopyAction, VaultType,
+};
 use aws_sdk_backup::Client;
 use awsbackup_local_endpoint::LocalEndpoint;
 use serde_json::{Map, Value};
@@ -268,6 +271,9 @@ impl Target {
 
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/0c1b2a39-0000-4000-8000-000000000001";
 
+/// The step that lists vaults by the type only logically air-gapped vaults have.
+const LIST_AIR_GAPPED: &str = "list logically air-gapped vaults";
+
 fn full_plan(name: &str) -> BackupPlanInput {
     BackupPlanInput::builder()
         .backup_plan_name(name)
@@ -350,6 +356,22 @@ async fn run_sequence(t: &mut Target) {
         "list vaults max 1",
         "ListBackupVaults",
         c.list_backup_vaults().max_results(1).send(),
+    )
+    .await;
+    t.step(
+        "list standard vaults",
+        "ListBackupVaults",
+        c.list_backup_vaults()
+            .by_vault_type(VaultType::BackupVault)
+            .send(),
+    )
+    .await;
+    t.step(
+        LIST_AIR_GAPPED,
+        "ListBackupVaults",
+        c.list_backup_vaults()
+            .by_vault_type(VaultType::LogicallyAirGappedBackupVault)
+            .send(),
     )
     .await;
 
@@ -833,6 +855,16 @@ async fn run_unserved(t: &mut Target) {
     .await;
     t.step(
         "unserved",
+        "CreateLogicallyAirGappedBackupVault",
+        c.create_logically_air_gapped_backup_vault()
+            .backup_vault_name("uv-lag")
+            .min_retention_days(7)
+            .max_retention_days(30)
+            .send(),
+    )
+    .await;
+    t.step(
+        "unserved",
         "PutBackupVaultAccessPolicy",
         c.put_backup_vault_access_policy()
             .backup_vault_name("uv")
@@ -1170,6 +1202,22 @@ async fn moto_and_local_endpoint_agree_except_deliberate_differences() {
                 None => problems.push(format!("{} ({}): {path}: {what}", ms.label, ms.operation)),
             }
         }
+    }
+    // moto ignores the vault type filter and lists every vault; the sequence makes no
+    // logically air-gapped vault (moto cannot), so the endpoint lists none.
+    let by_label = |steps: &[Step]| {
+        steps.iter().find(|s| s.label == LIST_AIR_GAPPED).map(|s| {
+            s.wire.body["BackupVaultList"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+    };
+    let (moto_listed, local_listed) = (by_label(&m.steps), by_label(&l.steps));
+    if !(moto_listed > Some(0) && local_listed == Some(0)) {
+        problems.push(format!(
+            "{LIST_AIR_GAPPED}: expected moto to list every vault and the endpoint none, got \
+             {moto_listed:?} and {local_listed:?}"
+        ));
     }
     for (label, _, _) in DELIBERATE_OUTCOMES {
         if !used_outcomes.contains(label) {

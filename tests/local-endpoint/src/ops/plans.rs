@@ -202,6 +202,9 @@ fn validate_rule(rs: &RegionState, rule: &Rule, name: &str) -> ApiResult<()> {
     if rs.vault(vault).is_none() {
         return Err(err(format!("Backup vault {vault} does not exist")));
     }
+    if let Some(arn) = &rule.target_logically_air_gapped_backup_vault_arn {
+        air_gapped_target(rs, arn).map_err(err)?;
+    }
     if let Some(expr) = &rule.schedule_expression {
         validate::cron(expr).map_err(err)?;
     }
@@ -272,6 +275,32 @@ fn validate_rule(rs: &RegionState, rule: &Rule, name: &str) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// `TargetLogicallyAirGappedBackupVaultArn`: an existing logically air-gapped vault of the
+/// plan's own account and region (the model's documentation asks for the same account and
+/// Region; which error AWS answers is not documented).
+fn air_gapped_target(rs: &RegionState, arn: &str) -> Result<(), String> {
+    const MEMBER: &str = "TargetLogicallyAirGappedBackupVaultArn";
+    let Some((parsed, name)) = validate::parse_backup_vault_arn(arn) else {
+        return Err(format!(
+            "Invalid {MEMBER} {arn}. It must be a backup vault ARN"
+        ));
+    };
+    if parsed.account != rs.account || parsed.region != rs.region {
+        return Err(format!(
+            "{MEMBER} {arn} must be in the same account and Region as the backup plan"
+        ));
+    }
+    match rs.vault(&name).filter(|v| v.arn == arn) {
+        None => Err(format!(
+            "{MEMBER} {arn}: backup vault {name} does not exist"
+        )),
+        Some(v) if v.air_gap.is_none() => Err(format!(
+            "{MEMBER} {arn}: backup vault {name} is not a logically air-gapped vault"
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 fn validate_scan_settings(settings: &[ScanSetting]) -> ApiResult<()> {

@@ -51,14 +51,10 @@ fn point_json(v: &Vault, rp: &RecoveryPoint) -> Value {
         put_opt(&mut out, "CalculatedLifecycle", Some(calc));
     }
     put_opt(&mut out, "Lifecycle", rp.lifecycle.clone());
-    put_opt(
-        &mut out,
-        "EncryptionKeyArn",
-        Some(v.encryption_key_arn.clone()),
-    );
+    put_opt(&mut out, "EncryptionKeyArn", v.encryption_key_arn.clone());
     put_opt(&mut out, "IsEncrypted", Some(true));
     put_opt(&mut out, "IsParent", Some(false));
-    put_opt(&mut out, "VaultType", Some("BACKUP_VAULT"));
+    put_opt(&mut out, "VaultType", Some(v.vault_type()));
     out
 }
 
@@ -136,9 +132,9 @@ fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         .iter()
         .find(|rp| rp.arn == arn)
         .ok_or_else(|| point_not_found(arn))?;
-    // A locked vault (either mode, even within the grace time) refuses deletes
-    // until the point's retention has passed.
-    if v.lock.is_some() && rp.delete_at().is_none_or(|t| req.now < t) {
+    // A locked vault (either mode, even within the grace time, and every logically air-gapped
+    // vault) refuses deletes until the point's retention has passed.
+    if v.is_locked() && rp.delete_at().is_none_or(|t| req.now < t) {
         return Err(ApiError::invalid_request(format!(
             "Recovery point {arn} cannot be deleted: backup vault {} is locked and the recovery point's retention period has not ended",
             v.name

@@ -688,3 +688,123 @@ async fn reversed_selection_lists() {
     assert_eq!(keys(&reversed), ["aws:ResourceTag/b", "aws:ResourceTag/a"]);
     assert_eq!(reversed.not_resources(), [] as [String; 0]);
 }
+
+#[tokio::test]
+async fn lag_vault_creating_calls_and_lag_vault_failed() {
+    use aws_sdk_backup::types::{VaultState, VaultType};
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = &client(&ep.url());
+    let create = |name: &'static str| {
+        c.create_logically_air_gapped_backup_vault()
+            .backup_vault_name(name)
+            .min_retention_days(7)
+            .max_retention_days(30)
+            .send()
+    };
+    let describe = |name: &'static str| async move {
+        c.describe_backup_vault()
+            .backup_vault_name(name)
+            .send()
+            .await
+            .unwrap()
+            .vault_state
+            .unwrap()
+    };
+    let listed = |by: Option<VaultType>| async move {
+        c.list_backup_vaults()
+            .set_by_vault_type(by)
+            .send()
+            .await
+            .unwrap()
+            .backup_vault_list()
+            .iter()
+            .map(|v| v.vault_state().unwrap().clone())
+            .collect::<Vec<_>>()
+    };
+
+    // Describe and every list that shows the vault count as reads; a list that leaves it out
+    // does not.
+    ep.set_faults(json!({ "lagVaultCreatingCalls": 3 }))
+        .unwrap();
+    let created = create("slow").await.unwrap();
+    assert_eq!(created.vault_state(), Some(&VaultState::Creating));
+    make_vault(c, "std").await;
+    assert_eq!(
+        listed(Some(VaultType::BackupVault)).await,
+        [VaultState::Available]
+    );
+    assert_eq!(
+        listed(None).await,
+        [VaultState::Creating, VaultState::Available]
+    );
+    assert_eq!(describe("slow").await, VaultState::Creating);
+    assert_eq!(
+        listed(Some(VaultType::LogicallyAirGappedBackupVault)).await,
+        [VaultState::Creating]
+    );
+    assert_eq!(describe("slow").await, VaultState::Available);
+
+    // 0: ready at the first read; the create itself still answers CREATING.
+    ep.set_faults(json!({ "lagVaultCreatingCalls": 0 }))
+        .unwrap();
+    let created = create("fast").await.unwrap();
+    assert_eq!(created.vault_state(), Some(&VaultState::Creating));
+    assert_eq!(describe("fast").await, VaultState::Available);
+
+    // New settings without the member go back to the default, one read.
+    ep.set_faults(json!({})).unwrap();
+    create("default").await.unwrap();
+    assert_eq!(describe("default").await, VaultState::Creating);
+    assert_eq!(describe("default").await, VaultState::Available);
+
+    // A failed creation: CREATING for the reads, then FAILED for good; the vault can be deleted.
+    let (status, _) = control(
+        ep.addr(),
+        "POST",
+        "/_local/faults",
+        Some(json!({ "lagVaultFailed": true, "lagVaultCreatingCalls": 1 })),
+    );
+    assert_eq!(status, 200);
+    let created = create("failed").await.unwrap();
+    assert_eq!(created.vault_state(), Some(&VaultState::Creating));
+    assert_eq!(describe("failed").await, VaultState::Creating);
+    assert_eq!(describe("failed").await, VaultState::Failed);
+    assert_eq!(
+        listed(Some(VaultType::LogicallyAirGappedBackupVault)).await,
+        [
+            VaultState::Available,
+            VaultState::Available,
+            VaultState::Available,
+            VaultState::Failed
+        ]
+    );
+    // The settings apply to vaults created after them only.
+    ep.set_faults(json!({})).unwrap();
+    assert_eq!(describe("failed").await, VaultState::Failed);
+    c.delete_backup_vault()
+        .backup_vault_name("failed")
+        .send()
+        .await
+        .unwrap();
+
+    // Values of the wrong type are refused.
+    for bad in [
+        json!({ "lagVaultCreatingCalls": -1 }),
+        json!({ "lagVaultCreatingCalls": "2" }),
+        json!({ "lagVaultFailed": "yes" }),
+    ] {
+        assert_eq!(
+            control(ep.addr(), "POST", "/_local/faults", Some(bad.clone())).0,
+            400,
+            "{bad}"
+        );
+    }
+
+    // Reset goes back to the default too.
+    ep.set_faults(json!({ "lagVaultCreatingCalls": 0 }))
+        .unwrap();
+    ep.reset();
+    create("after-reset").await.unwrap();
+    assert_eq!(describe("after-reset").await, VaultState::Creating);
+    assert_eq!(describe("after-reset").await, VaultState::Available);
+}

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod air_gapped;
 mod binary;
 mod control;
 mod lock;

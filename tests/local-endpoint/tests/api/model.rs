@@ -76,8 +76,8 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
 
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
-const MODEL_CONSTRAINTS_AT_LEAST: usize = 65;
-const SERVED_OPERATIONS: usize = 33;
+const MODEL_CONSTRAINTS_AT_LEAST: usize = 66;
+const SERVED_OPERATIONS: usize = 34;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
@@ -87,6 +87,8 @@ const EBS: &str = "arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcde
 const KMS: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:backup-events";
 const DR_VAULT: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:dr-vault";
+const LAG_VAULT: &str = "vault-lag";
+const LAG_VAULT_ARN: &str = "arn:aws:backup:us-east-1:123456789012:backup-vault:vault-lag";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -690,9 +692,9 @@ impl Probe<'_> {
         answer.json()
     }
 
-    /// Empties the endpoint and creates what the baselines name: two vaults (one stays empty),
-    /// an access policy and notifications on the first, two plans, a selection in the first
-    /// plan and a recovery point.
+    /// Empties the endpoint and creates what the baselines name: two vaults (one stays empty)
+    /// and a logically air-gapped one, an access policy and notifications on the first, two
+    /// plans, a selection in the first plan and a recovery point.
     fn fresh(&mut self) -> Fixture {
         self.ep.reset();
         // UpdateGlobalSettings takes only an organization's management account.
@@ -703,6 +705,10 @@ impl Probe<'_> {
         self.setup_call(
             "CreateBackupVault",
             json!({ "BackupVaultName": EMPTY_VAULT }),
+        );
+        self.setup_call(
+            "CreateLogicallyAirGappedBackupVault",
+            json!({ "BackupVaultName": LAG_VAULT, "MinRetentionDays": 7, "MaxRetentionDays": 30 }),
         );
         self.setup_call(
             "PutBackupVaultAccessPolicy",
@@ -783,6 +789,7 @@ fn plan_document(name: &str) -> Value {
         "Rules": [{
             "RuleName": "daily",
             "TargetBackupVaultName": VAULT,
+            "TargetLogicallyAirGappedBackupVaultArn": LAG_VAULT_ARN,
             "ScheduleExpression": "cron(0 5 ? * * *)",
             "ScheduleExpressionTimezone": "Etc/UTC",
             "StartWindowMinutes": 60,
@@ -813,6 +820,11 @@ fn baseline(op: &str, f: &Fixture) -> Value {
         "CreateBackupVault" => json!({
             "BackupVaultName": "new-vault", "BackupVaultTags": { "team": "a" },
             "EncryptionKeyArn": KMS, "CreatorRequestId": "req-vault",
+        }),
+        "CreateLogicallyAirGappedBackupVault" => json!({
+            "BackupVaultName": "new-lag-vault", "BackupVaultTags": { "team": "a" },
+            "CreatorRequestId": "req-lag-vault", "MinRetentionDays": 7, "MaxRetentionDays": 30,
+            "EncryptionKeyArn": KMS,
         }),
         "DescribeBackupVault" => {
             json!({ "BackupVaultName": VAULT, "BackupVaultAccountId": ACCOUNT })
