@@ -70,10 +70,7 @@ async fn handshake_plugin_info_and_schema() {
 #[tokio::test]
 async fn unimplemented_rpcs_say_so() {
     let (_aws, mut client) = start().await;
-    let err = client
-        .invoke(rpc::InvokeRequest::default())
-        .await
-        .unwrap_err();
+    let err = client.call(rpc::CallRequest::default()).await.unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented);
 }
 

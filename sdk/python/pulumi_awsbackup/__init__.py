@@ -7,6 +7,10 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .get_plan import *
+from .get_recovery_points import *
+from .get_selection import *
+from .get_vault import *
 from .global_settings import *
 from .plan import *
 from .provider import *

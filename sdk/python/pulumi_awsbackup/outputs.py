@@ -22,6 +22,8 @@ __all__ = [
     'CopyAction',
     'IndexAction',
     'Lifecycle',
+    'RecoveryPoint',
+    'RecoveryPointLifecycle',
     'RuleState',
     'SelectionConditionParameter',
     'SelectionConditions',
@@ -315,6 +317,137 @@ class Lifecycle(dict):
         Move supported resources to the archive tier according to this lifecycle.
         """
         return pulumi.get(self, "opt_in_to_archive_for_supported_resources")
+
+
+@pulumi.output_type
+class RecoveryPoint(dict):
+    """
+    A recovery point in a backup vault.
+    """
+    def __init__(__self__, *,
+                 recovery_point_arn: _builtins.str,
+                 creation_date: Optional[_builtins.str] = None,
+                 delete_at: Optional[_builtins.str] = None,
+                 lifecycle: Optional['outputs.RecoveryPointLifecycle'] = None,
+                 resource_arn: Optional[_builtins.str] = None,
+                 resource_type: Optional[_builtins.str] = None,
+                 status: Optional[_builtins.str] = None):
+        """
+        A recovery point in a backup vault.
+
+        :param _builtins.str recovery_point_arn: The recovery point's ARN.
+        :param _builtins.str creation_date: When the point was created (RFC 3339).
+        :param _builtins.str delete_at: When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+        :param 'RecoveryPointLifecycle' lifecycle: When the point moves to cold storage and expires, when it has a lifecycle.
+        :param _builtins.str resource_arn: The ARN of the resource it backs up.
+        :param _builtins.str resource_type: The resource's type, as AWS Backup names it (e.g. `EBS`).
+        :param _builtins.str status: `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+        """
+        pulumi.set(__self__, "recovery_point_arn", recovery_point_arn)
+        if creation_date is not None:
+            pulumi.set(__self__, "creation_date", creation_date)
+        if delete_at is not None:
+            pulumi.set(__self__, "delete_at", delete_at)
+        if lifecycle is not None:
+            pulumi.set(__self__, "lifecycle", lifecycle)
+        if resource_arn is not None:
+            pulumi.set(__self__, "resource_arn", resource_arn)
+        if resource_type is not None:
+            pulumi.set(__self__, "resource_type", resource_type)
+        if status is not None:
+            pulumi.set(__self__, "status", status)
+
+    @_builtins.property
+    @pulumi.getter(name="recoveryPointArn")
+    def recovery_point_arn(self) -> _builtins.str:
+        """
+        The recovery point's ARN.
+        """
+        return pulumi.get(self, "recovery_point_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="creationDate")
+    def creation_date(self) -> Optional[_builtins.str]:
+        """
+        When the point was created (RFC 3339).
+        """
+        return pulumi.get(self, "creation_date")
+
+    @_builtins.property
+    @pulumi.getter(name="deleteAt")
+    def delete_at(self) -> Optional[_builtins.str]:
+        """
+        When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+        """
+        return pulumi.get(self, "delete_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def lifecycle(self) -> Optional['outputs.RecoveryPointLifecycle']:
+        """
+        When the point moves to cold storage and expires, when it has a lifecycle.
+        """
+        return pulumi.get(self, "lifecycle")
+
+    @_builtins.property
+    @pulumi.getter(name="resourceArn")
+    def resource_arn(self) -> Optional[_builtins.str]:
+        """
+        The ARN of the resource it backs up.
+        """
+        return pulumi.get(self, "resource_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="resourceType")
+    def resource_type(self) -> Optional[_builtins.str]:
+        """
+        The resource's type, as AWS Backup names it (e.g. `EBS`).
+        """
+        return pulumi.get(self, "resource_type")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> Optional[_builtins.str]:
+        """
+        `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+        """
+        return pulumi.get(self, "status")
+
+
+@pulumi.output_type
+class RecoveryPointLifecycle(dict):
+    """
+    The lifecycle of a recovery point.
+    """
+    def __init__(__self__, *,
+                 delete_after_days: Optional[_builtins.int] = None,
+                 move_to_cold_storage_after_days: Optional[_builtins.int] = None):
+        """
+        The lifecycle of a recovery point.
+
+        :param _builtins.int delete_after_days: Days after creation when the point is deleted.
+        :param _builtins.int move_to_cold_storage_after_days: Days after creation when the point moves to cold storage.
+        """
+        if delete_after_days is not None:
+            pulumi.set(__self__, "delete_after_days", delete_after_days)
+        if move_to_cold_storage_after_days is not None:
+            pulumi.set(__self__, "move_to_cold_storage_after_days", move_to_cold_storage_after_days)
+
+    @_builtins.property
+    @pulumi.getter(name="deleteAfterDays")
+    def delete_after_days(self) -> Optional[_builtins.int]:
+        """
+        Days after creation when the point is deleted.
+        """
+        return pulumi.get(self, "delete_after_days")
+
+    @_builtins.property
+    @pulumi.getter(name="moveToColdStorageAfterDays")
+    def move_to_cold_storage_after_days(self) -> Optional[_builtins.int]:
+        """
+        Days after creation when the point moves to cold storage.
+        """
+        return pulumi.get(self, "move_to_cold_storage_after_days")
 
 
 @pulumi.output_type
