@@ -7,6 +7,7 @@
 
 mod common;
 mod credentials;
+mod functions;
 mod fuzz;
 mod grpc;
 mod launch;
