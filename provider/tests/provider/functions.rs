@@ -270,6 +270,31 @@ async fn invalid_inputs_are_failures_naming_the_input_and_call_nothing() {
 }
 
 #[tokio::test]
+async fn the_schema_served_types_each_function() {
+    let (_aws, mut client) = start().await;
+    let schema = client
+        .get_schema(rpc::GetSchemaRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let schema: Value = serde_json::from_str(&schema.schema).unwrap();
+    for (tok, input) in [
+        (GET_VAULT, "name"),
+        (GET_PLAN, "planId"),
+        (GET_SELECTION, "selectionId"),
+        (GET_RECOVERY_POINTS, "createdAfter"),
+    ] {
+        let f = &schema["functions"][tok];
+        assert!(f["description"].is_string(), "{tok}");
+        assert!(
+            f["inputs"]["properties"][input].is_object(),
+            "{tok}.{input}"
+        );
+        assert_eq!(f["outputs"]["type"], "object", "{tok}");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_function_is_an_invalid_argument() {
     let (_aws, mut client) = start().await;
     let err = invoke_with(&mut client, "awsbackup:index:getNothing", json!({}), false)
