@@ -7,6 +7,8 @@
 //! - [`resource`]: the typed [`Resource`](resource::Resource) model and the adapter that runs
 //!   the checks, naming and diff every resource shares;
 //! - [`resources`]: the resource types themselves;
+//! - [`function`]: the typed [`Function`](function::Function) model of provider functions (data
+//!   sources, served by Invoke) and its adapter; [`functions`]: the functions themselves;
 //! - [`aws`]: AWS Backup behind the [`BackupApi`](aws::BackupApi) trait, in the provider's own
 //!   types (aws-sdk-backup only in [`aws::sdk`]), and AWS's errors;
 //! - [`value`], [`naming`], [`retry`], [`time`]: property values, physical names, retries and
@@ -14,6 +16,8 @@
 
 pub mod aws;
 pub mod config;
+pub mod function;
+pub mod functions;
 pub mod logging;
 pub mod naming;
 pub mod proto;

@@ -1,5 +1,5 @@
-//! The gRPC `ResourceProvider` service: generic protocol glue that dispatches to the resources.
-//! Adding a resource never touches this file.
+//! The gRPC `ResourceProvider` service: generic protocol glue that dispatches to the resources
+//! and functions. Adding a resource or a function never touches this file.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::aws::BackupApi;
 use crate::config::{coerce_config_strings, ProviderConfig};
+use crate::function::DynFunction;
 use crate::naming::{Autonaming, AutonamingMode};
 use crate::proto::google_rpc;
 use crate::proto::pulumirpc::{
@@ -27,6 +28,7 @@ use crate::value::{self, Marks, Path};
 
 pub struct Provider {
     resources: HashMap<&'static str, Arc<dyn DynResource>>,
+    functions: HashMap<&'static str, Arc<dyn DynFunction>>,
     config: RwLock<Arc<ProviderConfig>>,
     /// Built on first use, so Configure and previews never resolve credentials.
     api: tokio::sync::OnceCell<Arc<dyn BackupApi>>,
@@ -41,6 +43,10 @@ impl Provider {
             resources: crate::resources::all()
                 .into_iter()
                 .map(|r| (r.token(), r))
+                .collect(),
+            functions: crate::functions::all()
+                .into_iter()
+                .map(|f| (f.token(), f))
                 .collect(),
             config: RwLock::new(Arc::new(ProviderConfig::default())),
             api: tokio::sync::OnceCell::new(),
@@ -62,6 +68,17 @@ impl Provider {
             .ok_or_else(|| Status::invalid_argument(format!("unknown resource type '{ty}'")))
     }
 
+    fn function(&self, token: &str) -> Result<Arc<dyn DynFunction>, Status> {
+        self.functions.get(token).cloned().ok_or_else(|| {
+            let mut known: Vec<&str> = self.functions.keys().copied().collect();
+            known.sort_unstable();
+            Status::invalid_argument(format!(
+                "unknown function '{token}'; awsbackup has: {}",
+                known.join(", ")
+            ))
+        })
+    }
+
     fn config(&self) -> Arc<ProviderConfig> {
         self.config.read().expect("config lock").clone()
     }
@@ -75,7 +92,8 @@ impl Provider {
             .map_or_else(SystemTime::now, |api| api.server_now())
     }
 
-    /// What an operation on `urn` can use; `timeout` is the engine's (seconds, 0 = none).
+    /// What an operation on `urn` (a function's token for an invoke) can use; `timeout` is the
+    /// engine's (seconds, 0 = none).
     async fn context(&self, urn: &str, timeout: f64) -> Context {
         let config = self.config();
         let api = self.api.get_or_init(|| config.backup_api()).await.clone();
@@ -329,7 +347,8 @@ impl ResourceProvider for Provider {
     ) -> Result<Response<rpc::GetSchemaResponse>, Status> {
         let schema = self.schema.get_or_init(|| {
             let resources: Vec<_> = crate::resources::all();
-            serde_json::to_string(&package_schema(&resources)).unwrap_or_default()
+            let functions: Vec<_> = crate::functions::all();
+            serde_json::to_string(&package_schema(&resources, &functions)).unwrap_or_default()
         });
         Ok(Response::new(rpc::GetSchemaResponse {
             schema: schema.clone(),
@@ -652,6 +671,50 @@ impl ResourceProvider for Provider {
                 .await
                 .map_err(|e| e.into_status(&marks))?;
             Ok(Response::new(()))
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// A provider function. The engine calls it at preview too (`req.preview`): a function looks
+    /// AWS up then as well. Input failures go back as `failures`, which the engine reports with
+    /// the property named; what the lookup meets (nothing found, AWS's errors) is an error.
+    async fn invoke(
+        &self,
+        request: Request<rpc::InvokeRequest>,
+    ) -> Result<Response<rpc::InvokeResponse>, Status> {
+        let req = request.into_inner();
+        let span = tracing::info_span!("invoke", tok = %req.tok, preview = req.preview);
+        async {
+            let func = self.function(&req.tok)?;
+            let (args, marks) = plain(req.args.as_ref());
+            let (found, warnings) = func.check(&self.config(), &args, &marks, self.aws_now());
+            for w in &warnings {
+                tracing::warn!("{w}");
+            }
+            if !found.is_empty() {
+                return Ok(Response::new(rpc::InvokeResponse {
+                    r#return: None,
+                    failures: failures(found),
+                }));
+            }
+            let ctx = self.context(&req.tok, 0.0).await;
+            let out = self
+                .run(OpKind::Read, 0.0, func.invoke(&ctx, args))
+                .await
+                .map_err(|e| e.into_status(&marks))?;
+            // A result found with a secret is a secret, all of it.
+            let mut secrets = Marks::default();
+            let keys = out.as_object().into_iter().flat_map(|o| o.keys());
+            for key in keys {
+                if !marks.secrets.is_empty() || func.secret_outputs().contains(key) {
+                    secrets.secrets.insert(Path::root().key(key));
+                }
+            }
+            Ok(Response::new(rpc::InvokeResponse {
+                r#return: Some(value::to_struct(&value::join(out, &secrets))),
+                failures: Vec::new(),
+            }))
         }
         .instrument(span)
         .await

@@ -1,19 +1,32 @@
-//! The Pulumi package schema, derived from the resources' Rust types (through their JSON Schema).
+//! The Pulumi package schema, derived from the Rust types of the resources and functions
+//! (through their JSON Schema).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
 use crate::config::ProviderConfig;
+use crate::function::DynFunction;
 use crate::resource::{schema_of, DynResource};
 
 pub const PACKAGE: &str = "awsbackup";
 /// The Go import path of the generated Go SDK (`sdk/go/awsbackup`, its own module).
 pub const GO_IMPORT_BASE: &str = "github.com/awsbackup/pulumi-awsbackup/sdk/go/awsbackup";
 
-/// Builds the package schema for the given resources.
-pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
-    let mut types = Map::new();
+/// The package's named types, and the JSON Schema definition each was made from.
+#[derive(Default)]
+struct Types {
+    specs: Map<String, Value>,
+    sources: BTreeMap<String, Value>,
+}
+
+/// Builds the package schema for the given resources and functions.
+pub fn package_schema(
+    resources: &[Arc<dyn DynResource>],
+    functions: &[Arc<dyn DynFunction>],
+) -> Value {
+    let mut types = Types::default();
     let config_schema = schema_of::<ProviderConfig>();
     let config_props = properties(&config_schema, &config_schema, &mut types, &[]);
 
@@ -41,6 +54,32 @@ pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
         );
     }
 
+    let mut function_specs = Map::new();
+    for f in functions {
+        let (inputs, outputs) = f.schemas();
+        let input_props = properties(&inputs, &inputs, &mut types, &[]);
+        let output_props = properties(&outputs, &outputs, &mut types, &[]);
+        let mut required: Vec<Value> = outputs["required"].as_array().cloned().unwrap_or_default();
+        required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        function_specs.insert(
+            f.token().to_string(),
+            json!({
+                "description": inputs["description"],
+                "inputs": {
+                    "type": "object",
+                    "properties": input_props,
+                    "required": f.required_inputs(),
+                },
+                "outputs": {
+                    "type": "object",
+                    "description": outputs["description"],
+                    "properties": output_props,
+                    "required": required,
+                },
+            }),
+        );
+    }
+
     json!({
         "name": PACKAGE,
         "displayName": "AWS Backup",
@@ -55,8 +94,9 @@ pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
             "description": "The provider type for the awsbackup package.",
             "inputProperties": config_props,
         },
-        "types": types,
+        "types": types.specs,
         "resources": resource_specs,
+        "functions": function_specs,
         "language": {
             "nodejs": {
                 "packageName": "@awsbackup/pulumi",
@@ -82,12 +122,7 @@ pub fn package_schema(resources: &[Arc<dyn DynResource>]) -> Value {
 }
 
 /// Converts the `properties` of a JSON Schema object into Pulumi property specs.
-fn properties(
-    schema: &Value,
-    root: &Value,
-    types: &mut Map<String, Value>,
-    replace: &[&str],
-) -> Value {
+fn properties(schema: &Value, root: &Value, types: &mut Types, replace: &[&str]) -> Value {
     let mut out = Map::new();
     for (name, prop) in schema["properties"].as_object().into_iter().flatten() {
         let mut spec = type_spec(prop, root, types);
@@ -107,7 +142,7 @@ fn properties(
 }
 
 /// A JSON Schema type (possibly nullable, possibly a `$ref`) as a Pulumi type spec.
-fn type_spec(prop: &Value, root: &Value, types: &mut Map<String, Value>) -> Map<String, Value> {
+fn type_spec(prop: &Value, root: &Value, types: &mut Types) -> Map<String, Value> {
     if let Some(r) = prop.get("$ref").and_then(Value::as_str) {
         return reference(r, root, types);
     }
@@ -166,18 +201,26 @@ fn type_spec(prop: &Value, root: &Value, types: &mut Map<String, Value>) -> Map<
 }
 
 /// A `$ref` to a definition becomes a reference to a named object type of the package.
-fn reference(r: &str, root: &Value, types: &mut Map<String, Value>) -> Map<String, Value> {
+fn reference(r: &str, root: &Value, types: &mut Types) -> Map<String, Value> {
     let name = r.rsplit('/').next().unwrap_or(r);
     // `RuleArgs` is the type `Rule`: the SDK generators add their own `Args` to input types.
     let token = format!(
         "{PACKAGE}:index:{}",
         name.strip_suffix("Args").unwrap_or(name)
     );
-    if !types.contains_key(&token) {
-        types.insert(token.clone(), Value::Null); // placeholder against recursion
-        let def = &root["$defs"][name];
+    let def = &root["$defs"][name];
+    // The same Rust type met again (from another resource or function) is the same type; two
+    // different ones must not share a name.
+    if let Some(seen) = types.sources.get(&token) {
+        assert!(
+            seen == def,
+            "two different Rust types make the schema type {token}: rename one"
+        );
+    } else {
+        types.sources.insert(token.clone(), def.clone());
+        types.specs.insert(token.clone(), Value::Null); // placeholder against recursion
         if let Some(values) = enum_values(def) {
-            types.insert(
+            types.specs.insert(
                 token.clone(),
                 json!({"type": "string", "description": def["description"], "enum": values}),
             );
@@ -187,7 +230,7 @@ fn reference(r: &str, root: &Value, types: &mut Map<String, Value>) -> Map<Strin
         }
         let props = properties(def, root, types, &[]);
         let required = def["required"].clone();
-        types.insert(
+        types.specs.insert(
             token.clone(),
             json!({
                 "type": "object",
@@ -229,7 +272,7 @@ mod tests {
     use super::*;
 
     fn schema() -> Value {
-        package_schema(&crate::resources::all())
+        package_schema(&crate::resources::all(), &crate::functions::all())
     }
 
     #[test]
@@ -285,6 +328,21 @@ mod tests {
                 missing.push(format!("config.{name}"));
             }
         }
+        for (token, spec) in s["functions"].as_object().unwrap() {
+            for part in ["description", "outputs.description"] {
+                let found = part.split('.').fold(spec, |v, k| &v[k]);
+                if !found.is_string() {
+                    missing.push(format!("{token}.{part}"));
+                }
+            }
+            for section in ["inputs", "outputs"] {
+                for (name, p) in spec[section]["properties"].as_object().unwrap() {
+                    if !p["description"].is_string() {
+                        missing.push(format!("{token}.{section}.{name}"));
+                    }
+                }
+            }
+        }
         assert!(missing.is_empty(), "without a description: {missing:?}");
     }
 
@@ -321,6 +379,105 @@ mod tests {
             "#/types/awsbackup:index:AssumeRole"
         );
         assert_eq!(s["version"], env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn functions_have_typed_inputs_and_outputs() {
+        let s = schema();
+        let tokens: Vec<&String> = s["functions"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            tokens,
+            [
+                "awsbackup:index:getVault",
+                "awsbackup:index:getPlan",
+                "awsbackup:index:getSelection",
+                "awsbackup:index:getRecoveryPoints",
+            ]
+        );
+        let f = |token: &str| s["functions"][format!("awsbackup:index:{token}")].clone();
+        let names = |v: &Value| -> Vec<String> {
+            let mut n: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            n.sort();
+            n
+        };
+        let vault = f("getVault");
+        assert_eq!(vault["inputs"]["required"], json!(["name"]));
+        assert_eq!(
+            names(&vault["outputs"]["properties"]),
+            [
+                "arn",
+                "creationDate",
+                "encryptionKeyArn",
+                "encryptionKeyType",
+                "lockDate",
+                "locked",
+                "maxRetentionDays",
+                "minRetentionDays",
+                "name",
+                "recoveryPoints",
+                "tags",
+                "vaultState",
+                "vaultType",
+            ]
+        );
+        assert_eq!(vault["outputs"]["properties"]["tags"]["type"], "object");
+        let plan = f("getPlan");
+        assert_eq!(names(&plan["inputs"]["properties"]), ["name", "planId"]);
+        assert_eq!(plan["inputs"]["required"], json!([]));
+        // The rules are the Plan resource's own type.
+        assert_eq!(
+            plan["outputs"]["properties"]["rules"]["items"]["$ref"],
+            "#/types/awsbackup:index:RuleState"
+        );
+        assert_eq!(
+            plan["outputs"]["required"],
+            json!(["arn", "planId", "versionId"])
+        );
+        let selection = f("getSelection");
+        assert_eq!(
+            selection["inputs"]["required"],
+            json!(["planId", "selectionId"])
+        );
+        assert_eq!(
+            names(&selection["outputs"]["properties"]),
+            names(&s["resources"]["awsbackup:index:Selection"]["properties"])
+        );
+        let points = f("getRecoveryPoints");
+        assert_eq!(points["inputs"]["required"], json!(["backupVaultName"]));
+        assert_eq!(
+            points["outputs"]["properties"]["recoveryPoints"]["items"]["$ref"],
+            "#/types/awsbackup:index:RecoveryPoint"
+        );
+        let point = &s["types"]["awsbackup:index:RecoveryPoint"];
+        assert_eq!(
+            names(&point["properties"]),
+            [
+                "creationDate",
+                "deleteAt",
+                "lifecycle",
+                "recoveryPointArn",
+                "resourceArn",
+                "resourceType",
+                "status",
+            ]
+        );
+        assert_eq!(
+            point["properties"]["lifecycle"]["$ref"],
+            "#/types/awsbackup:index:RecoveryPointLifecycle"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "two different Rust types make the schema type awsbackup:index:Rule")]
+    fn two_types_of_one_name_are_refused() {
+        let mut types = Types::default();
+        let one =
+            json!({"$defs": {"Rule": {"type": "object", "properties": {"a": {"type": "string"}}}}});
+        let other =
+            json!({"$defs": {"Rule": {"type": "object", "properties": {"b": {"type": "string"}}}}});
+        reference("#/$defs/Rule", &one, &mut types);
+        reference("#/$defs/Rule", &one, &mut types);
+        reference("#/$defs/Rule", &other, &mut types);
     }
 
     #[test]

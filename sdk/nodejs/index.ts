@@ -5,10 +5,35 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { GetPlanArgs, GetPlanResult, GetPlanOutputArgs } from "./getPlan";
+export const getPlan: typeof import("./getPlan").getPlan = null as any;
+export const getPlanOutput: typeof import("./getPlan").getPlanOutput = null as any;
+utilities.lazyLoad(exports, ["getPlan","getPlanOutput"], () => require("./getPlan"));
+
+export { GetRecoveryPointsArgs, GetRecoveryPointsResult, GetRecoveryPointsOutputArgs } from "./getRecoveryPoints";
+export const getRecoveryPoints: typeof import("./getRecoveryPoints").getRecoveryPoints = null as any;
+export const getRecoveryPointsOutput: typeof import("./getRecoveryPoints").getRecoveryPointsOutput = null as any;
+utilities.lazyLoad(exports, ["getRecoveryPoints","getRecoveryPointsOutput"], () => require("./getRecoveryPoints"));
+
+export { GetSelectionArgs, GetSelectionResult, GetSelectionOutputArgs } from "./getSelection";
+export const getSelection: typeof import("./getSelection").getSelection = null as any;
+export const getSelectionOutput: typeof import("./getSelection").getSelectionOutput = null as any;
+utilities.lazyLoad(exports, ["getSelection","getSelectionOutput"], () => require("./getSelection"));
+
+export { GetVaultArgs, GetVaultResult, GetVaultOutputArgs } from "./getVault";
+export const getVault: typeof import("./getVault").getVault = null as any;
+export const getVaultOutput: typeof import("./getVault").getVaultOutput = null as any;
+utilities.lazyLoad(exports, ["getVault","getVaultOutput"], () => require("./getVault"));
+
 export { GlobalSettingsArgs } from "./globalSettings";
 export type GlobalSettings = import("./globalSettings").GlobalSettings;
 export const GlobalSettings: typeof import("./globalSettings").GlobalSettings = null as any;
 utilities.lazyLoad(exports, ["GlobalSettings"], () => require("./globalSettings"));
+
+export { LogicallyAirGappedVaultArgs } from "./logicallyAirGappedVault";
+export type LogicallyAirGappedVault = import("./logicallyAirGappedVault").LogicallyAirGappedVault;
+export const LogicallyAirGappedVault: typeof import("./logicallyAirGappedVault").LogicallyAirGappedVault = null as any;
+utilities.lazyLoad(exports, ["LogicallyAirGappedVault"], () => require("./logicallyAirGappedVault"));
 
 export { PlanArgs } from "./plan";
 export type Plan = import("./plan").Plan;
@@ -69,6 +94,8 @@ const _module = {
         switch (type) {
             case "awsbackup:index:GlobalSettings":
                 return new GlobalSettings(name, <any>undefined, { urn })
+            case "awsbackup:index:LogicallyAirGappedVault":
+                return new LogicallyAirGappedVault(name, <any>undefined, { urn })
             case "awsbackup:index:Plan":
                 return new Plan(name, <any>undefined, { urn })
             case "awsbackup:index:RegionSettings":

@@ -20,8 +20,8 @@ pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use settings::{GlobalSettings, RegionSettings};
 pub use vault::{
-    CreateAirGappedVault, CreateVault, Vault, VaultCreated, VaultLockConfig, AIR_GAPPED_VAULT_TYPE,
-    VAULT_AVAILABLE, VAULT_FAILED,
+    CreateAirGappedVault, CreateVault, RecoveryPoint, RecoveryPointFilter, Vault, VaultCreated,
+    VaultLockConfig, AIR_GAPPED_VAULT_TYPE, VAULT_AVAILABLE, VAULT_FAILED,
 };
 pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
 pub use vault_policy::VaultPolicy;
@@ -106,13 +106,20 @@ pub trait BackupApi: Send + Sync {
     async fn delete_selection(&self, plan_id: &str, selection_id: &str) -> Result<bool, AwsError>;
     /// The selections of a plan as ListBackupSelections reports them: (selection id, name).
     async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError>;
+    /// The plans ListBackupPlans reports (deleted ones left out): (plan id, name).
+    async fn list_plans(&self) -> Result<Vec<(String, String)>, AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
 
-    /// ARNs of every recovery point in the vault.
-    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError>;
+    /// The vault's recovery points that pass `filter`, every page of them; `None` when the vault
+    /// does not exist.
+    async fn list_recovery_points(
+        &self,
+        vault: &str,
+        filter: &RecoveryPointFilter,
+    ) -> Result<Option<Vec<RecoveryPoint>>, AwsError>;
     async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<bool, AwsError>;
 
     // Settings: an account's global settings, the region's settings.

@@ -1,5 +1,6 @@
 //! Vaults, their locks and recovery points, as the provider and AWS Backup exchange them.
 
+use super::plan::Lifecycle;
 use super::Tags;
 
 /// A backup vault as DescribeBackupVault reports it.
@@ -68,4 +69,30 @@ pub struct VaultLockConfig {
     pub min_retention_days: Option<i64>,
     pub max_retention_days: Option<i64>,
     pub changeable_for_days: Option<i64>,
+}
+
+/// A recovery point as ListRecoveryPointsByBackupVault reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecoveryPoint {
+    pub arn: String,
+    /// The ARN of the resource the point backs up.
+    pub resource_arn: Option<String>,
+    /// AWS Backup's name of the resource's type, e.g. `EBS`.
+    pub resource_type: Option<String>,
+    /// RFC 3339.
+    pub creation_date: Option<String>,
+    /// `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+    pub status: Option<String>,
+    pub lifecycle: Option<Lifecycle>,
+    /// When AWS deletes the point (RFC 3339), from its lifecycle.
+    pub delete_at: Option<String>,
+}
+
+/// Which recovery points of a vault to list; `None` is no filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecoveryPointFilter {
+    /// AWS Backup's name of a resource type, e.g. `EBS`.
+    pub resource_type: Option<String>,
+    /// Only points created after this time.
+    pub created_after: Option<std::time::SystemTime>,
 }

@@ -80,6 +80,7 @@ impl<'a> CheckContext<'a> {
 
 /// What a resource operation can use.
 pub struct Context {
+    /// The resource's URN; for a function's invoke, the function's token.
     pub urn: String,
     pub config: Arc<ProviderConfig>,
     pub api: Arc<dyn BackupApi>,

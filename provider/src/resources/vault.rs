@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{BackupApi, CreateVault, Tags, Vault as AwsVault, AIR_GAPPED_VAULT_TYPE};
+use crate::aws::{
+    BackupApi, CreateVault, RecoveryPointFilter, Tags, Vault as AwsVault, AIR_GAPPED_VAULT_TYPE,
+};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -323,11 +325,15 @@ impl Resource for Vault {
 
 /// Deletes every recovery point listed in the vault, naming the ones that could not be deleted.
 async fn delete_recovery_points(api: &dyn BackupApi, vault: &str) -> Result<(), OpError> {
-    let points = api.list_recovery_points(vault).await?;
+    // A vault gone meanwhile holds nothing to delete; its delete then finds it gone.
+    let points = api
+        .list_recovery_points(vault, &RecoveryPointFilter::default())
+        .await?
+        .unwrap_or_default();
     let mut errors = Vec::new();
-    for arn in &points {
-        if let Err(e) = api.delete_recovery_point(vault, arn).await {
-            errors.push(format!("{arn}: {}", e.message));
+    for point in &points {
+        if let Err(e) = api.delete_recovery_point(vault, &point.arn).await {
+            errors.push(format!("{}: {}", point.arn, e.message));
         }
     }
     if !errors.is_empty() {

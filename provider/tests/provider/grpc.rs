@@ -70,10 +70,7 @@ async fn handshake_plugin_info_and_schema() {
 #[tokio::test]
 async fn unimplemented_rpcs_say_so() {
     let (_aws, mut client) = start().await;
-    let err = client
-        .invoke(rpc::InvokeRequest::default())
-        .await
-        .unwrap_err();
+    let err = client.call(rpc::CallRequest::default()).await.unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented);
 }
 
@@ -893,6 +890,21 @@ async fn force_destroy_empties_the_vault_and_waits_until_aws_agrees() {
         4,
         "{calls:?}"
     );
+}
+
+#[tokio::test]
+async fn force_destroy_deletes_every_page_of_recovery_points() {
+    let (aws, mut client) = start().await;
+    aws.create_vault("full", None).await;
+    // More than one page of ListRecoveryPointsByBackupVault (at most 1000 points).
+    aws.add_recovery_points("full", 1001, None).await;
+    let before = aws.mark();
+    client.delete(delete_req("full", true)).await.unwrap();
+    assert!(aws.vault("full").await.is_none());
+    let calls = aws.calls_since(before);
+    let count = |op: &str| calls.iter().filter(|c| *c == op).count();
+    assert_eq!(count("ListRecoveryPointsByBackupVault"), 2, "two pages");
+    assert_eq!(count("DeleteRecoveryPoint"), 1001);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 mod air_gapped_vault;
 mod common;
 mod credentials;
+mod functions;
 mod fuzz;
 mod grpc;
 mod launch;

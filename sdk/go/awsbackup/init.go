@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "awsbackup:index:GlobalSettings":
 		r = &GlobalSettings{}
+	case "awsbackup:index:LogicallyAirGappedVault":
+		r = &LogicallyAirGappedVault{}
 	case "awsbackup:index:Plan":
 		r = &Plan{}
 	case "awsbackup:index:RegionSettings":

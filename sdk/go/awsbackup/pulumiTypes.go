@@ -727,6 +727,171 @@ func (o LifecyclePtrOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtr
 	}).(pulumi.BoolPtrOutput)
 }
 
+// A recovery point in a backup vault.
+type RecoveryPoint struct {
+	// When the point was created (RFC 3339).
+	CreationDate *string `pulumi:"creationDate"`
+	// When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+	DeleteAt *string `pulumi:"deleteAt"`
+	// When the point moves to cold storage and expires, when it has a lifecycle.
+	Lifecycle *RecoveryPointLifecycle `pulumi:"lifecycle"`
+	// The recovery point's ARN.
+	RecoveryPointArn string `pulumi:"recoveryPointArn"`
+	// The ARN of the resource it backs up.
+	ResourceArn *string `pulumi:"resourceArn"`
+	// The resource's type, as AWS Backup names it (e.g. `EBS`).
+	ResourceType *string `pulumi:"resourceType"`
+	// `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+	Status *string `pulumi:"status"`
+}
+
+// A recovery point in a backup vault.
+type RecoveryPointOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RecoveryPoint)(nil)).Elem()
+}
+
+func (o RecoveryPointOutput) ToRecoveryPointOutput() RecoveryPointOutput {
+	return o
+}
+
+func (o RecoveryPointOutput) ToRecoveryPointOutputWithContext(ctx context.Context) RecoveryPointOutput {
+	return o
+}
+
+// When the point was created (RFC 3339).
+func (o RecoveryPointOutput) CreationDate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *string { return v.CreationDate }).(pulumi.StringPtrOutput)
+}
+
+// When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+func (o RecoveryPointOutput) DeleteAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *string { return v.DeleteAt }).(pulumi.StringPtrOutput)
+}
+
+// When the point moves to cold storage and expires, when it has a lifecycle.
+func (o RecoveryPointOutput) Lifecycle() RecoveryPointLifecyclePtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *RecoveryPointLifecycle { return v.Lifecycle }).(RecoveryPointLifecyclePtrOutput)
+}
+
+// The recovery point's ARN.
+func (o RecoveryPointOutput) RecoveryPointArn() pulumi.StringOutput {
+	return o.ApplyT(func(v RecoveryPoint) string { return v.RecoveryPointArn }).(pulumi.StringOutput)
+}
+
+// The ARN of the resource it backs up.
+func (o RecoveryPointOutput) ResourceArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *string { return v.ResourceArn }).(pulumi.StringPtrOutput)
+}
+
+// The resource's type, as AWS Backup names it (e.g. `EBS`).
+func (o RecoveryPointOutput) ResourceType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *string { return v.ResourceType }).(pulumi.StringPtrOutput)
+}
+
+// `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+func (o RecoveryPointOutput) Status() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPoint) *string { return v.Status }).(pulumi.StringPtrOutput)
+}
+
+type RecoveryPointArrayOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RecoveryPoint)(nil)).Elem()
+}
+
+func (o RecoveryPointArrayOutput) ToRecoveryPointArrayOutput() RecoveryPointArrayOutput {
+	return o
+}
+
+func (o RecoveryPointArrayOutput) ToRecoveryPointArrayOutputWithContext(ctx context.Context) RecoveryPointArrayOutput {
+	return o
+}
+
+func (o RecoveryPointArrayOutput) Index(i pulumi.IntInput) RecoveryPointOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RecoveryPoint {
+		return vs[0].([]RecoveryPoint)[vs[1].(int)]
+	}).(RecoveryPointOutput)
+}
+
+// The lifecycle of a recovery point.
+type RecoveryPointLifecycle struct {
+	// Days after creation when the point is deleted.
+	DeleteAfterDays *int `pulumi:"deleteAfterDays"`
+	// Days after creation when the point moves to cold storage.
+	MoveToColdStorageAfterDays *int `pulumi:"moveToColdStorageAfterDays"`
+}
+
+// The lifecycle of a recovery point.
+type RecoveryPointLifecycleOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointLifecycleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RecoveryPointLifecycle)(nil)).Elem()
+}
+
+func (o RecoveryPointLifecycleOutput) ToRecoveryPointLifecycleOutput() RecoveryPointLifecycleOutput {
+	return o
+}
+
+func (o RecoveryPointLifecycleOutput) ToRecoveryPointLifecycleOutputWithContext(ctx context.Context) RecoveryPointLifecycleOutput {
+	return o
+}
+
+// Days after creation when the point is deleted.
+func (o RecoveryPointLifecycleOutput) DeleteAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v RecoveryPointLifecycle) *int { return v.DeleteAfterDays }).(pulumi.IntPtrOutput)
+}
+
+// Days after creation when the point moves to cold storage.
+func (o RecoveryPointLifecycleOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v RecoveryPointLifecycle) *int { return v.MoveToColdStorageAfterDays }).(pulumi.IntPtrOutput)
+}
+
+type RecoveryPointLifecyclePtrOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointLifecyclePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RecoveryPointLifecycle)(nil)).Elem()
+}
+
+func (o RecoveryPointLifecyclePtrOutput) ToRecoveryPointLifecyclePtrOutput() RecoveryPointLifecyclePtrOutput {
+	return o
+}
+
+func (o RecoveryPointLifecyclePtrOutput) ToRecoveryPointLifecyclePtrOutputWithContext(ctx context.Context) RecoveryPointLifecyclePtrOutput {
+	return o
+}
+
+func (o RecoveryPointLifecyclePtrOutput) Elem() RecoveryPointLifecycleOutput {
+	return o.ApplyT(func(v *RecoveryPointLifecycle) RecoveryPointLifecycle {
+		if v != nil {
+			return *v
+		}
+		var ret RecoveryPointLifecycle
+		return ret
+	}).(RecoveryPointLifecycleOutput)
+}
+
+// Days after creation when the point is deleted.
+func (o RecoveryPointLifecyclePtrOutput) DeleteAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *RecoveryPointLifecycle) *int {
+		if v == nil {
+			return nil
+		}
+		return v.DeleteAfterDays
+	}).(pulumi.IntPtrOutput)
+}
+
+// Days after creation when the point moves to cold storage.
+func (o RecoveryPointLifecyclePtrOutput) MoveToColdStorageAfterDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *RecoveryPointLifecycle) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MoveToColdStorageAfterDays
+	}).(pulumi.IntPtrOutput)
+}
+
 // A rule of a backup plan.
 type Rule struct {
 	// Minutes after the start within which a backup must complete, more than the start window
@@ -753,6 +918,11 @@ type Rule struct {
 	// Minutes after the scheduled time within which a backup must start (at least 60; AWS's
 	// default 480).
 	StartWindowMinutes *int `pulumi:"startWindowMinutes"`
+	// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+	// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+	// manages go straight there; others are copied there from `targetVaultName`, which stays
+	// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+	TargetLogicallyAirGappedBackupVaultArn *string `pulumi:"targetLogicallyAirGappedBackupVaultArn"`
 	// The name of the vault the recovery points go to.
 	TargetVaultName *string `pulumi:"targetVaultName"`
 }
@@ -794,6 +964,11 @@ type RuleArgs struct {
 	// Minutes after the scheduled time within which a backup must start (at least 60; AWS's
 	// default 480).
 	StartWindowMinutes pulumi.IntPtrInput `pulumi:"startWindowMinutes"`
+	// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+	// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+	// manages go straight there; others are copied there from `targetVaultName`, which stays
+	// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+	TargetLogicallyAirGappedBackupVaultArn pulumi.StringPtrInput `pulumi:"targetLogicallyAirGappedBackupVaultArn"`
 	// The name of the vault the recovery points go to.
 	TargetVaultName pulumi.StringPtrInput `pulumi:"targetVaultName"`
 }
@@ -904,6 +1079,14 @@ func (o RuleOutput) StartWindowMinutes() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Rule) *int { return v.StartWindowMinutes }).(pulumi.IntPtrOutput)
 }
 
+// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+// manages go straight there; others are copied there from `targetVaultName`, which stays
+// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+func (o RuleOutput) TargetLogicallyAirGappedBackupVaultArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Rule) *string { return v.TargetLogicallyAirGappedBackupVaultArn }).(pulumi.StringPtrOutput)
+}
+
 // The name of the vault the recovery points go to.
 func (o RuleOutput) TargetVaultName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Rule) *string { return v.TargetVaultName }).(pulumi.StringPtrOutput)
@@ -957,6 +1140,11 @@ type RuleState struct {
 	// Minutes after the scheduled time within which a backup must start (at least 60; AWS's
 	// default 480).
 	StartWindowMinutes *int `pulumi:"startWindowMinutes"`
+	// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+	// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+	// manages go straight there; others are copied there from `targetVaultName`, which stays
+	// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+	TargetLogicallyAirGappedBackupVaultArn *string `pulumi:"targetLogicallyAirGappedBackupVaultArn"`
 	// The name of the vault the recovery points go to.
 	TargetVaultName *string `pulumi:"targetVaultName"`
 }
@@ -1033,6 +1221,14 @@ func (o RuleStateOutput) ScheduleExpressionTimezone() pulumi.StringPtrOutput {
 // default 480).
 func (o RuleStateOutput) StartWindowMinutes() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v RuleState) *int { return v.StartWindowMinutes }).(pulumi.IntPtrOutput)
+}
+
+// The ARN of a logically air-gapped vault in the plan's account and region that the rule
+// backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+// manages go straight there; others are copied there from `targetVaultName`, which stays
+// required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+func (o RuleStateOutput) TargetLogicallyAirGappedBackupVaultArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RuleState) *string { return v.TargetLogicallyAirGappedBackupVaultArn }).(pulumi.StringPtrOutput)
 }
 
 // The name of the vault the recovery points go to.
@@ -1516,6 +1712,10 @@ func init() {
 	pulumi.RegisterOutputType(IndexActionArrayOutput{})
 	pulumi.RegisterOutputType(LifecycleOutput{})
 	pulumi.RegisterOutputType(LifecyclePtrOutput{})
+	pulumi.RegisterOutputType(RecoveryPointOutput{})
+	pulumi.RegisterOutputType(RecoveryPointArrayOutput{})
+	pulumi.RegisterOutputType(RecoveryPointLifecycleOutput{})
+	pulumi.RegisterOutputType(RecoveryPointLifecyclePtrOutput{})
 	pulumi.RegisterOutputType(RuleOutput{})
 	pulumi.RegisterOutputType(RuleArrayOutput{})
 	pulumi.RegisterOutputType(RuleStateOutput{})

@@ -139,6 +139,13 @@ export interface RuleArgs {
      */
     startWindowMinutes?: pulumi.Input<number | undefined>;
     /**
+     * The ARN of a logically air-gapped vault in the plan's account and region that the rule
+     * backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+     * manages go straight there; others are copied there from `targetVaultName`, which stays
+     * required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+     */
+    targetLogicallyAirGappedBackupVaultArn?: pulumi.Input<string | undefined>;
+    /**
      * The name of the vault the recovery points go to.
      */
     targetVaultName?: pulumi.Input<string | undefined>;

@@ -91,6 +91,54 @@ export interface Lifecycle {
 }
 
 /**
+ * A recovery point in a backup vault.
+ */
+export interface RecoveryPoint {
+    /**
+     * When the point was created (RFC 3339).
+     */
+    creationDate?: string;
+    /**
+     * When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+     */
+    deleteAt?: string;
+    /**
+     * When the point moves to cold storage and expires, when it has a lifecycle.
+     */
+    lifecycle?: outputs.RecoveryPointLifecycle;
+    /**
+     * The recovery point's ARN.
+     */
+    recoveryPointArn: string;
+    /**
+     * The ARN of the resource it backs up.
+     */
+    resourceArn?: string;
+    /**
+     * The resource's type, as AWS Backup names it (e.g. `EBS`).
+     */
+    resourceType?: string;
+    /**
+     * `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+     */
+    status?: string;
+}
+
+/**
+ * The lifecycle of a recovery point.
+ */
+export interface RecoveryPointLifecycle {
+    /**
+     * Days after creation when the point is deleted.
+     */
+    deleteAfterDays?: number;
+    /**
+     * Days after creation when the point moves to cold storage.
+     */
+    moveToColdStorageAfterDays?: number;
+}
+
+/**
  * A rule of a backup plan as deployed.
  */
 export interface RuleState {
@@ -142,6 +190,13 @@ export interface RuleState {
      * default 480).
      */
     startWindowMinutes?: number;
+    /**
+     * The ARN of a logically air-gapped vault in the plan's account and region that the rule
+     * backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+     * manages go straight there; others are copied there from `targetVaultName`, which stays
+     * required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+     */
+    targetLogicallyAirGappedBackupVaultArn?: string;
     /**
      * The name of the vault the recovery points go to.
      */

@@ -7,7 +7,12 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .get_plan import *
+from .get_recovery_points import *
+from .get_selection import *
+from .get_vault import *
 from .global_settings import *
+from .logically_air_gapped_vault import *
 from .plan import *
 from .provider import *
 from .region_settings import *
@@ -35,6 +40,7 @@ _utilities.register(
   "fqn": "pulumi_awsbackup",
   "classes": {
    "awsbackup:index:GlobalSettings": "GlobalSettings",
+   "awsbackup:index:LogicallyAirGappedVault": "LogicallyAirGappedVault",
    "awsbackup:index:Plan": "Plan",
    "awsbackup:index:RegionSettings": "RegionSettings",
    "awsbackup:index:Selection": "Selection",

@@ -410,6 +410,13 @@ class RuleArgsDict(TypedDict):
     Minutes after the scheduled time within which a backup must start (at least 60; AWS's
     default 480).
     """
+    target_logically_air_gapped_backup_vault_arn: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The ARN of a logically air-gapped vault in the plan's account and region that the rule
+    backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+    manages go straight there; others are copied there from `targetVaultName`, which stays
+    required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+    """
     target_vault_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The name of the vault the recovery points go to.
@@ -428,6 +435,7 @@ class RuleArgs:
                  schedule_expression: pulumi.Input[Optional[_builtins.str]] = None,
                  schedule_expression_timezone: pulumi.Input[Optional[_builtins.str]] = None,
                  start_window_minutes: pulumi.Input[Optional[_builtins.int]] = None,
+                 target_logically_air_gapped_backup_vault_arn: pulumi.Input[Optional[_builtins.str]] = None,
                  target_vault_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
         A rule of a backup plan.
@@ -446,6 +454,10 @@ class RuleArgs:
         :param pulumi.Input[_builtins.str] schedule_expression_timezone: The IANA time zone of the schedule, e.g. `Europe/Paris` (AWS's default: `Etc/UTC`).
         :param pulumi.Input[_builtins.int] start_window_minutes: Minutes after the scheduled time within which a backup must start (at least 60; AWS's
                default 480).
+        :param pulumi.Input[_builtins.str] target_logically_air_gapped_backup_vault_arn: The ARN of a logically air-gapped vault in the plan's account and region that the rule
+               backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+               manages go straight there; others are copied there from `targetVaultName`, which stays
+               required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
         :param pulumi.Input[_builtins.str] target_vault_name: The name of the vault the recovery points go to.
         """
         if completion_window_minutes is not None:
@@ -468,6 +480,8 @@ class RuleArgs:
             pulumi.set(__self__, "schedule_expression_timezone", schedule_expression_timezone)
         if start_window_minutes is not None:
             pulumi.set(__self__, "start_window_minutes", start_window_minutes)
+        if target_logically_air_gapped_backup_vault_arn is not None:
+            pulumi.set(__self__, "target_logically_air_gapped_backup_vault_arn", target_logically_air_gapped_backup_vault_arn)
         if target_vault_name is not None:
             pulumi.set(__self__, "target_vault_name", target_vault_name)
 
@@ -594,6 +608,21 @@ class RuleArgs:
     @start_window_minutes.setter
     def start_window_minutes(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "start_window_minutes", value)
+
+    @_builtins.property
+    @pulumi.getter(name="targetLogicallyAirGappedBackupVaultArn")
+    def target_logically_air_gapped_backup_vault_arn(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The ARN of a logically air-gapped vault in the plan's account and region that the rule
+        backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+        manages go straight there; others are copied there from `targetVaultName`, which stays
+        required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+        """
+        return pulumi.get(self, "target_logically_air_gapped_backup_vault_arn")
+
+    @target_logically_air_gapped_backup_vault_arn.setter
+    def target_logically_air_gapped_backup_vault_arn(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "target_logically_air_gapped_backup_vault_arn", value)
 
     @_builtins.property
     @pulumi.getter(name="targetVaultName")

@@ -22,6 +22,8 @@ __all__ = [
     'CopyAction',
     'IndexAction',
     'Lifecycle',
+    'RecoveryPoint',
+    'RecoveryPointLifecycle',
     'RuleState',
     'SelectionConditionParameter',
     'SelectionConditions',
@@ -318,6 +320,137 @@ class Lifecycle(dict):
 
 
 @pulumi.output_type
+class RecoveryPoint(dict):
+    """
+    A recovery point in a backup vault.
+    """
+    def __init__(__self__, *,
+                 recovery_point_arn: _builtins.str,
+                 creation_date: Optional[_builtins.str] = None,
+                 delete_at: Optional[_builtins.str] = None,
+                 lifecycle: Optional['outputs.RecoveryPointLifecycle'] = None,
+                 resource_arn: Optional[_builtins.str] = None,
+                 resource_type: Optional[_builtins.str] = None,
+                 status: Optional[_builtins.str] = None):
+        """
+        A recovery point in a backup vault.
+
+        :param _builtins.str recovery_point_arn: The recovery point's ARN.
+        :param _builtins.str creation_date: When the point was created (RFC 3339).
+        :param _builtins.str delete_at: When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+        :param 'RecoveryPointLifecycle' lifecycle: When the point moves to cold storage and expires, when it has a lifecycle.
+        :param _builtins.str resource_arn: The ARN of the resource it backs up.
+        :param _builtins.str resource_type: The resource's type, as AWS Backup names it (e.g. `EBS`).
+        :param _builtins.str status: `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+        """
+        pulumi.set(__self__, "recovery_point_arn", recovery_point_arn)
+        if creation_date is not None:
+            pulumi.set(__self__, "creation_date", creation_date)
+        if delete_at is not None:
+            pulumi.set(__self__, "delete_at", delete_at)
+        if lifecycle is not None:
+            pulumi.set(__self__, "lifecycle", lifecycle)
+        if resource_arn is not None:
+            pulumi.set(__self__, "resource_arn", resource_arn)
+        if resource_type is not None:
+            pulumi.set(__self__, "resource_type", resource_type)
+        if status is not None:
+            pulumi.set(__self__, "status", status)
+
+    @_builtins.property
+    @pulumi.getter(name="recoveryPointArn")
+    def recovery_point_arn(self) -> _builtins.str:
+        """
+        The recovery point's ARN.
+        """
+        return pulumi.get(self, "recovery_point_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="creationDate")
+    def creation_date(self) -> Optional[_builtins.str]:
+        """
+        When the point was created (RFC 3339).
+        """
+        return pulumi.get(self, "creation_date")
+
+    @_builtins.property
+    @pulumi.getter(name="deleteAt")
+    def delete_at(self) -> Optional[_builtins.str]:
+        """
+        When AWS deletes the point (RFC 3339), as AWS calculates it from the lifecycle.
+        """
+        return pulumi.get(self, "delete_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def lifecycle(self) -> Optional['outputs.RecoveryPointLifecycle']:
+        """
+        When the point moves to cold storage and expires, when it has a lifecycle.
+        """
+        return pulumi.get(self, "lifecycle")
+
+    @_builtins.property
+    @pulumi.getter(name="resourceArn")
+    def resource_arn(self) -> Optional[_builtins.str]:
+        """
+        The ARN of the resource it backs up.
+        """
+        return pulumi.get(self, "resource_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="resourceType")
+    def resource_type(self) -> Optional[_builtins.str]:
+        """
+        The resource's type, as AWS Backup names it (e.g. `EBS`).
+        """
+        return pulumi.get(self, "resource_type")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> Optional[_builtins.str]:
+        """
+        `COMPLETED`, `PARTIAL`, `DELETING`, `EXPIRED`, `AVAILABLE`, `STOPPED` or `CREATING`.
+        """
+        return pulumi.get(self, "status")
+
+
+@pulumi.output_type
+class RecoveryPointLifecycle(dict):
+    """
+    The lifecycle of a recovery point.
+    """
+    def __init__(__self__, *,
+                 delete_after_days: Optional[_builtins.int] = None,
+                 move_to_cold_storage_after_days: Optional[_builtins.int] = None):
+        """
+        The lifecycle of a recovery point.
+
+        :param _builtins.int delete_after_days: Days after creation when the point is deleted.
+        :param _builtins.int move_to_cold_storage_after_days: Days after creation when the point moves to cold storage.
+        """
+        if delete_after_days is not None:
+            pulumi.set(__self__, "delete_after_days", delete_after_days)
+        if move_to_cold_storage_after_days is not None:
+            pulumi.set(__self__, "move_to_cold_storage_after_days", move_to_cold_storage_after_days)
+
+    @_builtins.property
+    @pulumi.getter(name="deleteAfterDays")
+    def delete_after_days(self) -> Optional[_builtins.int]:
+        """
+        Days after creation when the point is deleted.
+        """
+        return pulumi.get(self, "delete_after_days")
+
+    @_builtins.property
+    @pulumi.getter(name="moveToColdStorageAfterDays")
+    def move_to_cold_storage_after_days(self) -> Optional[_builtins.int]:
+        """
+        Days after creation when the point moves to cold storage.
+        """
+        return pulumi.get(self, "move_to_cold_storage_after_days")
+
+
+@pulumi.output_type
 class RuleState(dict):
     """
     A rule of a backup plan as deployed.
@@ -345,6 +478,8 @@ class RuleState(dict):
             suggest = "schedule_expression_timezone"
         elif key == "startWindowMinutes":
             suggest = "start_window_minutes"
+        elif key == "targetLogicallyAirGappedBackupVaultArn":
+            suggest = "target_logically_air_gapped_backup_vault_arn"
         elif key == "targetVaultName":
             suggest = "target_vault_name"
 
@@ -371,6 +506,7 @@ class RuleState(dict):
                  schedule_expression: Optional[_builtins.str] = None,
                  schedule_expression_timezone: Optional[_builtins.str] = None,
                  start_window_minutes: Optional[_builtins.int] = None,
+                 target_logically_air_gapped_backup_vault_arn: Optional[_builtins.str] = None,
                  target_vault_name: Optional[_builtins.str] = None):
         """
         A rule of a backup plan as deployed.
@@ -390,6 +526,10 @@ class RuleState(dict):
         :param _builtins.str schedule_expression_timezone: The IANA time zone of the schedule, e.g. `Europe/Paris` (AWS's default: `Etc/UTC`).
         :param _builtins.int start_window_minutes: Minutes after the scheduled time within which a backup must start (at least 60; AWS's
                default 480).
+        :param _builtins.str target_logically_air_gapped_backup_vault_arn: The ARN of a logically air-gapped vault in the plan's account and region that the rule
+               backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+               manages go straight there; others are copied there from `targetVaultName`, which stays
+               required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
         :param _builtins.str target_vault_name: The name of the vault the recovery points go to.
         """
         if completion_window_minutes is not None:
@@ -414,6 +554,8 @@ class RuleState(dict):
             pulumi.set(__self__, "schedule_expression_timezone", schedule_expression_timezone)
         if start_window_minutes is not None:
             pulumi.set(__self__, "start_window_minutes", start_window_minutes)
+        if target_logically_air_gapped_backup_vault_arn is not None:
+            pulumi.set(__self__, "target_logically_air_gapped_backup_vault_arn", target_logically_air_gapped_backup_vault_arn)
         if target_vault_name is not None:
             pulumi.set(__self__, "target_vault_name", target_vault_name)
 
@@ -508,6 +650,17 @@ class RuleState(dict):
         default 480).
         """
         return pulumi.get(self, "start_window_minutes")
+
+    @_builtins.property
+    @pulumi.getter(name="targetLogicallyAirGappedBackupVaultArn")
+    def target_logically_air_gapped_backup_vault_arn(self) -> Optional[_builtins.str]:
+        """
+        The ARN of a logically air-gapped vault in the plan's account and region that the rule
+        backs up into directly (the `arn` of a `LogicallyAirGappedVault`). Types AWS fully
+        manages go straight there; others are copied there from `targetVaultName`, which stays
+        required. The rule's `lifecycle.deleteAfterDays` must fall in the vault's retention range.
+        """
+        return pulumi.get(self, "target_logically_air_gapped_backup_vault_arn")
 
     @_builtins.property
     @pulumi.getter(name="targetVaultName")

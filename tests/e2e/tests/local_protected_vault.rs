@@ -171,7 +171,10 @@ fn protected_vault_example_with_the_cli() {
         ),
     ];
     for (program, wanted) in broken {
-        assert_ne!(program, example, "the example changed: a replacement missed");
+        assert_ne!(
+            program, example,
+            "the example changed: a replacement missed"
+        );
         stack.write_program(&program);
         let out = stack.preview().failure();
         for part in wanted {

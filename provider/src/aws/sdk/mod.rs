@@ -26,9 +26,9 @@ use aws_smithy_types::DateTime;
 use self::clock::{DateHeader, ServerClock};
 use super::{
     code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, GlobalSettings, Plan,
-    PlanDocument, PlanVersion, RegionSettings, Selection, SelectionCreated, SelectionDocument,
-    Tags, Vault, VaultCreated, VaultLockConfig, VaultNotificationConfig, VaultNotifications,
-    VaultPolicy,
+    PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter, RegionSettings, Selection,
+    SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
+    VaultNotificationConfig, VaultNotifications, VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -288,6 +288,10 @@ impl BackupApi for SdkBackup {
         selection::list(self, plan_id).await
     }
 
+    async fn list_plans(&self) -> Result<Vec<(String, String)>, AwsError> {
+        plan::list(self).await
+    }
+
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {
         tags::list(self, arn).await
     }
@@ -300,8 +304,12 @@ impl BackupApi for SdkBackup {
         tags::untag(self, arn, keys).await
     }
 
-    async fn list_recovery_points(&self, vault: &str) -> Result<Vec<String>, AwsError> {
-        vault::list_recovery_points(self, vault).await
+    async fn list_recovery_points(
+        &self,
+        vault: &str,
+        filter: &RecoveryPointFilter,
+    ) -> Result<Option<Vec<RecoveryPoint>>, AwsError> {
+        vault::list_recovery_points(self, vault, filter).await
     }
 
     async fn account_id(&self) -> Result<Option<String>, AwsError> {

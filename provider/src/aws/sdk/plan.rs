@@ -106,6 +106,39 @@ pub(super) async fn delete(api: &SdkBackup, id: &str) -> Result<bool, AwsError> 
     }
 }
 
+pub(super) async fn list(api: &SdkBackup) -> Result<Vec<(String, String)>, AwsError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let out = api
+            .send("ListBackupPlans", || {
+                api.client
+                    .list_backup_plans()
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        found.extend(
+            out.backup_plans_list
+                .unwrap_or_default()
+                .into_iter()
+                // ListBackupPlans leaves deleted plans out unless asked; a deletion date is
+                // checked all the same.
+                .filter(|p| p.deletion_date.is_none())
+                .map(|p| {
+                    (
+                        p.backup_plan_id.unwrap_or_default(),
+                        p.backup_plan_name.unwrap_or_default(),
+                    )
+                }),
+        );
+        token = out.next_token;
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
 fn hash_map(tags: &Tags) -> HashMap<String, String> {
     tags.clone().into_iter().collect()
 }
@@ -223,7 +256,7 @@ fn rule_from(rule: sdk::BackupRule) -> Rule {
     }
 }
 
-fn lifecycle_from(l: sdk::Lifecycle) -> Lifecycle {
+pub(super) fn lifecycle_from(l: sdk::Lifecycle) -> Lifecycle {
     Lifecycle {
         move_to_cold_storage_after_days: l.move_to_cold_storage_after_days,
         delete_after_days: l.delete_after_days,

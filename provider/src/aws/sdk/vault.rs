@@ -4,10 +4,14 @@
 //! permission: such an answer means "gone" only when ListBackupVaults does not list the vault.
 
 use aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput;
+use aws_sdk_backup::types::RecoveryPointByBackupVault;
+use aws_smithy_types::DateTime;
 
+use super::plan::lifecycle_from;
 use super::{rfc3339, SdkBackup};
 use crate::aws::{
-    AwsError, CreateAirGappedVault, CreateVault, Vault, VaultCreated, VaultLockConfig,
+    AwsError, CreateAirGappedVault, CreateVault, RecoveryPoint, RecoveryPointFilter, Vault,
+    VaultCreated, VaultLockConfig,
 };
 
 pub(super) async fn create(api: &SdkBackup, input: CreateVault) -> Result<VaultCreated, AwsError> {
@@ -191,29 +195,57 @@ async fn is_listed(api: &SdkBackup, vault: &str) -> Result<bool, AwsError> {
 pub(super) async fn list_recovery_points(
     api: &SdkBackup,
     vault: &str,
-) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
+    filter: &RecoveryPointFilter,
+) -> Result<Option<Vec<RecoveryPoint>>, AwsError> {
+    let created_after = filter.created_after.map(DateTime::from);
+    let mut points = Vec::new();
     let mut token = None;
     loop {
-        let out = api
+        let answer = api
             .send("ListRecoveryPointsByBackupVault", || {
                 api.client
                     .list_recovery_points_by_backup_vault()
                     .backup_vault_name(vault)
+                    .set_by_resource_type(filter.resource_type.clone())
+                    .set_by_created_after(created_after)
                     .set_next_token(token.clone())
                     .send()
             })
-            .await?;
-        arns.extend(
+            .await;
+        let out = match answer {
+            Ok(out) => out,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) if e.is_access_denied() => {
+                return gone_unless_listed(api, vault, e).await.map(|()| None)
+            }
+            Err(e) => return Err(e),
+        };
+        points.extend(
             out.recovery_points
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|rp| rp.recovery_point_arn),
+                .map(recovery_point_from),
         );
         token = out.next_token;
         if token.is_none() {
-            return Ok(arns);
+            return Ok(Some(points));
         }
+    }
+}
+
+fn recovery_point_from(rp: RecoveryPointByBackupVault) -> RecoveryPoint {
+    RecoveryPoint {
+        arn: rp.recovery_point_arn.unwrap_or_default(),
+        resource_arn: rp.resource_arn,
+        resource_type: rp.resource_type,
+        creation_date: rp.creation_date.as_ref().map(rfc3339),
+        status: rp.status.map(|s| s.as_str().to_string()),
+        lifecycle: rp.lifecycle.map(lifecycle_from),
+        delete_at: rp
+            .calculated_lifecycle
+            .and_then(|c| c.delete_at)
+            .as_ref()
+            .map(rfc3339),
     }
 }
 

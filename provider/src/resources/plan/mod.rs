@@ -26,7 +26,7 @@ pub use self::types::{
     AdvancedBackupSettingArgs, CopyActionArgs, IndexActionArgs, LifecycleArgs, PlanArgs, PlanState,
     RuleArgs, RuleState,
 };
-use crate::aws::Vault;
+use crate::aws::{Plan as AwsPlan, Tags, Vault};
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::resources::tags;
@@ -184,17 +184,8 @@ impl Resource for Plan {
         let Some(plan) = ctx.api.get_plan(id).await? else {
             return Ok(None);
         };
-        let old = old.unwrap_or_default();
         let live_tags = tags::managed(ctx.api.list_tags(&plan.arn).await?);
-        let tags = (!live_tags.is_empty() || old.tags.is_some()).then_some(live_tags);
-        let inputs = PlanArgs {
-            name: Some(plan.document.name.clone()),
-            rules: Some(rules_from(&plan, old.rules.as_ref())),
-            advanced_backup_settings: advanced_from(&plan, old.advanced_backup_settings.as_ref()),
-            tags: tags.clone(),
-        };
-        let state = state_from(&plan, &inputs, tags);
-        Ok(Some(ReadResult { inputs, state }))
+        Ok(Some(read_back(&plan, old, live_tags)))
     }
 
     async fn update(
@@ -297,6 +288,26 @@ impl Resource for Plan {
             Err(WaitError::Cancelled) => Err(OpError::Failed("the operation was cancelled".into())),
         }
     }
+}
+
+/// A live plan as the resource reads it: its inputs, shaped like `old` (the previous inputs;
+/// `None` on import, and for `getPlan`: then only what differs from AWS's defaults shows), and
+/// its state. `live_tags` are the plan's tags without AWS's own.
+pub fn read_back(
+    plan: &AwsPlan,
+    old: Option<PlanArgs>,
+    live_tags: Tags,
+) -> ReadResult<PlanArgs, PlanState> {
+    let old = old.unwrap_or_default();
+    let tags = (!live_tags.is_empty() || old.tags.is_some()).then_some(live_tags);
+    let inputs = PlanArgs {
+        name: Some(plan.document.name.clone()),
+        rules: Some(rules_from(plan, old.rules.as_ref())),
+        advanced_backup_settings: advanced_from(plan, old.advanced_backup_settings.as_ref()),
+        tags: tags.clone(),
+    };
+    let state = state_from(plan, &inputs, tags);
+    ReadResult { inputs, state }
 }
 
 /// Why a plan cannot be deleted while selections nobody is deleting still belong to it.

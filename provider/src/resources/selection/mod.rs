@@ -23,6 +23,7 @@ pub use self::types::{
     SelectionArgs, SelectionConditionParameter, SelectionConditions, SelectionState,
     SelectionTagCondition,
 };
+use crate::aws::Selection as AwsSelection;
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
 use crate::retry::{self, Poll, WaitError};
@@ -153,13 +154,7 @@ impl Resource for Selection {
         let Some(live) = ctx.api.get_selection(plan_id, selection_id).await? else {
             return Ok(None);
         };
-        let inputs = inputs_from(plan_id, &live, &old.unwrap_or_default());
-        let state = SelectionState {
-            args: inputs.clone(),
-            selection_id: selection_id.to_string(),
-            creation_date: live.creation_date.clone(),
-        };
-        Ok(Some(ReadResult { inputs, state }))
+        Ok(Some(read_back(plan_id, &live, old)))
     }
 
     async fn update(
@@ -188,6 +183,22 @@ impl Resource for Selection {
         }
         Ok(())
     }
+}
+
+/// A live selection as the resource reads it: its inputs, shaped like `old` (the previous
+/// inputs; `None` on import, and for `getSelection`), and its state.
+pub fn read_back(
+    plan_id: &str,
+    live: &AwsSelection,
+    old: Option<SelectionArgs>,
+) -> ReadResult<SelectionArgs, SelectionState> {
+    let inputs = inputs_from(plan_id, live, &old.unwrap_or_default());
+    let state = SelectionState {
+        args: inputs.clone(),
+        selection_id: live.selection_id.clone(),
+        creation_date: live.creation_date.clone(),
+    };
+    ReadResult { inputs, state }
 }
 
 #[cfg(test)]
