@@ -9,6 +9,7 @@ use awsbackup_e2e::{tag_map, Aws, Local, Stack};
 
 const LAG: &str = "awsbackup:index:LogicallyAirGappedVault";
 const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
+const PLAN: &str = "awsbackup:index:Plan";
 const SHARED: &str = "audit-vault";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:backup-alerts";
 
@@ -54,8 +55,9 @@ fn protected_vault_example_with_the_cli() {
     let lag_urn = stack.urn(LAG, "airGapped");
     let alerts_urn = stack.urn(NOTIFICATIONS, "jobAlerts");
 
+    let setup = local.write_calls();
     stack.preview().success().contains("6 to create");
-    assert_eq!(local.write_calls(), 0, "a preview writes nothing");
+    assert_eq!(local.write_calls(), setup, "a preview writes nothing");
     assert_eq!(aws.vault_names(), vec![SHARED.to_string()]);
 
     stack.up().success();
@@ -92,8 +94,8 @@ fn protected_vault_example_with_the_cli() {
         notifications(&aws, &primary),
         Some((TOPIC.to_string(), wanted_events()))
     );
-    let plan_id = outputs["planId"].as_str().unwrap();
-    let rule = aws.plan_document(plan_id).rules()[0].clone();
+    let plan_id = outputs["planId"].as_str().unwrap().to_string();
+    let rule = aws.plan_document(&plan_id).rules()[0].clone();
     assert_eq!(rule.target_backup_vault_name(), primary);
     assert_eq!(
         rule.copy_actions()[0].destination_backup_vault_arn(),
@@ -132,13 +134,18 @@ fn protected_vault_example_with_the_cli() {
     );
     stack.preview_expect_no_changes().success();
 
-    // Removed from the state and imported back: no changes.
+    // Removed from the state (the plan, which depends on the air-gapped vault, with it) and
+    // imported back: no changes.
     stack.state_delete(&alerts_urn).success();
-    stack.state_delete(&lag_urn).success();
+    stack
+        .pulumi(&["state", "delete", &lag_urn, "--target-dependents", "--yes"])
+        .success();
+    assert!(stack.export().resource(&stack.urn(PLAN, "plan")).is_none());
     stack
         .import_all(&[
             (LAG, "airGapped", lag_name.as_str()),
             (NOTIFICATIONS, "jobAlerts", primary.as_str()),
+            (PLAN, "plan", plan_id.as_str()),
         ])
         .success();
     stack.preview_expect_no_changes().success();
