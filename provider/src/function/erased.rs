@@ -120,7 +120,7 @@ impl<F: Function> DynFunction for ErasedFunction<F> {
         unknown.dedup();
         for property in &unknown {
             failures.push(Failure {
-                property: (*property).to_string(),
+                property: Path::root().key(property).to_string(),
                 reason: "is not known yet (it comes from a resource that does not exist yet); \
                          a function needs its inputs known"
                     .into(),

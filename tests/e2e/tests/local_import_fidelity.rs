@@ -16,6 +16,7 @@ const NOTIFICATIONS: &str = "awsbackup:index:VaultNotifications";
 const POLICY: &str = "awsbackup:index:VaultPolicy";
 const GLOBAL_SETTINGS: &str = "awsbackup:index:GlobalSettings";
 const REGION_SETTINGS: &str = "awsbackup:index:RegionSettings";
+const AIR_GAPPED: &str = "awsbackup:index:LogicallyAirGappedVault";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -33,6 +34,21 @@ const PROGRAM: &str = r#"resources:
       encryptionKeyArn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
   auto:
     type: awsbackup:index:Vault
+  # An air-gapped vault with AWS's key and tags, and an autonamed one with its own key.
+  airGapped:
+    type: awsbackup:index:LogicallyAirGappedVault
+    properties:
+      name: fid-airgap
+      minRetentionDays: 7
+      maxRetentionDays: 400
+      tags:
+        purpose: isolation
+  airGappedKeyed:
+    type: awsbackup:index:LogicallyAirGappedVault
+    properties:
+      minRetentionDays: 30
+      maxRetentionDays: 30
+      encryptionKeyArn: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
   # A governance lock with both bounds, a compliance lock with a minimum only.
   governance:
     type: awsbackup:index:VaultLock
@@ -125,6 +141,7 @@ const PROGRAM: &str = r#"resources:
             - resourceTypes:
                 - EBS
                 - S3
+          targetLogicallyAirGappedBackupVaultArn: ${airGapped.arn}
       advancedBackupSettings:
         - resourceType: EC2
           backupOptions:
@@ -185,6 +202,8 @@ const RESOURCES: &[(&str, &str)] = &[
     (VAULT, "plain"),
     (VAULT, "keyed"),
     (VAULT, "auto"),
+    (AIR_GAPPED, "airGapped"),
+    (AIR_GAPPED, "airGappedKeyed"),
     (LOCK, "governance"),
     (LOCK, "compliance"),
     (NOTIFICATIONS, "alerts"),
@@ -218,7 +237,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("15 to create");
+        .contains("17 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -243,7 +262,7 @@ fn every_resource_configuration_imports_without_changes() {
         aws.plan_ids(),
         aws.selection_ids(plan_id),
     );
-    assert_eq!(held.0.len(), 3);
+    assert_eq!(held.0.len(), 5);
     assert_eq!(held.1.len(), 2);
     assert_eq!(held.2.len(), 2);
     let pattern_id = &ids.iter().find(|(_, n, _)| *n == "byPatterns").unwrap().2;
@@ -265,7 +284,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("14 imported");
+    stack.import_all(&import).success().contains("16 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -283,7 +302,29 @@ fn every_resource_configuration_imports_without_changes() {
         keyed["inputs"]["encryptionKeyArn"],
         json!("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     );
+    let air_gapped = imported
+        .resource(&stack.urn(AIR_GAPPED, "airGapped"))
+        .unwrap();
+    assert_eq!(air_gapped["inputs"]["maxRetentionDays"], json!(400));
+    assert_eq!(
+        air_gapped["inputs"].get("encryptionKeyArn"),
+        None,
+        "AWS's own key is no input"
+    );
+    let air_gapped_keyed = imported
+        .resource(&stack.urn(AIR_GAPPED, "airGappedKeyed"))
+        .unwrap();
+    assert_eq!(
+        air_gapped_keyed["inputs"]["encryptionKeyArn"],
+        json!("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    );
     let plan = imported.resource(&stack.urn(PLAN, "plan")).unwrap();
+    assert_eq!(
+        plan["inputs"]["rules"][2]["targetLogicallyAirGappedBackupVaultArn"],
+        json!(format!(
+            "arn:aws:backup:us-east-1:{LOCAL_ACCOUNT}:backup-vault:fid-airgap"
+        ))
+    );
     assert_eq!(
         plan["inputs"]["rules"][0]["scheduleExpression"],
         json!("cron(0 12 * * ? *)")

@@ -159,6 +159,23 @@ fn protected_vault_example_with_the_cli() {
             vec!["backupVaultEvents[1]", "'BACKUP_JOB_FAILED' is deprecated"],
         ),
         (
+            example.replace("        - RESTORE_JOB_COMPLETED\n", "        - JOB_ALERT\n"),
+            vec![
+                "backupVaultEvents[2]",
+                "'JOB_ALERT' is not an event AWS Backup accepts",
+            ],
+        ),
+        (
+            example.replace(
+                "          lifecycle:\n            deleteAfterDays: 30\n",
+                "          targetLogicallyAirGappedBackupVaultArn: ${airGapped.arn}\n          lifecycle:\n            deleteAfterDays: 60\n",
+            ),
+            vec![
+                "rules[0].targetLogicallyAirGappedBackupVaultArn",
+                "keeps recovery points 60 days, outside the retention range of logically air-gapped vault",
+            ],
+        ),
+        (
             example.replace("default: arn:aws:sns:", "default: arn:aws:sqs:"),
             vec!["snsTopicArn", "must be an SNS topic ARN"],
         ),
