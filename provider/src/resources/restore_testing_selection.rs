@@ -225,7 +225,7 @@ fn check_selection(ctx: &mut CheckContext, args: &mut RestoreTestingSelectionArg
              resource of the type)",
         ),
         None => {}
-        Some(arns) => check_arns(ctx, arns),
+        Some(arns) => check_arns(ctx, arns, args.protected_resource_type.as_deref()),
     }
     let specific = args
         .protected_resource_arns
@@ -275,7 +275,21 @@ fn check_selection(ctx: &mut CheckContext, args: &mut RestoreTestingSelectionArg
     }
 }
 
-fn check_arns(ctx: &mut CheckContext, arns: &[String]) {
+/// The service in the ARNs of each protected resource type.
+fn arn_service(resource_type: &str) -> Option<&'static str> {
+    Some(match resource_type {
+        "Aurora" | "DocumentDB" | "Neptune" | "RDS" => "rds",
+        "EBS" | "EC2" => "ec2",
+        "DynamoDB" => "dynamodb",
+        "EFS" => "elasticfilesystem",
+        "FSx" => "fsx",
+        "S3" => "s3",
+        _ => return None,
+    })
+}
+
+/// The ARNs' rules; with the type known, each ARN must be of the type's service.
+fn check_arns(ctx: &mut CheckContext, arns: &[String], resource_type: Option<&str>) {
     let path = Path::root().key("protectedResourceArns");
     if arns.is_empty() {
         ctx.fail(&path, "must hold 1 to 30 resource ARNs, or [\"*\"]");
@@ -299,6 +313,17 @@ fn check_arns(ctx: &mut CheckContext, arns: &[String]) {
             ctx.fail(path.index(i), format!("'{arn}' is listed twice (also protectedResourceArns[{first}])"));
         } else if let Some(reason) = resource_arn_refusal(arn) {
             ctx.fail(path.index(i), reason);
+        } else if let Some((t, service)) =
+            resource_type.and_then(|t| arn_service(t).map(|s| (t, s)))
+        {
+            if arn.split(':').nth(2) != Some(service) {
+                ctx.fail(
+                    path.index(i),
+                    format!(
+                        "protectedResourceType is {t}, whose resources have arn:<partition>:{service}:… ARNs; got '{arn}'"
+                    ),
+                );
+            }
         }
     }
 }
@@ -759,6 +784,13 @@ mod tests {
             ),
             (
                 Box::new(|a| {
+                    a.protected_resource_type = Some("RDS".into());
+                }),
+                "protectedResourceArns[0]",
+                "protectedResourceType is RDS, whose resources have arn:<partition>:rds:",
+            ),
+            (
+                Box::new(|a| {
                     a.protected_resource_arns = Some(vec!["*".into()]);
                     a.protected_resource_conditions = Some(ProtectedResourceConditionsArgs {
                         string_equals: Some(vec![kv("aws:ResourceTag/team", "a")]),
@@ -838,6 +870,16 @@ mod tests {
             );
         }
         assert_eq!(run(&mut valid()), vec![]);
+        // Every type has its service, and a matching ARN passes.
+        for t in PROTECTED_RESOURCE_TYPES {
+            assert!(arn_service(t).is_some(), "{t}");
+        }
+        let mut aurora = RestoreTestingSelectionArgs {
+            protected_resource_type: Some("Aurora".into()),
+            protected_resource_arns: Some(vec!["arn:aws:rds:us-east-1:123456789012:cluster:db".into()]),
+            ..valid()
+        };
+        assert_eq!(run(&mut aurora), vec![]);
     }
 
     #[test]
