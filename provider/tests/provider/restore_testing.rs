@@ -609,3 +609,48 @@ async fn a_selection_in_a_missing_plan_fails_naming_the_plan() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_create_retried_after_an_interruption_gets_back_what_the_first_made() {
+    let (aws, mut client) = start().await;
+    let plan = checked(&mut client, &PLAN, plan_inputs("retried")).await;
+    let first = PLAN.create(&mut client, &plan).await.unwrap();
+    // The engine never heard back, and creates again with the same inputs.
+    let again = PLAN.create(&mut client, &plan).await.unwrap();
+    assert_eq!(again.id, first.id);
+    assert_eq!(
+        from_struct(&again.properties)["arn"],
+        from_struct(&first.properties)["arn"]
+    );
+    let tokens: Vec<Value> = aws
+        .inputs_of("CreateRestoreTestingPlan")
+        .iter()
+        .map(|i| i["CreatorRequestId"].clone())
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0], tokens[1], "the same CreatorRequestId both times");
+
+    let selection = checked(&mut client, &SELECTION, selection_inputs("retried", "vols")).await;
+    let first = SELECTION.create(&mut client, &selection).await.unwrap();
+    let again = SELECTION.create(&mut client, &selection).await.unwrap();
+    assert_eq!(again.id, first.id);
+    let listed = aws
+        .sdk
+        .list_restore_testing_selections()
+        .restore_testing_plan_name("retried")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.restore_testing_selections().len(), 1);
+
+    // Another resource (another URN) with the same name is refused with the import advice.
+    let other = Resource {
+        token: PLAN.token,
+        name: "other",
+    };
+    let err = other.create(&mut client, &plan).await.unwrap_err();
+    assert!(
+        err.message().contains("already exists") && err.message().contains("pulumi import"),
+        "{err:?}"
+    );
+}

@@ -1,7 +1,7 @@
 //! RestoreTestingPlan and RestoreTestingSelection through the real Pulumi CLI on the project's
 //! local endpoint: a preview that creates nothing, up, no changes, the schedule changed in place,
-//! drift found by refresh and put back by up, import of both, preview failures naming the
-//! property, destroy leaving nothing.
+//! a rename previewed as a replacement naming the property, drift found by refresh and put back
+//! by up, import of both, preview failures naming the property, destroy leaving nothing.
 
 use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
 
@@ -122,6 +122,26 @@ fn restore_testing_life_cycle_with_the_cli() {
         "the same plan, updated"
     );
     stack.preview_expect_no_changes().success();
+
+    // A rename replaces the plan, and so the selection in it; the preview names the property.
+    stack.write_program(&program("cron(0 6 ? * MON *)", BY_TAG).replace(
+        "      scheduleExpression:",
+        "      name: renamed_plan\n      scheduleExpression:",
+    ));
+    let preview = stack.preview_json();
+    assert_eq!(preview.op(&plan_urn), "replace", "{preview}");
+    assert_eq!(
+        preview.replace_reasons(&plan_urn),
+        vec!["name"],
+        "{preview}"
+    );
+    assert_eq!(preview.op(&selection_urn), "replace", "{preview}");
+    assert_eq!(
+        preview.replace_reasons(&selection_urn),
+        vec!["restoreTestingPlanName"],
+        "{preview}"
+    );
+    stack.write_program(&program("cron(0 6 ? * MON *)", BY_TAG));
 
     // Changed out of band: refresh finds it, up puts it back.
     aws.block_on(
