@@ -1,5 +1,6 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
-//! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
+//! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`],
+//! [`restore_testing`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
