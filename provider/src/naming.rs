@@ -138,12 +138,20 @@ pub fn stable_seed(urn: &str, inputs: &Value, fields: &[&str]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// `<resource name>-<7 chars>` from the seed (random without one).
+/// `<resource name>-<7 chars>` from the seed (random without one). For names that may not hold
+/// hyphens but may hold underscores (restore testing), `_` stands for every `-`:
+/// `<resource_name>_<7 chars>`.
 pub fn generate(
     rule: &NameRule,
     resource_name: &str,
     random_seed: &[u8],
 ) -> Result<String, String> {
+    let underscores = !(rule.allowed)('-') && (rule.allowed)('_');
+    let separator = if underscores { '_' } else { '-' };
+    let resource_name: String = resource_name
+        .chars()
+        .map(|c| if underscores && c == '-' { '_' } else { c })
+        .collect();
     if let Some(bad) = resource_name.chars().find(|c| !(rule.allowed)(*c)) {
         return Err(format!(
             "cannot be generated from the resource name '{resource_name}' because it contains '{bad}' \
@@ -167,7 +175,7 @@ pub fn generate(
         .chars()
         .take(rule.max_len - SUFFIX_LEN - 1)
         .collect();
-    Ok(format!("{prefix}-{suffix}"))
+    Ok(format!("{prefix}{separator}{suffix}"))
 }
 
 #[cfg(test)]
@@ -191,6 +199,22 @@ mod tests {
         a: Option<&Autonaming>,
     ) -> Result<Option<Resolved>, String> {
         resolve_name(&RULE, &news, &olds, &Marks::default(), "daily", seed, a)
+    }
+
+    #[test]
+    fn names_without_hyphens_are_generated_with_underscores() {
+        const UNDERSCORED: NameRule = NameRule {
+            allowed: |c| c.is_ascii_alphanumeric() || c == '_',
+            ..RULE
+        };
+        let name = generate(&UNDERSCORED, "weekly-restore", &[3; 32]).unwrap();
+        assert!(name.starts_with("weekly_restore_"), "{name}");
+        assert_eq!(name.len(), "weekly_restore_".len() + 7);
+        assert_eq!(UNDERSCORED.validate(&name), Ok(()));
+        // A rule that allows hyphens keeps them.
+        assert!(generate(&RULE, "weekly-restore", &[3; 32])
+            .unwrap()
+            .starts_with("weekly-restore-"));
     }
 
     #[test]

@@ -50,6 +50,16 @@ export type RegionSettings = import("./regionSettings").RegionSettings;
 export const RegionSettings: typeof import("./regionSettings").RegionSettings = null as any;
 utilities.lazyLoad(exports, ["RegionSettings"], () => require("./regionSettings"));
 
+export { RestoreTestingPlanArgs } from "./restoreTestingPlan";
+export type RestoreTestingPlan = import("./restoreTestingPlan").RestoreTestingPlan;
+export const RestoreTestingPlan: typeof import("./restoreTestingPlan").RestoreTestingPlan = null as any;
+utilities.lazyLoad(exports, ["RestoreTestingPlan"], () => require("./restoreTestingPlan"));
+
+export { RestoreTestingSelectionArgs } from "./restoreTestingSelection";
+export type RestoreTestingSelection = import("./restoreTestingSelection").RestoreTestingSelection;
+export const RestoreTestingSelection: typeof import("./restoreTestingSelection").RestoreTestingSelection = null as any;
+utilities.lazyLoad(exports, ["RestoreTestingSelection"], () => require("./restoreTestingSelection"));
+
 export { SelectionArgs } from "./selection";
 export type Selection = import("./selection").Selection;
 export const Selection: typeof import("./selection").Selection = null as any;
@@ -100,6 +110,10 @@ const _module = {
                 return new Plan(name, <any>undefined, { urn })
             case "awsbackup:index:RegionSettings":
                 return new RegionSettings(name, <any>undefined, { urn })
+            case "awsbackup:index:RestoreTestingPlan":
+                return new RestoreTestingPlan(name, <any>undefined, { urn })
+            case "awsbackup:index:RestoreTestingSelection":
+                return new RestoreTestingSelection(name, <any>undefined, { urn })
             case "awsbackup:index:Selection":
                 return new Selection(name, <any>undefined, { urn })
             case "awsbackup:index:Vault":

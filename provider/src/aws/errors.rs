@@ -22,6 +22,8 @@ pub mod code {
     pub const ALREADY_EXISTS: &str = "AlreadyExistsException";
     pub const INVALID_REQUEST: &str = "InvalidRequestException";
     pub const INVALID_PARAMETER_VALUE: &str = "InvalidParameterValueException";
+    /// An earlier change to the resource is still in progress: a later attempt succeeds.
+    pub const CONFLICT: &str = "ConflictException";
     /// A quota, not a rate: retrying does not help.
     pub const LIMIT_EXCEEDED: &str = "LimitExceededException";
     pub const THROTTLING: &str = "ThrottlingException";
@@ -157,10 +159,18 @@ impl AwsError {
         code::THROTTLING_CODES.contains(&self.code.as_str()) || self.status == Some(429)
     }
 
-    /// The call may succeed if made again: throttling, a 5xx, a dropped connection or a timeout.
-    /// Everything else (validation, access, not found, conflicts) fails the same way again.
+    /// AWS is still busy with an earlier change to the resource (restore testing plans and
+    /// selections): the SDK does not retry it, the provider does.
+    pub fn is_conflict(&self) -> bool {
+        self.has_code(code::CONFLICT)
+    }
+
+    /// The call may succeed if made again: throttling, a conflict with a change in progress, a
+    /// 5xx, a dropped connection or a timeout. Everything else (validation, access, not found)
+    /// fails the same way again.
     pub fn is_retryable(&self) -> bool {
         self.is_throttling()
+            || self.is_conflict()
             || code::TRANSIENT_CODES.contains(&self.code.as_str())
             || self.status.is_some_and(|s| s >= 500)
     }
@@ -172,6 +182,15 @@ mod tests {
 
     fn err(code: &str, message: &str) -> AwsError {
         AwsError::new("Op", code, message)
+    }
+
+    #[test]
+    fn a_conflict_is_retried_but_a_validation_error_is_not() {
+        let conflict = err(code::CONFLICT, "a previous update is in progress");
+        assert!(conflict.is_conflict() && conflict.is_retryable());
+        assert!(!conflict.is_throttling());
+        let invalid = err(code::INVALID_PARAMETER_VALUE, "bad cron");
+        assert!(!invalid.is_conflict() && !invalid.is_retryable());
     }
 
     #[test]

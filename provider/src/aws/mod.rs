@@ -1,5 +1,6 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
-//! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`]); [`sdk::SdkBackup`] implements it on
+//! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`],
+//! [`restore_testing`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
@@ -8,6 +9,7 @@
 
 pub mod errors;
 pub mod plan;
+pub mod restore_testing;
 pub mod sdk;
 pub mod selection;
 pub mod settings;
@@ -17,6 +19,10 @@ pub mod vault_policy;
 
 pub use errors::{code, AwsError};
 pub use plan::{Plan, PlanDocument, PlanVersion};
+pub use restore_testing::{
+    RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
+    RestoreTestingSelection, RestoreTestingSelectionDocument,
+};
 pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use settings::{GlobalSettings, RegionSettings};
 pub use vault::{
@@ -108,6 +114,54 @@ pub trait BackupApi: Send + Sync {
     async fn list_selections(&self, plan_id: &str) -> Result<Vec<(String, String)>, AwsError>;
     /// The plans ListBackupPlans reports (deleted ones left out): (plan id, name).
     async fn list_plans(&self) -> Result<Vec<(String, String)>, AwsError>;
+
+    // Restore testing: plans by name, selections by plan and selection name. ConflictException
+    // (an earlier change still in progress) is retried like a throttle.
+    /// A repeated create with the same `creator_request_id` answers the plan it created first.
+    async fn create_restore_testing_plan(
+        &self,
+        document: &RestoreTestingPlanDocument,
+        tags: &Tags,
+        creator_request_id: &str,
+    ) -> Result<RestoreTestingPlanCreated, AwsError>;
+    /// `None` when the plan does not exist.
+    async fn get_restore_testing_plan(
+        &self,
+        name: &str,
+    ) -> Result<Option<RestoreTestingPlan>, AwsError>;
+    /// Sends every field of `document` but the name (which cannot change).
+    async fn update_restore_testing_plan(
+        &self,
+        document: &RestoreTestingPlanDocument,
+    ) -> Result<(), AwsError>;
+    async fn delete_restore_testing_plan(&self, name: &str) -> Result<bool, AwsError>;
+    /// A repeated create with the same `creator_request_id` answers the selection it created
+    /// first.
+    async fn create_restore_testing_selection(
+        &self,
+        plan: &str,
+        document: &RestoreTestingSelectionDocument,
+        creator_request_id: &str,
+    ) -> Result<Option<String>, AwsError>;
+    /// `None` when the selection, or its plan, does not exist.
+    async fn get_restore_testing_selection(
+        &self,
+        plan: &str,
+        name: &str,
+    ) -> Result<Option<RestoreTestingSelection>, AwsError>;
+    /// Sends every field of `document` but the name and the type (which cannot change); empty
+    /// conditions and overrides clear them.
+    async fn update_restore_testing_selection(
+        &self,
+        plan: &str,
+        document: &RestoreTestingSelectionDocument,
+    ) -> Result<(), AwsError>;
+    /// `Ok(false)` also when the plan is gone.
+    async fn delete_restore_testing_selection(
+        &self,
+        plan: &str,
+        name: &str,
+    ) -> Result<bool, AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

@@ -49,4 +49,6 @@ resources! {
     global_settings::GlobalSettings,
     region_settings::RegionSettings,
     air_gapped_vault::LogicallyAirGappedVault,
+    restore_testing_plan::RestoreTestingPlan,
+    restore_testing_selection::RestoreTestingSelection,
 }

@@ -14,6 +14,7 @@ mod grpc;
 mod launch;
 mod local_endpoint;
 mod plan;
+mod restore_testing;
 mod selection;
 mod settings;
 mod vault_access;

@@ -29,6 +29,10 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Plan{}
 	case "awsbackup:index:RegionSettings":
 		r = &RegionSettings{}
+	case "awsbackup:index:RestoreTestingPlan":
+		r = &RestoreTestingPlan{}
+	case "awsbackup:index:RestoreTestingSelection":
+		r = &RestoreTestingSelection{}
 	case "awsbackup:index:Selection":
 		r = &Selection{}
 	case "awsbackup:index:Vault":

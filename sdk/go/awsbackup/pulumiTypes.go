@@ -727,6 +727,168 @@ func (o LifecyclePtrOutput) OptInToArchiveForSupportedResources() pulumi.BoolPtr
 	}).(pulumi.BoolPtrOutput)
 }
 
+// Tag conditions of a restore testing selection. A resource is restored when its latest
+// recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+type ProtectedResourceConditions struct {
+	// Tags the recovery point must have. Their order does not matter.
+	StringEquals []RestoreTestingCondition `pulumi:"stringEquals"`
+	// Tags the recovery point must not have. Their order does not matter.
+	StringNotEquals []RestoreTestingCondition `pulumi:"stringNotEquals"`
+}
+
+// ProtectedResourceConditionsInput is an input type that accepts ProtectedResourceConditionsArgs and ProtectedResourceConditionsOutput values.
+// You can construct a concrete instance of `ProtectedResourceConditionsInput` via:
+//
+//	ProtectedResourceConditionsArgs{...}
+type ProtectedResourceConditionsInput interface {
+	pulumi.Input
+
+	ToProtectedResourceConditionsOutput() ProtectedResourceConditionsOutput
+	ToProtectedResourceConditionsOutputWithContext(context.Context) ProtectedResourceConditionsOutput
+}
+
+// Tag conditions of a restore testing selection. A resource is restored when its latest
+// recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+type ProtectedResourceConditionsArgs struct {
+	// Tags the recovery point must have. Their order does not matter.
+	StringEquals RestoreTestingConditionArrayInput `pulumi:"stringEquals"`
+	// Tags the recovery point must not have. Their order does not matter.
+	StringNotEquals RestoreTestingConditionArrayInput `pulumi:"stringNotEquals"`
+}
+
+func (ProtectedResourceConditionsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProtectedResourceConditions)(nil)).Elem()
+}
+
+func (i ProtectedResourceConditionsArgs) ToProtectedResourceConditionsOutput() ProtectedResourceConditionsOutput {
+	return i.ToProtectedResourceConditionsOutputWithContext(context.Background())
+}
+
+func (i ProtectedResourceConditionsArgs) ToProtectedResourceConditionsOutputWithContext(ctx context.Context) ProtectedResourceConditionsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProtectedResourceConditionsOutput)
+}
+
+func (i ProtectedResourceConditionsArgs) ToProtectedResourceConditionsPtrOutput() ProtectedResourceConditionsPtrOutput {
+	return i.ToProtectedResourceConditionsPtrOutputWithContext(context.Background())
+}
+
+func (i ProtectedResourceConditionsArgs) ToProtectedResourceConditionsPtrOutputWithContext(ctx context.Context) ProtectedResourceConditionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProtectedResourceConditionsOutput).ToProtectedResourceConditionsPtrOutputWithContext(ctx)
+}
+
+// ProtectedResourceConditionsPtrInput is an input type that accepts ProtectedResourceConditionsArgs, ProtectedResourceConditionsPtr and ProtectedResourceConditionsPtrOutput values.
+// You can construct a concrete instance of `ProtectedResourceConditionsPtrInput` via:
+//
+//	        ProtectedResourceConditionsArgs{...}
+//
+//	or:
+//
+//	        nil
+type ProtectedResourceConditionsPtrInput interface {
+	pulumi.Input
+
+	ToProtectedResourceConditionsPtrOutput() ProtectedResourceConditionsPtrOutput
+	ToProtectedResourceConditionsPtrOutputWithContext(context.Context) ProtectedResourceConditionsPtrOutput
+}
+
+type protectedResourceConditionsPtrType ProtectedResourceConditionsArgs
+
+func ProtectedResourceConditionsPtr(v *ProtectedResourceConditionsArgs) ProtectedResourceConditionsPtrInput {
+	return (*protectedResourceConditionsPtrType)(v)
+}
+
+func (*protectedResourceConditionsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProtectedResourceConditions)(nil)).Elem()
+}
+
+func (i *protectedResourceConditionsPtrType) ToProtectedResourceConditionsPtrOutput() ProtectedResourceConditionsPtrOutput {
+	return i.ToProtectedResourceConditionsPtrOutputWithContext(context.Background())
+}
+
+func (i *protectedResourceConditionsPtrType) ToProtectedResourceConditionsPtrOutputWithContext(ctx context.Context) ProtectedResourceConditionsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ProtectedResourceConditionsPtrOutput)
+}
+
+// Tag conditions of a restore testing selection. A resource is restored when its latest
+// recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+type ProtectedResourceConditionsOutput struct{ *pulumi.OutputState }
+
+func (ProtectedResourceConditionsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ProtectedResourceConditions)(nil)).Elem()
+}
+
+func (o ProtectedResourceConditionsOutput) ToProtectedResourceConditionsOutput() ProtectedResourceConditionsOutput {
+	return o
+}
+
+func (o ProtectedResourceConditionsOutput) ToProtectedResourceConditionsOutputWithContext(ctx context.Context) ProtectedResourceConditionsOutput {
+	return o
+}
+
+func (o ProtectedResourceConditionsOutput) ToProtectedResourceConditionsPtrOutput() ProtectedResourceConditionsPtrOutput {
+	return o.ToProtectedResourceConditionsPtrOutputWithContext(context.Background())
+}
+
+func (o ProtectedResourceConditionsOutput) ToProtectedResourceConditionsPtrOutputWithContext(ctx context.Context) ProtectedResourceConditionsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ProtectedResourceConditions) *ProtectedResourceConditions {
+		return &v
+	}).(ProtectedResourceConditionsPtrOutput)
+}
+
+// Tags the recovery point must have. Their order does not matter.
+func (o ProtectedResourceConditionsOutput) StringEquals() RestoreTestingConditionArrayOutput {
+	return o.ApplyT(func(v ProtectedResourceConditions) []RestoreTestingCondition { return v.StringEquals }).(RestoreTestingConditionArrayOutput)
+}
+
+// Tags the recovery point must not have. Their order does not matter.
+func (o ProtectedResourceConditionsOutput) StringNotEquals() RestoreTestingConditionArrayOutput {
+	return o.ApplyT(func(v ProtectedResourceConditions) []RestoreTestingCondition { return v.StringNotEquals }).(RestoreTestingConditionArrayOutput)
+}
+
+type ProtectedResourceConditionsPtrOutput struct{ *pulumi.OutputState }
+
+func (ProtectedResourceConditionsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ProtectedResourceConditions)(nil)).Elem()
+}
+
+func (o ProtectedResourceConditionsPtrOutput) ToProtectedResourceConditionsPtrOutput() ProtectedResourceConditionsPtrOutput {
+	return o
+}
+
+func (o ProtectedResourceConditionsPtrOutput) ToProtectedResourceConditionsPtrOutputWithContext(ctx context.Context) ProtectedResourceConditionsPtrOutput {
+	return o
+}
+
+func (o ProtectedResourceConditionsPtrOutput) Elem() ProtectedResourceConditionsOutput {
+	return o.ApplyT(func(v *ProtectedResourceConditions) ProtectedResourceConditions {
+		if v != nil {
+			return *v
+		}
+		var ret ProtectedResourceConditions
+		return ret
+	}).(ProtectedResourceConditionsOutput)
+}
+
+// Tags the recovery point must have. Their order does not matter.
+func (o ProtectedResourceConditionsPtrOutput) StringEquals() RestoreTestingConditionArrayOutput {
+	return o.ApplyT(func(v *ProtectedResourceConditions) []RestoreTestingCondition {
+		if v == nil {
+			return nil
+		}
+		return v.StringEquals
+	}).(RestoreTestingConditionArrayOutput)
+}
+
+// Tags the recovery point must not have. Their order does not matter.
+func (o ProtectedResourceConditionsPtrOutput) StringNotEquals() RestoreTestingConditionArrayOutput {
+	return o.ApplyT(func(v *ProtectedResourceConditions) []RestoreTestingCondition {
+		if v == nil {
+			return nil
+		}
+		return v.StringNotEquals
+	}).(RestoreTestingConditionArrayOutput)
+}
+
 // A recovery point in a backup vault.
 type RecoveryPoint struct {
 	// When the point was created (RFC 3339).
@@ -890,6 +1052,307 @@ func (o RecoveryPointLifecyclePtrOutput) MoveToColdStorageAfterDays() pulumi.Int
 		}
 		return v.MoveToColdStorageAfterDays
 	}).(pulumi.IntPtrOutput)
+}
+
+// Which recovery points a restore testing plan restores.
+type RecoveryPointSelection struct {
+	// `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+	// `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+	Algorithm *string `pulumi:"algorithm"`
+	// Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+	// AWS's default is none. Their order does not matter.
+	ExcludeVaults []string `pulumi:"excludeVaults"`
+	// The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+	// vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+	// Their order does not matter.
+	IncludeVaults []string `pulumi:"includeVaults"`
+	// The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+	// time). Their order does not matter.
+	RecoveryPointTypes []string `pulumi:"recoveryPointTypes"`
+	// How many days back recovery points are picked from, counted from the restore job's
+	// start: 1 to 365. AWS's default is 30.
+	SelectionWindowDays *int `pulumi:"selectionWindowDays"`
+}
+
+// RecoveryPointSelectionInput is an input type that accepts RecoveryPointSelectionArgs and RecoveryPointSelectionOutput values.
+// You can construct a concrete instance of `RecoveryPointSelectionInput` via:
+//
+//	RecoveryPointSelectionArgs{...}
+type RecoveryPointSelectionInput interface {
+	pulumi.Input
+
+	ToRecoveryPointSelectionOutput() RecoveryPointSelectionOutput
+	ToRecoveryPointSelectionOutputWithContext(context.Context) RecoveryPointSelectionOutput
+}
+
+// Which recovery points a restore testing plan restores.
+type RecoveryPointSelectionArgs struct {
+	// `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+	// `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+	Algorithm pulumi.StringPtrInput `pulumi:"algorithm"`
+	// Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+	// AWS's default is none. Their order does not matter.
+	ExcludeVaults pulumi.StringArrayInput `pulumi:"excludeVaults"`
+	// The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+	// vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+	// Their order does not matter.
+	IncludeVaults pulumi.StringArrayInput `pulumi:"includeVaults"`
+	// The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+	// time). Their order does not matter.
+	RecoveryPointTypes pulumi.StringArrayInput `pulumi:"recoveryPointTypes"`
+	// How many days back recovery points are picked from, counted from the restore job's
+	// start: 1 to 365. AWS's default is 30.
+	SelectionWindowDays pulumi.IntPtrInput `pulumi:"selectionWindowDays"`
+}
+
+func (RecoveryPointSelectionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RecoveryPointSelection)(nil)).Elem()
+}
+
+func (i RecoveryPointSelectionArgs) ToRecoveryPointSelectionOutput() RecoveryPointSelectionOutput {
+	return i.ToRecoveryPointSelectionOutputWithContext(context.Background())
+}
+
+func (i RecoveryPointSelectionArgs) ToRecoveryPointSelectionOutputWithContext(ctx context.Context) RecoveryPointSelectionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RecoveryPointSelectionOutput)
+}
+
+// Which recovery points a restore testing plan restores.
+type RecoveryPointSelectionOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointSelectionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RecoveryPointSelection)(nil)).Elem()
+}
+
+func (o RecoveryPointSelectionOutput) ToRecoveryPointSelectionOutput() RecoveryPointSelectionOutput {
+	return o
+}
+
+func (o RecoveryPointSelectionOutput) ToRecoveryPointSelectionOutputWithContext(ctx context.Context) RecoveryPointSelectionOutput {
+	return o
+}
+
+// `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+// `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+func (o RecoveryPointSelectionOutput) Algorithm() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RecoveryPointSelection) *string { return v.Algorithm }).(pulumi.StringPtrOutput)
+}
+
+// Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+// AWS's default is none. Their order does not matter.
+func (o RecoveryPointSelectionOutput) ExcludeVaults() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v RecoveryPointSelection) []string { return v.ExcludeVaults }).(pulumi.StringArrayOutput)
+}
+
+// The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+// vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+// Their order does not matter.
+func (o RecoveryPointSelectionOutput) IncludeVaults() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v RecoveryPointSelection) []string { return v.IncludeVaults }).(pulumi.StringArrayOutput)
+}
+
+// The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+// time). Their order does not matter.
+func (o RecoveryPointSelectionOutput) RecoveryPointTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v RecoveryPointSelection) []string { return v.RecoveryPointTypes }).(pulumi.StringArrayOutput)
+}
+
+// How many days back recovery points are picked from, counted from the restore job's
+// start: 1 to 365. AWS's default is 30.
+func (o RecoveryPointSelectionOutput) SelectionWindowDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v RecoveryPointSelection) *int { return v.SelectionWindowDays }).(pulumi.IntPtrOutput)
+}
+
+type RecoveryPointSelectionPtrOutput struct{ *pulumi.OutputState }
+
+func (RecoveryPointSelectionPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RecoveryPointSelection)(nil)).Elem()
+}
+
+func (o RecoveryPointSelectionPtrOutput) ToRecoveryPointSelectionPtrOutput() RecoveryPointSelectionPtrOutput {
+	return o
+}
+
+func (o RecoveryPointSelectionPtrOutput) ToRecoveryPointSelectionPtrOutputWithContext(ctx context.Context) RecoveryPointSelectionPtrOutput {
+	return o
+}
+
+func (o RecoveryPointSelectionPtrOutput) Elem() RecoveryPointSelectionOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) RecoveryPointSelection {
+		if v != nil {
+			return *v
+		}
+		var ret RecoveryPointSelection
+		return ret
+	}).(RecoveryPointSelectionOutput)
+}
+
+// `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+// `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+func (o RecoveryPointSelectionPtrOutput) Algorithm() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Algorithm
+	}).(pulumi.StringPtrOutput)
+}
+
+// Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+// AWS's default is none. Their order does not matter.
+func (o RecoveryPointSelectionPtrOutput) ExcludeVaults() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) []string {
+		if v == nil {
+			return nil
+		}
+		return v.ExcludeVaults
+	}).(pulumi.StringArrayOutput)
+}
+
+// The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+// vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+// Their order does not matter.
+func (o RecoveryPointSelectionPtrOutput) IncludeVaults() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) []string {
+		if v == nil {
+			return nil
+		}
+		return v.IncludeVaults
+	}).(pulumi.StringArrayOutput)
+}
+
+// The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+// time). Their order does not matter.
+func (o RecoveryPointSelectionPtrOutput) RecoveryPointTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) []string {
+		if v == nil {
+			return nil
+		}
+		return v.RecoveryPointTypes
+	}).(pulumi.StringArrayOutput)
+}
+
+// How many days back recovery points are picked from, counted from the restore job's
+// start: 1 to 365. AWS's default is 30.
+func (o RecoveryPointSelectionPtrOutput) SelectionWindowDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *RecoveryPointSelection) *int {
+		if v == nil {
+			return nil
+		}
+		return v.SelectionWindowDays
+	}).(pulumi.IntPtrOutput)
+}
+
+// A tag condition.
+type RestoreTestingCondition struct {
+	// The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+	// not starting with `aws:`.
+	Key *string `pulumi:"key"`
+	// The tag value, at most 256 characters.
+	Value *string `pulumi:"value"`
+}
+
+// RestoreTestingConditionInput is an input type that accepts RestoreTestingConditionArgs and RestoreTestingConditionOutput values.
+// You can construct a concrete instance of `RestoreTestingConditionInput` via:
+//
+//	RestoreTestingConditionArgs{...}
+type RestoreTestingConditionInput interface {
+	pulumi.Input
+
+	ToRestoreTestingConditionOutput() RestoreTestingConditionOutput
+	ToRestoreTestingConditionOutputWithContext(context.Context) RestoreTestingConditionOutput
+}
+
+// A tag condition.
+type RestoreTestingConditionArgs struct {
+	// The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+	// not starting with `aws:`.
+	Key pulumi.StringPtrInput `pulumi:"key"`
+	// The tag value, at most 256 characters.
+	Value pulumi.StringPtrInput `pulumi:"value"`
+}
+
+func (RestoreTestingConditionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RestoreTestingCondition)(nil)).Elem()
+}
+
+func (i RestoreTestingConditionArgs) ToRestoreTestingConditionOutput() RestoreTestingConditionOutput {
+	return i.ToRestoreTestingConditionOutputWithContext(context.Background())
+}
+
+func (i RestoreTestingConditionArgs) ToRestoreTestingConditionOutputWithContext(ctx context.Context) RestoreTestingConditionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RestoreTestingConditionOutput)
+}
+
+// RestoreTestingConditionArrayInput is an input type that accepts RestoreTestingConditionArray and RestoreTestingConditionArrayOutput values.
+// You can construct a concrete instance of `RestoreTestingConditionArrayInput` via:
+//
+//	RestoreTestingConditionArray{ RestoreTestingConditionArgs{...} }
+type RestoreTestingConditionArrayInput interface {
+	pulumi.Input
+
+	ToRestoreTestingConditionArrayOutput() RestoreTestingConditionArrayOutput
+	ToRestoreTestingConditionArrayOutputWithContext(context.Context) RestoreTestingConditionArrayOutput
+}
+
+type RestoreTestingConditionArray []RestoreTestingConditionInput
+
+func (RestoreTestingConditionArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RestoreTestingCondition)(nil)).Elem()
+}
+
+func (i RestoreTestingConditionArray) ToRestoreTestingConditionArrayOutput() RestoreTestingConditionArrayOutput {
+	return i.ToRestoreTestingConditionArrayOutputWithContext(context.Background())
+}
+
+func (i RestoreTestingConditionArray) ToRestoreTestingConditionArrayOutputWithContext(ctx context.Context) RestoreTestingConditionArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RestoreTestingConditionArrayOutput)
+}
+
+// A tag condition.
+type RestoreTestingConditionOutput struct{ *pulumi.OutputState }
+
+func (RestoreTestingConditionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RestoreTestingCondition)(nil)).Elem()
+}
+
+func (o RestoreTestingConditionOutput) ToRestoreTestingConditionOutput() RestoreTestingConditionOutput {
+	return o
+}
+
+func (o RestoreTestingConditionOutput) ToRestoreTestingConditionOutputWithContext(ctx context.Context) RestoreTestingConditionOutput {
+	return o
+}
+
+// The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+// not starting with `aws:`.
+func (o RestoreTestingConditionOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RestoreTestingCondition) *string { return v.Key }).(pulumi.StringPtrOutput)
+}
+
+// The tag value, at most 256 characters.
+func (o RestoreTestingConditionOutput) Value() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v RestoreTestingCondition) *string { return v.Value }).(pulumi.StringPtrOutput)
+}
+
+type RestoreTestingConditionArrayOutput struct{ *pulumi.OutputState }
+
+func (RestoreTestingConditionArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]RestoreTestingCondition)(nil)).Elem()
+}
+
+func (o RestoreTestingConditionArrayOutput) ToRestoreTestingConditionArrayOutput() RestoreTestingConditionArrayOutput {
+	return o
+}
+
+func (o RestoreTestingConditionArrayOutput) ToRestoreTestingConditionArrayOutputWithContext(ctx context.Context) RestoreTestingConditionArrayOutput {
+	return o
+}
+
+func (o RestoreTestingConditionArrayOutput) Index(i pulumi.IntInput) RestoreTestingConditionOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) RestoreTestingCondition {
+		return vs[0].([]RestoreTestingCondition)[vs[1].(int)]
+	}).(RestoreTestingConditionOutput)
 }
 
 // A rule of a backup plan.
@@ -1694,6 +2157,11 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionArrayInput)(nil)).Elem(), IndexActionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleInput)(nil)).Elem(), LifecycleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LifecyclePtrInput)(nil)).Elem(), LifecycleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProtectedResourceConditionsInput)(nil)).Elem(), ProtectedResourceConditionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ProtectedResourceConditionsPtrInput)(nil)).Elem(), ProtectedResourceConditionsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RecoveryPointSelectionInput)(nil)).Elem(), RecoveryPointSelectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RestoreTestingConditionInput)(nil)).Elem(), RestoreTestingConditionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RestoreTestingConditionArrayInput)(nil)).Elem(), RestoreTestingConditionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RuleInput)(nil)).Elem(), RuleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RuleArrayInput)(nil)).Elem(), RuleArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SelectionConditionParameterInput)(nil)).Elem(), SelectionConditionParameterArgs{})
@@ -1712,10 +2180,16 @@ func init() {
 	pulumi.RegisterOutputType(IndexActionArrayOutput{})
 	pulumi.RegisterOutputType(LifecycleOutput{})
 	pulumi.RegisterOutputType(LifecyclePtrOutput{})
+	pulumi.RegisterOutputType(ProtectedResourceConditionsOutput{})
+	pulumi.RegisterOutputType(ProtectedResourceConditionsPtrOutput{})
 	pulumi.RegisterOutputType(RecoveryPointOutput{})
 	pulumi.RegisterOutputType(RecoveryPointArrayOutput{})
 	pulumi.RegisterOutputType(RecoveryPointLifecycleOutput{})
 	pulumi.RegisterOutputType(RecoveryPointLifecyclePtrOutput{})
+	pulumi.RegisterOutputType(RecoveryPointSelectionOutput{})
+	pulumi.RegisterOutputType(RecoveryPointSelectionPtrOutput{})
+	pulumi.RegisterOutputType(RestoreTestingConditionOutput{})
+	pulumi.RegisterOutputType(RestoreTestingConditionArrayOutput{})
 	pulumi.RegisterOutputType(RuleOutput{})
 	pulumi.RegisterOutputType(RuleArrayOutput{})
 	pulumi.RegisterOutputType(RuleStateOutput{})

@@ -91,6 +91,68 @@ export interface LifecycleArgs {
 }
 
 /**
+ * Tag conditions of a restore testing selection. A resource is restored when its latest
+ * recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+ */
+export interface ProtectedResourceConditionsArgs {
+    /**
+     * Tags the recovery point must have. Their order does not matter.
+     */
+    stringEquals?: pulumi.Input<pulumi.Input<inputs.RestoreTestingConditionArgs>[] | undefined>;
+    /**
+     * Tags the recovery point must not have. Their order does not matter.
+     */
+    stringNotEquals?: pulumi.Input<pulumi.Input<inputs.RestoreTestingConditionArgs>[] | undefined>;
+}
+
+/**
+ * Which recovery points a restore testing plan restores.
+ */
+export interface RecoveryPointSelectionArgs {
+    /**
+     * `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+     * `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+     */
+    algorithm?: pulumi.Input<string | undefined>;
+    /**
+     * Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+     * AWS's default is none. Their order does not matter.
+     */
+    excludeVaults?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+     * vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+     * Their order does not matter.
+     */
+    includeVaults?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+     * time). Their order does not matter.
+     */
+    recoveryPointTypes?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * How many days back recovery points are picked from, counted from the restore job's
+     * start: 1 to 365. AWS's default is 30.
+     */
+    selectionWindowDays?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * A tag condition.
+ */
+export interface RestoreTestingConditionArgs {
+    /**
+     * The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+     * not starting with `aws:`.
+     */
+    key?: pulumi.Input<string | undefined>;
+    /**
+     * The tag value, at most 256 characters.
+     */
+    value?: pulumi.Input<string | undefined>;
+}
+
+/**
  * A rule of a backup plan.
  */
 export interface RuleArgs {

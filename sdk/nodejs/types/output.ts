@@ -91,6 +91,21 @@ export interface Lifecycle {
 }
 
 /**
+ * Tag conditions of a restore testing selection. A resource is restored when its latest
+ * recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+ */
+export interface ProtectedResourceConditions {
+    /**
+     * Tags the recovery point must have. Their order does not matter.
+     */
+    stringEquals?: outputs.RestoreTestingCondition[];
+    /**
+     * Tags the recovery point must not have. Their order does not matter.
+     */
+    stringNotEquals?: outputs.RestoreTestingCondition[];
+}
+
+/**
  * A recovery point in a backup vault.
  */
 export interface RecoveryPoint {
@@ -136,6 +151,53 @@ export interface RecoveryPointLifecycle {
      * Days after creation when the point moves to cold storage.
      */
     moveToColdStorageAfterDays?: number;
+}
+
+/**
+ * Which recovery points a restore testing plan restores.
+ */
+export interface RecoveryPointSelection {
+    /**
+     * `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+     * `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+     */
+    algorithm?: string;
+    /**
+     * Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+     * AWS's default is none. Their order does not matter.
+     */
+    excludeVaults?: string[];
+    /**
+     * The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+     * vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+     * Their order does not matter.
+     */
+    includeVaults?: string[];
+    /**
+     * The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+     * time). Their order does not matter.
+     */
+    recoveryPointTypes?: string[];
+    /**
+     * How many days back recovery points are picked from, counted from the restore job's
+     * start: 1 to 365. AWS's default is 30.
+     */
+    selectionWindowDays?: number;
+}
+
+/**
+ * A tag condition.
+ */
+export interface RestoreTestingCondition {
+    /**
+     * The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+     * not starting with `aws:`.
+     */
+    key?: string;
+    /**
+     * The tag value, at most 256 characters.
+     */
+    value?: string;
 }
 
 /**

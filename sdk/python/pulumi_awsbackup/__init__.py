@@ -16,6 +16,8 @@ from .logically_air_gapped_vault import *
 from .plan import *
 from .provider import *
 from .region_settings import *
+from .restore_testing_plan import *
+from .restore_testing_selection import *
 from .selection import *
 from .vault import *
 from .vault_lock import *
@@ -43,6 +45,8 @@ _utilities.register(
    "awsbackup:index:LogicallyAirGappedVault": "LogicallyAirGappedVault",
    "awsbackup:index:Plan": "Plan",
    "awsbackup:index:RegionSettings": "RegionSettings",
+   "awsbackup:index:RestoreTestingPlan": "RestoreTestingPlan",
+   "awsbackup:index:RestoreTestingSelection": "RestoreTestingSelection",
    "awsbackup:index:Selection": "Selection",
    "awsbackup:index:Vault": "Vault",
    "awsbackup:index:VaultLock": "VaultLock",

@@ -26,6 +26,12 @@ __all__ = [
     'IndexActionArgsDict',
     'LifecycleArgs',
     'LifecycleArgsDict',
+    'ProtectedResourceConditionsArgs',
+    'ProtectedResourceConditionsArgsDict',
+    'RecoveryPointSelectionArgs',
+    'RecoveryPointSelectionArgsDict',
+    'RestoreTestingConditionArgs',
+    'RestoreTestingConditionArgsDict',
     'RuleArgs',
     'RuleArgsDict',
     'SelectionConditionParameterArgs',
@@ -360,6 +366,251 @@ class LifecycleArgs:
     @opt_in_to_archive_for_supported_resources.setter
     def opt_in_to_archive_for_supported_resources(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "opt_in_to_archive_for_supported_resources", value)
+
+
+class ProtectedResourceConditionsArgsDict(TypedDict):
+    """
+    Tag conditions of a restore testing selection. A resource is restored when its latest
+    recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+    """
+    string_equals: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgsDict']]]]]
+    """
+    Tags the recovery point must have. Their order does not matter.
+    """
+    string_not_equals: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgsDict']]]]]
+    """
+    Tags the recovery point must not have. Their order does not matter.
+    """
+
+@pulumi.input_type
+class ProtectedResourceConditionsArgs:
+    def __init__(__self__, *,
+                 string_equals: pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]] = None,
+                 string_not_equals: pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]] = None):
+        """
+        Tag conditions of a restore testing selection. A resource is restored when its latest
+        recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+
+        :param pulumi.Input[Sequence[pulumi.Input['RestoreTestingConditionArgs']]] string_equals: Tags the recovery point must have. Their order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input['RestoreTestingConditionArgs']]] string_not_equals: Tags the recovery point must not have. Their order does not matter.
+        """
+        if string_equals is not None:
+            pulumi.set(__self__, "string_equals", string_equals)
+        if string_not_equals is not None:
+            pulumi.set(__self__, "string_not_equals", string_not_equals)
+
+    @_builtins.property
+    @pulumi.getter(name="stringEquals")
+    def string_equals(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]]:
+        """
+        Tags the recovery point must have. Their order does not matter.
+        """
+        return pulumi.get(self, "string_equals")
+
+    @string_equals.setter
+    def string_equals(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]]):
+        pulumi.set(self, "string_equals", value)
+
+    @_builtins.property
+    @pulumi.getter(name="stringNotEquals")
+    def string_not_equals(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]]:
+        """
+        Tags the recovery point must not have. Their order does not matter.
+        """
+        return pulumi.get(self, "string_not_equals")
+
+    @string_not_equals.setter
+    def string_not_equals(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['RestoreTestingConditionArgs']]]]):
+        pulumi.set(self, "string_not_equals", value)
+
+
+class RecoveryPointSelectionArgsDict(TypedDict):
+    """
+    Which recovery points a restore testing plan restores.
+    """
+    algorithm: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+    `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+    """
+    exclude_vaults: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+    AWS's default is none. Their order does not matter.
+    """
+    include_vaults: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+    vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+    Their order does not matter.
+    """
+    recovery_point_types: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+    time). Their order does not matter.
+    """
+    selection_window_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How many days back recovery points are picked from, counted from the restore job's
+    start: 1 to 365. AWS's default is 30.
+    """
+
+@pulumi.input_type
+class RecoveryPointSelectionArgs:
+    def __init__(__self__, *,
+                 algorithm: pulumi.Input[Optional[_builtins.str]] = None,
+                 exclude_vaults: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 include_vaults: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 recovery_point_types: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 selection_window_days: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        Which recovery points a restore testing plan restores.
+
+        :param pulumi.Input[_builtins.str] algorithm: `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+               `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] exclude_vaults: Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+               AWS's default is none. Their order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] include_vaults: The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+               vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+               Their order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] recovery_point_types: The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+               time). Their order does not matter.
+        :param pulumi.Input[_builtins.int] selection_window_days: How many days back recovery points are picked from, counted from the restore job's
+               start: 1 to 365. AWS's default is 30.
+        """
+        if algorithm is not None:
+            pulumi.set(__self__, "algorithm", algorithm)
+        if exclude_vaults is not None:
+            pulumi.set(__self__, "exclude_vaults", exclude_vaults)
+        if include_vaults is not None:
+            pulumi.set(__self__, "include_vaults", include_vaults)
+        if recovery_point_types is not None:
+            pulumi.set(__self__, "recovery_point_types", recovery_point_types)
+        if selection_window_days is not None:
+            pulumi.set(__self__, "selection_window_days", selection_window_days)
+
+    @_builtins.property
+    @pulumi.getter
+    def algorithm(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+        `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+        """
+        return pulumi.get(self, "algorithm")
+
+    @algorithm.setter
+    def algorithm(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "algorithm", value)
+
+    @_builtins.property
+    @pulumi.getter(name="excludeVaults")
+    def exclude_vaults(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+        AWS's default is none. Their order does not matter.
+        """
+        return pulumi.get(self, "exclude_vaults")
+
+    @exclude_vaults.setter
+    def exclude_vaults(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "exclude_vaults", value)
+
+    @_builtins.property
+    @pulumi.getter(name="includeVaults")
+    def include_vaults(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+        vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+        Their order does not matter.
+        """
+        return pulumi.get(self, "include_vaults")
+
+    @include_vaults.setter
+    def include_vaults(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "include_vaults", value)
+
+    @_builtins.property
+    @pulumi.getter(name="recoveryPointTypes")
+    def recovery_point_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+        time). Their order does not matter.
+        """
+        return pulumi.get(self, "recovery_point_types")
+
+    @recovery_point_types.setter
+    def recovery_point_types(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "recovery_point_types", value)
+
+    @_builtins.property
+    @pulumi.getter(name="selectionWindowDays")
+    def selection_window_days(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How many days back recovery points are picked from, counted from the restore job's
+        start: 1 to 365. AWS's default is 30.
+        """
+        return pulumi.get(self, "selection_window_days")
+
+    @selection_window_days.setter
+    def selection_window_days(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "selection_window_days", value)
+
+
+class RestoreTestingConditionArgsDict(TypedDict):
+    """
+    A tag condition.
+    """
+    key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+    not starting with `aws:`.
+    """
+    value: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The tag value, at most 256 characters.
+    """
+
+@pulumi.input_type
+class RestoreTestingConditionArgs:
+    def __init__(__self__, *,
+                 key: pulumi.Input[Optional[_builtins.str]] = None,
+                 value: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A tag condition.
+
+        :param pulumi.Input[_builtins.str] key: The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+               not starting with `aws:`.
+        :param pulumi.Input[_builtins.str] value: The tag value, at most 256 characters.
+        """
+        if key is not None:
+            pulumi.set(__self__, "key", key)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+        not starting with `aws:`.
+        """
+        return pulumi.get(self, "key")
+
+    @key.setter
+    def key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The tag value, at most 256 characters.
+        """
+        return pulumi.get(self, "value")
+
+    @value.setter
+    def value(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "value", value)
 
 
 class RuleArgsDict(TypedDict):

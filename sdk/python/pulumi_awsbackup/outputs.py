@@ -22,8 +22,11 @@ __all__ = [
     'CopyAction',
     'IndexAction',
     'Lifecycle',
+    'ProtectedResourceConditions',
     'RecoveryPoint',
     'RecoveryPointLifecycle',
+    'RecoveryPointSelection',
+    'RestoreTestingCondition',
     'RuleState',
     'SelectionConditionParameter',
     'SelectionConditions',
@@ -320,6 +323,63 @@ class Lifecycle(dict):
 
 
 @pulumi.output_type
+class ProtectedResourceConditions(dict):
+    """
+    Tag conditions of a restore testing selection. A resource is restored when its latest
+    recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "stringEquals":
+            suggest = "string_equals"
+        elif key == "stringNotEquals":
+            suggest = "string_not_equals"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ProtectedResourceConditions. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ProtectedResourceConditions.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ProtectedResourceConditions.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 string_equals: Optional[Sequence['outputs.RestoreTestingCondition']] = None,
+                 string_not_equals: Optional[Sequence['outputs.RestoreTestingCondition']] = None):
+        """
+        Tag conditions of a restore testing selection. A resource is restored when its latest
+        recovery point has every `stringEquals` tag and none of the `stringNotEquals` ones.
+
+        :param Sequence['RestoreTestingCondition'] string_equals: Tags the recovery point must have. Their order does not matter.
+        :param Sequence['RestoreTestingCondition'] string_not_equals: Tags the recovery point must not have. Their order does not matter.
+        """
+        if string_equals is not None:
+            pulumi.set(__self__, "string_equals", string_equals)
+        if string_not_equals is not None:
+            pulumi.set(__self__, "string_not_equals", string_not_equals)
+
+    @_builtins.property
+    @pulumi.getter(name="stringEquals")
+    def string_equals(self) -> Optional[Sequence['outputs.RestoreTestingCondition']]:
+        """
+        Tags the recovery point must have. Their order does not matter.
+        """
+        return pulumi.get(self, "string_equals")
+
+    @_builtins.property
+    @pulumi.getter(name="stringNotEquals")
+    def string_not_equals(self) -> Optional[Sequence['outputs.RestoreTestingCondition']]:
+        """
+        Tags the recovery point must not have. Their order does not matter.
+        """
+        return pulumi.get(self, "string_not_equals")
+
+
+@pulumi.output_type
 class RecoveryPoint(dict):
     """
     A recovery point in a backup vault.
@@ -448,6 +508,151 @@ class RecoveryPointLifecycle(dict):
         Days after creation when the point moves to cold storage.
         """
         return pulumi.get(self, "move_to_cold_storage_after_days")
+
+
+@pulumi.output_type
+class RecoveryPointSelection(dict):
+    """
+    Which recovery points a restore testing plan restores.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "excludeVaults":
+            suggest = "exclude_vaults"
+        elif key == "includeVaults":
+            suggest = "include_vaults"
+        elif key == "recoveryPointTypes":
+            suggest = "recovery_point_types"
+        elif key == "selectionWindowDays":
+            suggest = "selection_window_days"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in RecoveryPointSelection. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        RecoveryPointSelection.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        RecoveryPointSelection.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 algorithm: Optional[_builtins.str] = None,
+                 exclude_vaults: Optional[Sequence[_builtins.str]] = None,
+                 include_vaults: Optional[Sequence[_builtins.str]] = None,
+                 recovery_point_types: Optional[Sequence[_builtins.str]] = None,
+                 selection_window_days: Optional[_builtins.int] = None):
+        """
+        Which recovery points a restore testing plan restores.
+
+        :param _builtins.str algorithm: `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+               `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+        :param Sequence[_builtins.str] exclude_vaults: Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+               AWS's default is none. Their order does not matter.
+        :param Sequence[_builtins.str] include_vaults: The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+               vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+               Their order does not matter.
+        :param Sequence[_builtins.str] recovery_point_types: The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+               time). Their order does not matter.
+        :param _builtins.int selection_window_days: How many days back recovery points are picked from, counted from the restore job's
+               start: 1 to 365. AWS's default is 30.
+        """
+        if algorithm is not None:
+            pulumi.set(__self__, "algorithm", algorithm)
+        if exclude_vaults is not None:
+            pulumi.set(__self__, "exclude_vaults", exclude_vaults)
+        if include_vaults is not None:
+            pulumi.set(__self__, "include_vaults", include_vaults)
+        if recovery_point_types is not None:
+            pulumi.set(__self__, "recovery_point_types", recovery_point_types)
+        if selection_window_days is not None:
+            pulumi.set(__self__, "selection_window_days", selection_window_days)
+
+    @_builtins.property
+    @pulumi.getter
+    def algorithm(self) -> Optional[_builtins.str]:
+        """
+        `LATEST_WITHIN_WINDOW` (the newest recovery point in the selection window) or
+        `RANDOM_WITHIN_WINDOW` (any recovery point in it).
+        """
+        return pulumi.get(self, "algorithm")
+
+    @_builtins.property
+    @pulumi.getter(name="excludeVaults")
+    def exclude_vaults(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Vaults whose recovery points are never picked, in the same forms as `includeVaults`.
+        AWS's default is none. Their order does not matter.
+        """
+        return pulumi.get(self, "exclude_vaults")
+
+    @_builtins.property
+    @pulumi.getter(name="includeVaults")
+    def include_vaults(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The vaults recovery points are picked from, at least one: `*` for every vault, or backup
+        vault ARNs, which may end in `*` (`arn:aws:backup:us-east-1:123456789012:backup-vault:prod-*`).
+        Their order does not matter.
+        """
+        return pulumi.get(self, "include_vaults")
+
+    @_builtins.property
+    @pulumi.getter(name="recoveryPointTypes")
+    def recovery_point_types(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The kinds of recovery point to restore, one or both: `SNAPSHOT`, `CONTINUOUS` (point in
+        time). Their order does not matter.
+        """
+        return pulumi.get(self, "recovery_point_types")
+
+    @_builtins.property
+    @pulumi.getter(name="selectionWindowDays")
+    def selection_window_days(self) -> Optional[_builtins.int]:
+        """
+        How many days back recovery points are picked from, counted from the restore job's
+        start: 1 to 365. AWS's default is 30.
+        """
+        return pulumi.get(self, "selection_window_days")
+
+
+@pulumi.output_type
+class RestoreTestingCondition(dict):
+    """
+    A tag condition.
+    """
+    def __init__(__self__, *,
+                 key: Optional[_builtins.str] = None,
+                 value: Optional[_builtins.str] = None):
+        """
+        A tag condition.
+
+        :param _builtins.str key: The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+               not starting with `aws:`.
+        :param _builtins.str value: The tag value, at most 256 characters.
+        """
+        if key is not None:
+            pulumi.set(__self__, "key", key)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def key(self) -> Optional[_builtins.str]:
+        """
+        The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
+        not starting with `aws:`.
+        """
+        return pulumi.get(self, "key")
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> Optional[_builtins.str]:
+        """
+        The tag value, at most 256 characters.
+        """
+        return pulumi.get(self, "value")
 
 
 @pulumi.output_type

@@ -17,6 +17,8 @@ const POLICY: &str = "awsbackup:index:VaultPolicy";
 const GLOBAL_SETTINGS: &str = "awsbackup:index:GlobalSettings";
 const REGION_SETTINGS: &str = "awsbackup:index:RegionSettings";
 const AIR_GAPPED: &str = "awsbackup:index:LogicallyAirGappedVault";
+const RESTORE_PLAN: &str = "awsbackup:index:RestoreTestingPlan";
+const RESTORE_SELECTION: &str = "awsbackup:index:RestoreTestingSelection";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -195,6 +197,62 @@ const PROGRAM: &str = r#"resources:
         - arn:aws:ec2:*:*:volume/*
       notResources:
         - arn:aws:rds:eu-west-1:*
+  # A restore testing plan with every input (one equal to AWS's default), an autonamed one with
+  # AWS's defaults only, a selection by ARNs with every other input and one by conditions.
+  restorePlan:
+    type: awsbackup:index:RestoreTestingPlan
+    properties:
+      name: fid_restore
+      scheduleExpression: cron(0 4 ? * SAT *)
+      scheduleExpressionTimezone: Europe/Paris
+      startWindowHours: 24
+      recoveryPointSelection:
+        algorithm: RANDOM_WITHIN_WINDOW
+        includeVaults:
+          - arn:aws:backup:us-east-1:123456789012:backup-vault:fid-*
+          - "*"
+        excludeVaults:
+          - arn:aws:backup:us-east-1:123456789012:backup-vault:fid-keyed
+        recoveryPointTypes:
+          - SNAPSHOT
+          - CONTINUOUS
+        selectionWindowDays: 7
+      tags:
+        team: platform
+  restoreMinimal:
+    type: awsbackup:index:RestoreTestingPlan
+    properties:
+      scheduleExpression: cron(0 5 ? * * *)
+      recoveryPointSelection:
+        algorithm: LATEST_WITHIN_WINDOW
+        includeVaults: ["*"]
+        recoveryPointTypes: [SNAPSHOT]
+  restoreByArns:
+    type: awsbackup:index:RestoreTestingSelection
+    properties:
+      restoreTestingPlanName: ${restorePlan.name}
+      name: by_arns
+      protectedResourceType: EC2
+      iamRoleArn: arn:aws:iam::123456789012:role/restore-testing
+      protectedResourceArns:
+        - arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0
+      restoreMetadataOverrides:
+        subnetId: subnet-0123
+        securityGroupIds: '["sg-1","sg-2"]'
+      validationWindowHours: 4
+  restoreByTags:
+    type: awsbackup:index:RestoreTestingSelection
+    properties:
+      restoreTestingPlanName: ${restoreMinimal.name}
+      protectedResourceType: S3
+      iamRoleArn: arn:aws:iam::123456789012:role/restore-testing
+      protectedResourceConditions:
+        stringEquals:
+          - key: restore
+            value: "weekly"
+        stringNotEquals:
+          - key: env
+            value: test
 "#;
 
 /// (type token, resource name) of every resource in [`PROGRAM`].
@@ -215,6 +273,10 @@ const RESOURCES: &[(&str, &str)] = &[
     (SELECTION, "byConditions"),
     (SELECTION, "byTags"),
     (SELECTION, "byPatterns"),
+    (RESTORE_PLAN, "restorePlan"),
+    (RESTORE_PLAN, "restoreMinimal"),
+    (RESTORE_SELECTION, "restoreByArns"),
+    (RESTORE_SELECTION, "restoreByTags"),
 ];
 
 #[test]
@@ -237,7 +299,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("17 to create");
+        .contains("21 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -284,7 +346,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("16 imported");
+    stack.import_all(&import).success().contains("20 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -366,6 +428,19 @@ fn every_resource_configuration_imports_without_changes() {
         region["inputs"]["resourceTypeOptInPreference"]["SAP HANA on Amazon EC2"],
         json!(false)
     );
+
+    let restore = imported
+        .resource(&stack.urn(RESTORE_PLAN, "restoreMinimal"))
+        .unwrap();
+    assert_eq!(
+        restore["inputs"].get("startWindowHours"),
+        None,
+        "AWS's default is no input: {restore}"
+    );
+    let by_tags = imported
+        .resource(&stack.urn(RESTORE_SELECTION, "restoreByTags"))
+        .unwrap();
+    assert_eq!(by_tags["inputs"]["protectedResourceArns"], json!(["*"]));
 
     // The program that created them has nothing to do, and a refresh finds nothing.
     stack.preview_expect_no_changes().success();

@@ -26,6 +26,8 @@ pub fn operations() -> impl Iterator<Item = &'static str> {
 pub struct Route {
     pub operation: &'static str,
     pub handler: Handler,
+    /// The status code of a success, the model's `responseCode`.
+    pub status: u16,
     /// Decoded path labels, in order.
     pub labels: Vec<String>,
 }
@@ -62,6 +64,7 @@ fn match_routes(method: &str, raw_path: &str, only_slash_routes: bool) -> Option
         return Some(Route {
             operation: op.name,
             handler: op.handler,
+            status: op.status,
             labels,
         });
     }

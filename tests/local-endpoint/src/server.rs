@@ -220,10 +220,11 @@ async fn handle_request(
                 now: inner.clock.now(),
                 variations,
             };
+            let status = StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK);
             Some(
                 match (route.handler)(inner.store.region(&account, &region), &request) {
-                    Ok(Some(out)) => json_response(StatusCode::OK, &out),
-                    Ok(None) => empty_response(),
+                    Ok(Some(out)) => json_response(status, &out),
+                    Ok(None) => empty_response(status),
                     Err(e) => error_response(&e),
                 },
             )
@@ -480,8 +481,8 @@ fn json_response(status: StatusCode, value: &Value) -> HttpResponse {
         .expect("valid response")
 }
 
-fn empty_response() -> HttpResponse {
-    base_response(StatusCode::OK)
+fn empty_response(status: StatusCode) -> HttpResponse {
+    base_response(status)
         .body(Full::new(Bytes::new()))
         .expect("valid response")
 }

@@ -5,6 +5,7 @@
 
 mod clock;
 mod plan;
+mod restore_testing;
 mod selection;
 mod settings;
 mod tags;
@@ -26,9 +27,11 @@ use aws_smithy_types::DateTime;
 use self::clock::{DateHeader, ServerClock};
 use super::{
     code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, GlobalSettings, Plan,
-    PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter, RegionSettings, Selection,
-    SelectionCreated, SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig,
-    VaultNotificationConfig, VaultNotifications, VaultPolicy,
+    PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter, RegionSettings,
+    RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
+    RestoreTestingSelection, RestoreTestingSelectionDocument, Selection, SelectionCreated,
+    SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig, VaultNotificationConfig,
+    VaultNotifications, VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -290,6 +293,66 @@ impl BackupApi for SdkBackup {
 
     async fn list_plans(&self) -> Result<Vec<(String, String)>, AwsError> {
         plan::list(self).await
+    }
+
+    async fn create_restore_testing_plan(
+        &self,
+        document: &RestoreTestingPlanDocument,
+        tags: &Tags,
+        creator_request_id: &str,
+    ) -> Result<RestoreTestingPlanCreated, AwsError> {
+        restore_testing::create_plan(self, document, tags, creator_request_id).await
+    }
+
+    async fn get_restore_testing_plan(
+        &self,
+        name: &str,
+    ) -> Result<Option<RestoreTestingPlan>, AwsError> {
+        restore_testing::get_plan(self, name).await
+    }
+
+    async fn update_restore_testing_plan(
+        &self,
+        document: &RestoreTestingPlanDocument,
+    ) -> Result<(), AwsError> {
+        restore_testing::update_plan(self, document).await
+    }
+
+    async fn delete_restore_testing_plan(&self, name: &str) -> Result<bool, AwsError> {
+        restore_testing::delete_plan(self, name).await
+    }
+
+    async fn create_restore_testing_selection(
+        &self,
+        plan: &str,
+        document: &RestoreTestingSelectionDocument,
+        creator_request_id: &str,
+    ) -> Result<Option<String>, AwsError> {
+        restore_testing::create_selection(self, plan, document, creator_request_id).await
+    }
+
+    async fn get_restore_testing_selection(
+        &self,
+        plan: &str,
+        name: &str,
+    ) -> Result<Option<RestoreTestingSelection>, AwsError> {
+        restore_testing::get_selection(self, plan, name).await
+    }
+
+    async fn update_restore_testing_selection(
+        &self,
+        plan: &str,
+        document: &RestoreTestingSelectionDocument,
+    ) -> Result<(), AwsError> {
+        restore_testing::update_selection(self, plan, document).await
+    }
+
+    async fn delete_restore_testing_selection(
+        &self,
+        plan: &str,
+        name: &str,
+    ) -> Result<bool, AwsError> {
+        restore_testing::delete_selection(self, plan, name).await
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError> {

@@ -43,6 +43,7 @@ kinds! {
     selections,
     tags,
     settings,
+    restore_testing,
 }
 
 /// A routed request, labels decoded, body parsed.
@@ -102,12 +103,23 @@ pub type Handler = fn(&mut RegionState, &Request) -> ApiResult<Output>;
 
 /// One operation the endpoint serves: the HTTP method and URI of AWS's service model (`{}`
 /// matches one non-empty segment; a trailing `/` as the model writes it), its name and handler.
-/// Written `op(method, uri, name, handler)` in a kind's `OPERATIONS`.
+/// Written `op(method, uri, name, handler)` in a kind's `OPERATIONS`, with `.status(201)` for an
+/// operation whose model `responseCode` is not 200.
 pub struct Operation {
     pub method: &'static str,
     pub uri: &'static str,
     pub name: &'static str,
     pub handler: Handler,
+    /// The status code of a success (the model's `responseCode`).
+    pub status: u16,
+}
+
+impl Operation {
+    /// The operation answering `status` on success instead of 200.
+    pub const fn status(mut self, status: u16) -> Operation {
+        self.status = status;
+        self
+    }
 }
 
 const fn op(
@@ -121,6 +133,7 @@ const fn op(
         uri,
         name,
         handler,
+        status: 200,
     }
 }
 
@@ -134,7 +147,18 @@ pub fn all() -> impl Iterator<Item = &'static Operation> {
 /// One page of `items` per the `maxResults` (1..=1000) and `nextToken` query
 /// parameters. Tokens are opaque offsets.
 pub fn paginate<T>(items: Vec<T>, req: &Request) -> ApiResult<(Vec<T>, Option<String>)> {
-    let max = match req.query("maxResults") {
+    paginate_with(items, req, "maxResults", "nextToken")
+}
+
+/// [`paginate`] with the query keys the operation's model names (restore-testing lists use
+/// `MaxResults` and `NextToken`).
+pub fn paginate_with<T>(
+    items: Vec<T>,
+    req: &Request,
+    max_key: &str,
+    token_key: &str,
+) -> ApiResult<(Vec<T>, Option<String>)> {
+    let max = match req.query(max_key) {
         None => 1000,
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=1000).contains(&n) => n,
@@ -145,7 +169,7 @@ pub fn paginate<T>(items: Vec<T>, req: &Request) -> ApiResult<(Vec<T>, Option<St
             }
         },
     };
-    let start = match req.query("nextToken") {
+    let start = match req.query(token_key) {
         None => 0,
         Some(t) => decode_token(t)
             .filter(|n| *n <= items.len())

@@ -57,6 +57,12 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
         "AWS: \"Either 'ListOfTags' or 'Resources' section must be non-empty\"",
     ),
     (
+        "CreateRestoreTestingSelection",
+        &["RestoreTestingSelection.ProtectedResourceArns"],
+        "a selection names its resources, [\"*\"] or ARNs (AWS's documentation; conditions \
+         narrow [\"*\"]): MissingParameterValueException without them",
+    ),
+    (
         "UpdateGlobalSettings",
         &["GlobalSettings"],
         "an update without settings has nothing to update: MissingParameterValueException \
@@ -74,10 +80,23 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
     ),
 ];
 
+/// Members the model leaves optional that a request needs all of, as AWS documents: the
+/// operation, the members (the required members and all of these are accepted; the baseline
+/// without any one of them is refused with MissingParameterValueException), and why.
+const ALL_NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[(
+    "CreateRestoreTestingPlan",
+    &[
+        "RestoreTestingPlan.RecoveryPointSelection.Algorithm",
+        "RestoreTestingPlan.RecoveryPointSelection.IncludeVaults",
+        "RestoreTestingPlan.RecoveryPointSelection.RecoveryPointTypes",
+    ],
+    "AWS's documentation of RestoreTestingRecoveryPointSelection marks the three required",
+)];
+
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
-const MODEL_CONSTRAINTS_AT_LEAST: usize = 66;
-const SERVED_OPERATIONS: usize = 34;
+const MODEL_CONSTRAINTS_AT_LEAST: usize = 74;
+const SERVED_OPERATIONS: usize = 44;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
@@ -89,6 +108,9 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:backup-events";
 const DR_VAULT: &str = "arn:aws:backup:us-west-2:123456789012:backup-vault:dr-vault";
 const LAG_VAULT: &str = "vault-lag";
 const LAG_VAULT_ARN: &str = "arn:aws:backup:us-east-1:123456789012:backup-vault:vault-lag";
+const RT_PLAN: &str = "rtp_a";
+const RT_EMPTY_PLAN: &str = "rtp_b";
+const RT_SELECTION: &str = "rts_a";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -602,8 +624,8 @@ impl Answer {
     }
 
     fn show(&self) -> String {
-        if self.status == 200 {
-            "200".into()
+        if (200..300).contains(&self.status) {
+            self.status.to_string()
         } else {
             let message = self.json()["Message"]
                 .as_str()
@@ -688,7 +710,11 @@ impl Probe<'_> {
 
     fn setup_call(&mut self, op: &str, input: Value) -> Value {
         let answer = self.call(op, &input);
-        assert_eq!(answer.status, 200, "setup {op} {input}: {}", answer.show());
+        assert!(
+            (200..300).contains(&answer.status),
+            "setup {op} {input}: {}",
+            answer.show()
+        );
         answer.json()
     }
 
@@ -730,6 +756,18 @@ impl Probe<'_> {
             "CreateBackupSelection",
             json!({ "BackupPlanId": plan_a_id, "BackupSelection": {
                     "SelectionName": "volumes", "IamRoleArn": ROLE, "Resources": [EBS] } }),
+        );
+        // Two restore-testing plans, the first with a selection (the second can be deleted).
+        for name in [RT_PLAN, RT_EMPTY_PLAN] {
+            self.setup_call(
+                "CreateRestoreTestingPlan",
+                json!({ "RestoreTestingPlan": rt_plan(name) }),
+            );
+        }
+        self.setup_call(
+            "CreateRestoreTestingSelection",
+            json!({ "RestoreTestingPlanName": RT_PLAN,
+                    "RestoreTestingSelection": rt_selection(RT_SELECTION) }),
         );
         let job = self.setup_call(
             "StartBackupJob",
@@ -807,6 +845,39 @@ fn plan_document(name: &str) -> Value {
                                      "BackupOptions": { "WindowsVSS": "enabled" } }],
         "ScanSettings": [{ "MalwareScanner": "GUARDDUTY", "ResourceTypes": ["EBS"],
                            "ScannerRoleArn": ROLE }],
+    })
+}
+
+/// A restore-testing plan with every member.
+fn rt_plan(name: &str) -> Value {
+    json!({
+        "RestoreTestingPlanName": name,
+        "ScheduleExpression": "cron(0 5 ? * * *)",
+        "ScheduleExpressionTimezone": "Etc/UTC",
+        "StartWindowHours": 24,
+        "RecoveryPointSelection": {
+            "Algorithm": "LATEST_WITHIN_WINDOW",
+            "IncludeVaults": ["*"],
+            "ExcludeVaults": [DR_VAULT],
+            "RecoveryPointTypes": ["SNAPSHOT", "CONTINUOUS"],
+            "SelectionWindowDays": 30,
+        },
+    })
+}
+
+/// A restore-testing selection with every member.
+fn rt_selection(name: &str) -> Value {
+    json!({
+        "RestoreTestingSelectionName": name,
+        "IamRoleArn": ROLE,
+        "ProtectedResourceType": "EBS",
+        "ProtectedResourceArns": ["*"],
+        "ProtectedResourceConditions": {
+            "StringEquals": [{ "Key": "team", "Value": "a" }],
+            "StringNotEquals": [{ "Key": "env", "Value": "test" }],
+        },
+        "RestoreMetadataOverrides": { "availabilityZone": "us-east-1a" },
+        "ValidationWindowHours": 12,
     })
 }
 
@@ -906,6 +977,41 @@ fn baseline(op: &str, f: &Fixture) -> Value {
             "ResourceTypeOptInIncremental": { "DynamoDB": true },
         }),
         "DescribeGlobalSettings" | "DescribeRegionSettings" => json!({}),
+        "CreateRestoreTestingPlan" => json!({
+            "RestoreTestingPlan": rt_plan("new_plan"), "Tags": { "team": "a" },
+            "CreatorRequestId": "req-rt-plan",
+        }),
+        "GetRestoreTestingPlan" => json!({ "RestoreTestingPlanName": RT_PLAN }),
+        "UpdateRestoreTestingPlan" => {
+            let mut plan = rt_plan(RT_EMPTY_PLAN);
+            if let Some(p) = plan.as_object_mut() {
+                p.remove("RestoreTestingPlanName");
+            }
+            json!({ "RestoreTestingPlanName": RT_EMPTY_PLAN, "RestoreTestingPlan": plan })
+        }
+        "DeleteRestoreTestingPlan" => json!({ "RestoreTestingPlanName": RT_EMPTY_PLAN }),
+        "ListRestoreTestingPlans" => json!({ "MaxResults": 10 }),
+        "ListRestoreTestingSelections" => {
+            json!({ "RestoreTestingPlanName": RT_PLAN, "MaxResults": 10 })
+        }
+        "CreateRestoreTestingSelection" => json!({
+            "RestoreTestingPlanName": RT_PLAN,
+            "RestoreTestingSelection": rt_selection("new_selection"),
+            "CreatorRequestId": "req-rt-selection",
+        }),
+        "GetRestoreTestingSelection" | "DeleteRestoreTestingSelection" => json!({
+            "RestoreTestingPlanName": RT_PLAN, "RestoreTestingSelectionName": RT_SELECTION,
+        }),
+        "UpdateRestoreTestingSelection" => {
+            let mut sel = rt_selection(RT_SELECTION);
+            if let Some(s) = sel.as_object_mut() {
+                s.remove("RestoreTestingSelectionName");
+                s.remove("ProtectedResourceType");
+            }
+            json!({ "RestoreTestingPlanName": RT_PLAN,
+                    "RestoreTestingSelectionName": RT_SELECTION,
+                    "RestoreTestingSelection": sel })
+        }
         other => panic!("no baseline request for {other}: add one to model.rs"),
     }
 }
@@ -1047,13 +1153,17 @@ fn check_operation(
     let model = p.model;
     let input_shape = model.input_shape(op).unwrap_or_default().to_string();
     let mut fail = |msg: String| failures.push(format!("{op}: {msg}"));
+    // A success answers the model's status code (201 for some creates, 204 for some deletes).
+    let success = model.operation(op).expect("in the model")["http"]["responseCode"]
+        .as_u64()
+        .map_or(200, |c| c as u16);
     let keep = |_: &mut Value| true;
     let as_is = |_: &mut Wire| {};
 
     // The model's method and URI reach the operation, and so does the form without the model
     // URI's trailing slash (aws-sdk-rust's); a trailing slash the model URI has not does not.
     let a = p.attempt(op, keep, as_is).expect("applies");
-    if !a.reached || a.answer.status != 200 {
+    if !a.reached || a.answer.status != success {
         fail(format!(
             "the baseline {} reached it: {}, answer {}",
             a.request,
@@ -1073,7 +1183,7 @@ fn check_operation(
             }
         })
         .expect("applies");
-    if slash && (!other.reached || other.answer.status != 200) {
+    if slash && (!other.reached || other.answer.status != success) {
         fail(format!(
             "without the model URI's trailing slash, {} reached it: {}, answer {}",
             other.request,
@@ -1094,8 +1204,49 @@ fn check_operation(
         true
     };
     let a = p.attempt(op, minimal, as_is).expect("applies");
+    let all_needed = ALL_NEEDED_BEYOND_MODEL.iter().find(|(o, _, _)| *o == op);
+    if let Some((_, members, _)) = all_needed {
+        if a.answer.status == success {
+            fail(format!(
+                "listed as needing all of {members:?}, but {} was accepted",
+                a.request
+            ));
+        }
+        let paths: Vec<_> = members.iter().map(|m| parse_path(m)).collect();
+        let with_all = |v: &mut Value| {
+            let values: Vec<_> = paths.iter().map(|path| get(v, path)).collect();
+            *v = required_only(model, &input_shape, v);
+            paths
+                .iter()
+                .zip(values)
+                .all(|(path, value)| value.is_some_and(|value| set(v, path, value)))
+        };
+        match p.attempt(op, with_all, as_is) {
+            Some(a) if a.answer.status == success => {}
+            Some(a) => fail(format!(
+                "the required members and all of {members:?} ({}) were refused: {}",
+                a.request,
+                a.answer.show()
+            )),
+            None => fail(format!("the baseline lacks one of {members:?}")),
+        }
+        for (member, path) in members.iter().zip(&paths) {
+            match p.attempt(op, |v| remove(v, path), as_is) {
+                Some(a)
+                    if (a.answer.status, a.answer.error.as_str())
+                        == (400, "MissingParameterValueException") => {}
+                Some(a) => fail(format!(
+                    "without {member} ({}): expected 400 MissingParameterValueException, got {}",
+                    a.request,
+                    a.answer.show()
+                )),
+                None => fail(format!("the baseline lacks {member}")),
+            }
+        }
+    }
     match NEEDED_BEYOND_MODEL.iter().find(|(o, _, _)| *o == op) {
-        None if a.answer.status != 200 => fail(format!(
+        None if all_needed.is_some() => {}
+        None if a.answer.status != success => fail(format!(
             "a request with only the required members ({}) was refused: {}",
             a.request,
             a.answer.show()
@@ -1122,7 +1273,7 @@ fn check_operation(
                     value.is_some_and(|value| set(v, &path, value))
                 };
                 match p.attempt(op, with_member, as_is) {
-                    Some(a) if a.answer.status == 200 => {}
+                    Some(a) if a.answer.status == success => {}
                     Some(a) => fail(format!(
                         "the required members and {member} alone ({}) were refused: {}",
                         a.request,
@@ -1199,7 +1350,7 @@ fn check_operation(
             let shown = format!("{what} ({value}): {} <- {}", a.answer.show(), a.request);
             match (a.answer.status, a.answer.error.as_str()) {
                 (400, "InvalidParameterValueException") => refused.push(shown),
-                (200, _) => accepted.push(shown),
+                (status, _) if status == success => accepted.push(shown),
                 _ => fail(format!(
                     "{name} {}: expected 400 InvalidParameterValueException, got {shown}",
                     c.name()
