@@ -402,24 +402,8 @@ impl Resource for LogicallyAirGappedVault {
         old: AirGappedVaultState,
         news: AirGappedVaultArgs,
     ) -> Result<AirGappedVaultState, OpError> {
-        if news.tags != old.args.tags {
-            tags::change(
-                ctx.api.as_ref(),
-                &old.arn,
-                &old.args.tags.clone().unwrap_or_default(),
-                &news.tags.clone().unwrap_or_default(),
-            )
-            .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    OpError::Failed(format!(
-                        "logically air-gapped vault '{id}' no longer exists; run `pulumi refresh` ({e})"
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
-        }
+        let what = format!("logically air-gapped vault '{id}'");
+        tags::update(ctx.api.as_ref(), &what, &old.arn, &old.args.tags, &news.tags).await?;
         let encryption_key_arn = news
             .encryption_key_arn
             .clone()

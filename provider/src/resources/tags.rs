@@ -1,7 +1,7 @@
-//! Tag rules and tag reconciliation shared by the taggable resources (vaults and plans).
+//! Tag rules and tag reconciliation shared by the taggable resources.
 
 use crate::aws::{AwsError, BackupApi, Tags};
-use crate::resource::CheckContext;
+use crate::resource::{CheckContext, OpError};
 
 const MAX_TAGS: usize = 50;
 const MAX_KEY_LEN: usize = 128;
@@ -80,6 +80,37 @@ pub async fn change(
         api.tag_resource(arn, &changed).await?;
     }
     Ok(())
+}
+
+/// An update's tag change, when the tags changed: [`change`] from the recorded tags, failing
+/// with advice to refresh when AWS no longer has `what` (say "backup vault 'v1'").
+pub async fn update(
+    api: &dyn BackupApi,
+    what: &str,
+    arn: &str,
+    recorded: &Option<Tags>,
+    desired: &Option<Tags>,
+) -> Result<(), OpError> {
+    if recorded == desired {
+        return Ok(());
+    }
+    let none = Tags::new();
+    change(
+        api,
+        arn,
+        recorded.as_ref().unwrap_or(&none),
+        desired.as_ref().unwrap_or(&none),
+    )
+    .await
+    .map_err(|e| {
+        if e.is_not_found() {
+            OpError::Failed(format!(
+                "{what} no longer exists; run `pulumi refresh` ({e})"
+            ))
+        } else {
+            e.into()
+        }
+    })
 }
 
 /// The user-visible tags of a resource: AWS's own `aws:` tags are not managed.

@@ -260,24 +260,8 @@ impl Resource for Vault {
         old: VaultState,
         news: VaultArgs,
     ) -> Result<VaultState, OpError> {
-        if news.tags != old.args.tags {
-            tags::change(
-                ctx.api.as_ref(),
-                &old.arn,
-                &old.args.tags.clone().unwrap_or_default(),
-                &news.tags.clone().unwrap_or_default(),
-            )
-            .await
-            .map_err(|e| {
-                if e.is_not_found() {
-                    OpError::Failed(format!(
-                        "backup vault '{id}' no longer exists; run `pulumi refresh` ({e})"
-                    ))
-                } else {
-                    e.into()
-                }
-            })?;
-        }
+        let what = format!("backup vault '{id}'");
+        tags::update(ctx.api.as_ref(), &what, &old.arn, &old.args.tags, &news.tags).await?;
         // Only tags and forceDestroy can change in place; the rest of the state stands.
         let encryption_key_arn = old.args.encryption_key_arn.clone();
         Ok(VaultState {
