@@ -482,7 +482,9 @@ fn every_resource_configuration_imports_without_changes() {
         .unwrap();
     assert_eq!(by_tags["inputs"]["protectedResourceArns"], json!(["*"]));
 
-    let framework = imported.resource(&stack.urn(FRAMEWORK, "framework")).unwrap();
+    let framework = imported
+        .resource(&stack.urn(FRAMEWORK, "framework"))
+        .unwrap();
     assert_eq!(
         framework["inputs"]["controls"].as_array().map(Vec::len),
         Some(4),
