@@ -234,7 +234,9 @@ fn check_parameters(ctx: &mut CheckContext, at: &Path, control: &ControlArgs, na
     if control.input_parameters.is_none() && ctx.is_unknown(&path.to_string()) {
         return;
     }
-    for param in spec.params.iter().filter(|p| p.required) {
+    // A parameter whose name is unknown at preview may be the one required.
+    let names_known = given.iter().all(|p| p.name.is_some());
+    for param in spec.params.iter().filter(|p| p.required && names_known) {
         if !pairs.iter().any(|(n, _)| *n == param.name) {
             ctx.fail(&path, format!("{name} needs the parameter '{}'", param.name));
         }
