@@ -68,7 +68,8 @@ export class Framework extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly deploymentStatus: pulumi.Output<string | undefined>;
     /**
-     * What the framework is for: at most 1024 characters, not blank.
+     * What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+     * description once set; it can only change it.
      */
     declare public readonly description: pulumi.Output<string | undefined>;
     /**
@@ -137,7 +138,8 @@ export interface FrameworkArgs {
      */
     controls: pulumi.Input<pulumi.Input<inputs.ControlArgs>[]>;
     /**
-     * What the framework is for: at most 1024 characters, not blank.
+     * What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+     * description once set; it can only change it.
      */
     description?: pulumi.Input<string | undefined>;
     /**

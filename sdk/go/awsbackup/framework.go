@@ -28,7 +28,8 @@ type Framework struct {
 	// Where AWS is in deploying the framework: `COMPLETED` once a create or an update has
 	// finished (`CREATE_IN_PROGRESS`, `UPDATE_IN_PROGRESS` or `FAILED` otherwise).
 	DeploymentStatus pulumi.StringPtrOutput `pulumi:"deploymentStatus"`
-	// What the framework is for: at most 1024 characters, not blank.
+	// What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+	// description once set; it can only change it.
 	Description pulumi.StringPtrOutput `pulumi:"description"`
 	// The framework name: 1 to 256 characters, a letter first, then letters, digits and
 	// underscores; unique per account and region. Autonamed `<resource name>_<7 chars>`
@@ -98,7 +99,8 @@ type frameworkArgs struct {
 	// The controls, at least one, each named once; matched by name, so their order does not
 	// matter. Controls count towards AWS's quota of 50 per account and region.
 	Controls []Control `pulumi:"controls"`
-	// What the framework is for: at most 1024 characters, not blank.
+	// What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+	// description once set; it can only change it.
 	Description *string `pulumi:"description"`
 	// The framework name: 1 to 256 characters, a letter first, then letters, digits and
 	// underscores; unique per account and region. Autonamed `<resource name>_<7 chars>`
@@ -114,7 +116,8 @@ type FrameworkArgs struct {
 	// The controls, at least one, each named once; matched by name, so their order does not
 	// matter. Controls count towards AWS's quota of 50 per account and region.
 	Controls ControlArrayInput
-	// What the framework is for: at most 1024 characters, not blank.
+	// What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+	// description once set; it can only change it.
 	Description pulumi.StringPtrInput
 	// The framework name: 1 to 256 characters, a letter first, then letters, digits and
 	// underscores; unique per account and region. Autonamed `<resource name>_<7 chars>`
@@ -234,7 +237,8 @@ func (o FrameworkOutput) DeploymentStatus() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Framework) pulumi.StringPtrOutput { return v.DeploymentStatus }).(pulumi.StringPtrOutput)
 }
 
-// What the framework is for: at most 1024 characters, not blank.
+// What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+// description once set; it can only change it.
 func (o FrameworkOutput) Description() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Framework) pulumi.StringPtrOutput { return v.Description }).(pulumi.StringPtrOutput)
 }

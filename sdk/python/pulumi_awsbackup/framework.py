@@ -30,7 +30,8 @@ class FrameworkArgs:
 
         :param pulumi.Input[Sequence[pulumi.Input['ControlArgs']]] controls: The controls, at least one, each named once; matched by name, so their order does not
                matter. Controls count towards AWS's quota of 50 per account and region.
-        :param pulumi.Input[_builtins.str] description: What the framework is for: at most 1024 characters, not blank.
+        :param pulumi.Input[_builtins.str] description: What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+               description once set; it can only change it.
         :param pulumi.Input[_builtins.str] name: The framework name: 1 to 256 characters, a letter first, then letters, digits and
                underscores; unique per account and region. Autonamed `<resource name>_<7 chars>`
                (hyphens become underscores) when omitted. AWS cannot rename a framework: changing it
@@ -62,7 +63,8 @@ class FrameworkArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        What the framework is for: at most 1024 characters, not blank.
+        What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+        description once set; it can only change it.
         """
         return pulumi.get(self, "description")
 
@@ -118,7 +120,8 @@ class Framework(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Sequence[pulumi.Input[Union['ControlArgs', 'ControlArgsDict', 'outputs.Control']]]] controls: The controls, at least one, each named once; matched by name, so their order does not
                matter. Controls count towards AWS's quota of 50 per account and region.
-        :param pulumi.Input[_builtins.str] description: What the framework is for: at most 1024 characters, not blank.
+        :param pulumi.Input[_builtins.str] description: What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+               description once set; it can only change it.
         :param pulumi.Input[_builtins.str] name: The framework name: 1 to 256 characters, a letter first, then letters, digits and
                underscores; unique per account and region. Autonamed `<resource name>_<7 chars>`
                (hyphens become underscores) when omitted. AWS cannot rename a framework: changing it
@@ -252,7 +255,8 @@ class Framework(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        What the framework is for: at most 1024 characters, not blank.
+        What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+        description once set; it can only change it.
         """
         return pulumi.get(self, "description")
 

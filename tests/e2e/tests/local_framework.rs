@@ -2,7 +2,8 @@
 //! nothing, up (waiting out the deployment), no changes, reordered controls with no changes, a
 //! control's parameter changed in place, a rename previewed as a replacement naming the
 //! property, drift found by refresh and put back by up, import, preview failures naming the
-//! property and a warning for an unknown control, destroy leaving nothing.
+//! property (a removed description among them) and a warning for an unknown control, destroy
+//! leaving nothing.
 
 use awsbackup_e2e::{yaml_program, Aws, Local, Stack};
 
@@ -174,6 +175,10 @@ fn framework_life_cycle_with_the_cli() {
         (
             program(&format!("{RETENTION}{RETENTION}")),
             vec!["controls[1].name", "each control appears once"],
+        ),
+        (
+            longer.replace("      description: Backup audit\n", ""),
+            vec!["description", "AWS cannot remove a framework's description"],
         ),
     ];
     for (text, wanted) in broken {

@@ -283,6 +283,16 @@ pub fn check_framework(ctx: &mut CheckContext, args: &FrameworkArgs) {
             ctx.fail("description", format!("must be at most 1024 characters, got {}", d.chars().count()));
         }
     }
+    // UpdateFramework keeps a description it is not sent, and a blank one is refused.
+    let old_description = ctx.olds.get("description").and_then(|d| d.as_str());
+    let same_name = args.name.is_some() && ctx.olds.get("name").and_then(|n| n.as_str()) == args.name.as_deref();
+    if old_description.is_some() && args.description.is_none() && same_name && !ctx.is_unknown("description") {
+        ctx.fail(
+            "description",
+            "AWS cannot remove a framework's description: give another one, or rename the \
+             framework (which replaces it)",
+        );
+    }
     let Some(controls) = &args.controls else {
         return;
     };

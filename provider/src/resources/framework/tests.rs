@@ -14,8 +14,13 @@ use crate::value::Marks;
 
 /// (failures as (property, reason), warnings).
 fn run(args: &FrameworkArgs) -> (Vec<(String, String)>, Vec<String>) {
+    run_after(args, json!({}))
+}
+
+/// [`run`] for an update from the inputs `olds`.
+fn run_after(args: &FrameworkArgs, olds: Value) -> (Vec<(String, String)>, Vec<String>) {
     let config = ProviderConfig::default();
-    let (olds, marks) = (json!({}), Marks::default());
+    let marks = Marks::default();
     let mut ctx = CheckContext::new("urn", &config, &olds, &marks, SystemTime::now());
     check_framework(&mut ctx, args);
     let (failures, warnings) = ctx.into_parts();
@@ -228,6 +233,23 @@ fn framework_level_rules_name_their_property() {
         ],
         "{failures:?}"
     );
+}
+
+#[test]
+fn removing_the_description_fails_unless_the_framework_is_replaced() {
+    let olds = json!({"name": "audit", "description": "old", "controls": []});
+    let args = with(vec![control("BACKUP_RECOVERY_POINT_ENCRYPTED", &[])]);
+    let (failures, _) = run_after(&args, olds.clone());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].0, "description");
+    assert!(failures[0].1.contains("cannot remove"), "{failures:?}");
+    // Another description, or a rename (a replacement), is fine.
+    let mut described = args.clone();
+    described.description = Some("new".into());
+    assert_eq!(run_after(&described, olds.clone()).0, vec![]);
+    let mut renamed = args.clone();
+    renamed.name = Some("audit_two".into());
+    assert_eq!(run_after(&renamed, olds).0, vec![]);
 }
 
 #[test]

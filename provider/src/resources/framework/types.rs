@@ -19,7 +19,8 @@ pub struct FrameworkArgs {
     /// replaces the framework.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// What the framework is for: at most 1024 characters, not blank.
+    /// What the framework is for: at most 1024 characters, not blank. AWS cannot remove a
+    /// description once set; it can only change it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The controls, at least one, each named once; matched by name, so their order does not
