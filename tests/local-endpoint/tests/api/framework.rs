@@ -355,3 +355,43 @@ async fn framework_list_pages() {
     );
     assert_eq!(status(&c, "a").await, "COMPLETED");
 }
+
+#[tokio::test]
+async fn framework_update_replayed_with_its_token_answers_again_without_a_conflict() {
+    let ep = LocalEndpoint::start().await.unwrap();
+    let c = client(&ep.url());
+    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 0 }))
+        .unwrap();
+    c.create_framework()
+        .framework_name("audit")
+        .framework_controls(retention("35"))
+        .send()
+        .await
+        .unwrap();
+    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 5 }))
+        .unwrap();
+    let update = |token: &str, days: &str| {
+        c.update_framework()
+            .framework_name("audit")
+            .framework_controls(retention(days))
+            .idempotency_token(token)
+            .send()
+    };
+    let first = update("u-1", "40").await.unwrap();
+    // The same request again (a retry of it) is answered, although the deployment runs.
+    let replay = update("u-1", "40").await.unwrap();
+    assert_eq!(first.framework_arn(), replay.framework_arn());
+    // Another request, even with that token, meets the running deployment.
+    assert_fails(
+        update("u-1", "41").await,
+        409,
+        "ConflictException",
+        "UPDATE_IN_PROGRESS",
+    );
+    assert_fails(
+        update("u-2", "40").await,
+        409,
+        "ConflictException",
+        "UPDATE_IN_PROGRESS",
+    );
+}
