@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { FrameworkArgs } from "./framework";
+export type Framework = import("./framework").Framework;
+export const Framework: typeof import("./framework").Framework = null as any;
+utilities.lazyLoad(exports, ["Framework"], () => require("./framework"));
+
 export { GetPlanArgs, GetPlanResult, GetPlanOutputArgs } from "./getPlan";
 export const getPlan: typeof import("./getPlan").getPlan = null as any;
 export const getPlanOutput: typeof import("./getPlan").getPlanOutput = null as any;
@@ -102,6 +107,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "awsbackup:index:Framework":
+                return new Framework(name, <any>undefined, { urn })
             case "awsbackup:index:GlobalSettings":
                 return new GlobalSettings(name, <any>undefined, { urn })
             case "awsbackup:index:LogicallyAirGappedVault":

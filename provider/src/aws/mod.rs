@@ -1,6 +1,6 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
 //! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`],
-//! [`restore_testing`]); [`sdk::SdkBackup`] implements it on
+//! [`restore_testing`], [`framework`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
@@ -8,6 +8,7 @@
 //! is already gone.
 
 pub mod errors;
+pub mod framework;
 pub mod plan;
 pub mod restore_testing;
 pub mod sdk;
@@ -18,6 +19,7 @@ pub mod vault_notifications;
 pub mod vault_policy;
 
 pub use errors::{code, AwsError};
+pub use framework::{Framework, FrameworkDocument};
 pub use plan::{Plan, PlanDocument, PlanVersion};
 pub use restore_testing::{
     RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
@@ -162,6 +164,22 @@ pub trait BackupApi: Send + Sync {
         plan: &str,
         name: &str,
     ) -> Result<bool, AwsError>;
+
+    // Backup Audit Manager frameworks, by name. ConflictException (a deployment still in
+    // progress) is retried like a throttle.
+    /// Answers the ARN; a repeated create with the same `idempotency_token` answers the
+    /// framework it created first.
+    async fn create_framework(
+        &self,
+        document: &FrameworkDocument,
+        tags: &Tags,
+        idempotency_token: &str,
+    ) -> Result<String, AwsError>;
+    /// `None` when the framework does not exist.
+    async fn describe_framework(&self, name: &str) -> Result<Option<Framework>, AwsError>;
+    /// Sends the description (when there is one) and the whole control list.
+    async fn update_framework(&self, document: &FrameworkDocument) -> Result<(), AwsError>;
+    async fn delete_framework(&self, name: &str) -> Result<bool, AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

@@ -8,6 +8,7 @@
 mod air_gapped_vault;
 mod common;
 mod credentials;
+mod framework;
 mod functions;
 mod fuzz;
 mod grpc;

@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "awsbackup:index:Framework":
+		r = &Framework{}
 	case "awsbackup:index:GlobalSettings":
 		r = &GlobalSettings{}
 	case "awsbackup:index:LogicallyAirGappedVault":

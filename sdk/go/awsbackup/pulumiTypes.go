@@ -330,6 +330,424 @@ func (o AssumeRolePtrOutput) SessionName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// One control of a framework.
+type Control struct {
+	// The control's parameters, each named once; matched by name, so their order does not
+	// matter. Those left out take AWS's defaults.
+	InputParameters []ControlInputParameter `pulumi:"inputParameters"`
+	// The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+	// does not know is sent as it is, with a warning at preview.
+	Name *string `pulumi:"name"`
+	// Which resources the control evaluates; none: every resource it applies to.
+	Scope *ControlScope `pulumi:"scope"`
+}
+
+// ControlInput is an input type that accepts ControlArgs and ControlOutput values.
+// You can construct a concrete instance of `ControlInput` via:
+//
+//	ControlArgs{...}
+type ControlInput interface {
+	pulumi.Input
+
+	ToControlOutput() ControlOutput
+	ToControlOutputWithContext(context.Context) ControlOutput
+}
+
+// One control of a framework.
+type ControlArgs struct {
+	// The control's parameters, each named once; matched by name, so their order does not
+	// matter. Those left out take AWS's defaults.
+	InputParameters ControlInputParameterArrayInput `pulumi:"inputParameters"`
+	// The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+	// does not know is sent as it is, with a warning at preview.
+	Name pulumi.StringPtrInput `pulumi:"name"`
+	// Which resources the control evaluates; none: every resource it applies to.
+	Scope ControlScopePtrInput `pulumi:"scope"`
+}
+
+func (ControlArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Control)(nil)).Elem()
+}
+
+func (i ControlArgs) ToControlOutput() ControlOutput {
+	return i.ToControlOutputWithContext(context.Background())
+}
+
+func (i ControlArgs) ToControlOutputWithContext(ctx context.Context) ControlOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlOutput)
+}
+
+// ControlArrayInput is an input type that accepts ControlArray and ControlArrayOutput values.
+// You can construct a concrete instance of `ControlArrayInput` via:
+//
+//	ControlArray{ ControlArgs{...} }
+type ControlArrayInput interface {
+	pulumi.Input
+
+	ToControlArrayOutput() ControlArrayOutput
+	ToControlArrayOutputWithContext(context.Context) ControlArrayOutput
+}
+
+type ControlArray []ControlInput
+
+func (ControlArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Control)(nil)).Elem()
+}
+
+func (i ControlArray) ToControlArrayOutput() ControlArrayOutput {
+	return i.ToControlArrayOutputWithContext(context.Background())
+}
+
+func (i ControlArray) ToControlArrayOutputWithContext(ctx context.Context) ControlArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlArrayOutput)
+}
+
+// One control of a framework.
+type ControlOutput struct{ *pulumi.OutputState }
+
+func (ControlOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Control)(nil)).Elem()
+}
+
+func (o ControlOutput) ToControlOutput() ControlOutput {
+	return o
+}
+
+func (o ControlOutput) ToControlOutputWithContext(ctx context.Context) ControlOutput {
+	return o
+}
+
+// The control's parameters, each named once; matched by name, so their order does not
+// matter. Those left out take AWS's defaults.
+func (o ControlOutput) InputParameters() ControlInputParameterArrayOutput {
+	return o.ApplyT(func(v Control) []ControlInputParameter { return v.InputParameters }).(ControlInputParameterArrayOutput)
+}
+
+// The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+// does not know is sent as it is, with a warning at preview.
+func (o ControlOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Control) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// Which resources the control evaluates; none: every resource it applies to.
+func (o ControlOutput) Scope() ControlScopePtrOutput {
+	return o.ApplyT(func(v Control) *ControlScope { return v.Scope }).(ControlScopePtrOutput)
+}
+
+type ControlArrayOutput struct{ *pulumi.OutputState }
+
+func (ControlArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Control)(nil)).Elem()
+}
+
+func (o ControlArrayOutput) ToControlArrayOutput() ControlArrayOutput {
+	return o
+}
+
+func (o ControlArrayOutput) ToControlArrayOutputWithContext(ctx context.Context) ControlArrayOutput {
+	return o
+}
+
+func (o ControlArrayOutput) Index(i pulumi.IntInput) ControlOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Control {
+		return vs[0].([]Control)[vs[1].(int)]
+	}).(ControlOutput)
+}
+
+// A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+type ControlInputParameter struct {
+	// The parameter's name, e.g. `requiredRetentionDays`.
+	Name *string `pulumi:"name"`
+	// The parameter's value.
+	Value *string `pulumi:"value"`
+}
+
+// ControlInputParameterInput is an input type that accepts ControlInputParameterArgs and ControlInputParameterOutput values.
+// You can construct a concrete instance of `ControlInputParameterInput` via:
+//
+//	ControlInputParameterArgs{...}
+type ControlInputParameterInput interface {
+	pulumi.Input
+
+	ToControlInputParameterOutput() ControlInputParameterOutput
+	ToControlInputParameterOutputWithContext(context.Context) ControlInputParameterOutput
+}
+
+// A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+type ControlInputParameterArgs struct {
+	// The parameter's name, e.g. `requiredRetentionDays`.
+	Name pulumi.StringPtrInput `pulumi:"name"`
+	// The parameter's value.
+	Value pulumi.StringPtrInput `pulumi:"value"`
+}
+
+func (ControlInputParameterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ControlInputParameter)(nil)).Elem()
+}
+
+func (i ControlInputParameterArgs) ToControlInputParameterOutput() ControlInputParameterOutput {
+	return i.ToControlInputParameterOutputWithContext(context.Background())
+}
+
+func (i ControlInputParameterArgs) ToControlInputParameterOutputWithContext(ctx context.Context) ControlInputParameterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlInputParameterOutput)
+}
+
+// ControlInputParameterArrayInput is an input type that accepts ControlInputParameterArray and ControlInputParameterArrayOutput values.
+// You can construct a concrete instance of `ControlInputParameterArrayInput` via:
+//
+//	ControlInputParameterArray{ ControlInputParameterArgs{...} }
+type ControlInputParameterArrayInput interface {
+	pulumi.Input
+
+	ToControlInputParameterArrayOutput() ControlInputParameterArrayOutput
+	ToControlInputParameterArrayOutputWithContext(context.Context) ControlInputParameterArrayOutput
+}
+
+type ControlInputParameterArray []ControlInputParameterInput
+
+func (ControlInputParameterArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ControlInputParameter)(nil)).Elem()
+}
+
+func (i ControlInputParameterArray) ToControlInputParameterArrayOutput() ControlInputParameterArrayOutput {
+	return i.ToControlInputParameterArrayOutputWithContext(context.Background())
+}
+
+func (i ControlInputParameterArray) ToControlInputParameterArrayOutputWithContext(ctx context.Context) ControlInputParameterArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlInputParameterArrayOutput)
+}
+
+// A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+type ControlInputParameterOutput struct{ *pulumi.OutputState }
+
+func (ControlInputParameterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ControlInputParameter)(nil)).Elem()
+}
+
+func (o ControlInputParameterOutput) ToControlInputParameterOutput() ControlInputParameterOutput {
+	return o
+}
+
+func (o ControlInputParameterOutput) ToControlInputParameterOutputWithContext(ctx context.Context) ControlInputParameterOutput {
+	return o
+}
+
+// The parameter's name, e.g. `requiredRetentionDays`.
+func (o ControlInputParameterOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ControlInputParameter) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// The parameter's value.
+func (o ControlInputParameterOutput) Value() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ControlInputParameter) *string { return v.Value }).(pulumi.StringPtrOutput)
+}
+
+type ControlInputParameterArrayOutput struct{ *pulumi.OutputState }
+
+func (ControlInputParameterArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ControlInputParameter)(nil)).Elem()
+}
+
+func (o ControlInputParameterArrayOutput) ToControlInputParameterArrayOutput() ControlInputParameterArrayOutput {
+	return o
+}
+
+func (o ControlInputParameterArrayOutput) ToControlInputParameterArrayOutputWithContext(ctx context.Context) ControlInputParameterArrayOutput {
+	return o
+}
+
+func (o ControlInputParameterArrayOutput) Index(i pulumi.IntInput) ControlInputParameterOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ControlInputParameter {
+		return vs[0].([]ControlInputParameter)[vs[1].(int)]
+	}).(ControlInputParameterOutput)
+}
+
+// The resources a control evaluates: resources of some types, the named resources of one
+// type, or the resources carrying one tag.
+type ControlScope struct {
+	// Ids of the resources evaluated (1 to 100), with exactly one entry in
+	// `complianceResourceTypes`. Their order does not matter.
+	ComplianceResourceIds []string `pulumi:"complianceResourceIds"`
+	// Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+	ComplianceResourceTypes []string `pulumi:"complianceResourceTypes"`
+	// One tag (key and value) that the resources evaluated carry.
+	Tags map[string]string `pulumi:"tags"`
+}
+
+// ControlScopeInput is an input type that accepts ControlScopeArgs and ControlScopeOutput values.
+// You can construct a concrete instance of `ControlScopeInput` via:
+//
+//	ControlScopeArgs{...}
+type ControlScopeInput interface {
+	pulumi.Input
+
+	ToControlScopeOutput() ControlScopeOutput
+	ToControlScopeOutputWithContext(context.Context) ControlScopeOutput
+}
+
+// The resources a control evaluates: resources of some types, the named resources of one
+// type, or the resources carrying one tag.
+type ControlScopeArgs struct {
+	// Ids of the resources evaluated (1 to 100), with exactly one entry in
+	// `complianceResourceTypes`. Their order does not matter.
+	ComplianceResourceIds pulumi.StringArrayInput `pulumi:"complianceResourceIds"`
+	// Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+	ComplianceResourceTypes pulumi.StringArrayInput `pulumi:"complianceResourceTypes"`
+	// One tag (key and value) that the resources evaluated carry.
+	Tags pulumi.StringMapInput `pulumi:"tags"`
+}
+
+func (ControlScopeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ControlScope)(nil)).Elem()
+}
+
+func (i ControlScopeArgs) ToControlScopeOutput() ControlScopeOutput {
+	return i.ToControlScopeOutputWithContext(context.Background())
+}
+
+func (i ControlScopeArgs) ToControlScopeOutputWithContext(ctx context.Context) ControlScopeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlScopeOutput)
+}
+
+func (i ControlScopeArgs) ToControlScopePtrOutput() ControlScopePtrOutput {
+	return i.ToControlScopePtrOutputWithContext(context.Background())
+}
+
+func (i ControlScopeArgs) ToControlScopePtrOutputWithContext(ctx context.Context) ControlScopePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlScopeOutput).ToControlScopePtrOutputWithContext(ctx)
+}
+
+// ControlScopePtrInput is an input type that accepts ControlScopeArgs, ControlScopePtr and ControlScopePtrOutput values.
+// You can construct a concrete instance of `ControlScopePtrInput` via:
+//
+//	        ControlScopeArgs{...}
+//
+//	or:
+//
+//	        nil
+type ControlScopePtrInput interface {
+	pulumi.Input
+
+	ToControlScopePtrOutput() ControlScopePtrOutput
+	ToControlScopePtrOutputWithContext(context.Context) ControlScopePtrOutput
+}
+
+type controlScopePtrType ControlScopeArgs
+
+func ControlScopePtr(v *ControlScopeArgs) ControlScopePtrInput {
+	return (*controlScopePtrType)(v)
+}
+
+func (*controlScopePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ControlScope)(nil)).Elem()
+}
+
+func (i *controlScopePtrType) ToControlScopePtrOutput() ControlScopePtrOutput {
+	return i.ToControlScopePtrOutputWithContext(context.Background())
+}
+
+func (i *controlScopePtrType) ToControlScopePtrOutputWithContext(ctx context.Context) ControlScopePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ControlScopePtrOutput)
+}
+
+// The resources a control evaluates: resources of some types, the named resources of one
+// type, or the resources carrying one tag.
+type ControlScopeOutput struct{ *pulumi.OutputState }
+
+func (ControlScopeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ControlScope)(nil)).Elem()
+}
+
+func (o ControlScopeOutput) ToControlScopeOutput() ControlScopeOutput {
+	return o
+}
+
+func (o ControlScopeOutput) ToControlScopeOutputWithContext(ctx context.Context) ControlScopeOutput {
+	return o
+}
+
+func (o ControlScopeOutput) ToControlScopePtrOutput() ControlScopePtrOutput {
+	return o.ToControlScopePtrOutputWithContext(context.Background())
+}
+
+func (o ControlScopeOutput) ToControlScopePtrOutputWithContext(ctx context.Context) ControlScopePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ControlScope) *ControlScope {
+		return &v
+	}).(ControlScopePtrOutput)
+}
+
+// Ids of the resources evaluated (1 to 100), with exactly one entry in
+// `complianceResourceTypes`. Their order does not matter.
+func (o ControlScopeOutput) ComplianceResourceIds() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ControlScope) []string { return v.ComplianceResourceIds }).(pulumi.StringArrayOutput)
+}
+
+// Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+func (o ControlScopeOutput) ComplianceResourceTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ControlScope) []string { return v.ComplianceResourceTypes }).(pulumi.StringArrayOutput)
+}
+
+// One tag (key and value) that the resources evaluated carry.
+func (o ControlScopeOutput) Tags() pulumi.StringMapOutput {
+	return o.ApplyT(func(v ControlScope) map[string]string { return v.Tags }).(pulumi.StringMapOutput)
+}
+
+type ControlScopePtrOutput struct{ *pulumi.OutputState }
+
+func (ControlScopePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ControlScope)(nil)).Elem()
+}
+
+func (o ControlScopePtrOutput) ToControlScopePtrOutput() ControlScopePtrOutput {
+	return o
+}
+
+func (o ControlScopePtrOutput) ToControlScopePtrOutputWithContext(ctx context.Context) ControlScopePtrOutput {
+	return o
+}
+
+func (o ControlScopePtrOutput) Elem() ControlScopeOutput {
+	return o.ApplyT(func(v *ControlScope) ControlScope {
+		if v != nil {
+			return *v
+		}
+		var ret ControlScope
+		return ret
+	}).(ControlScopeOutput)
+}
+
+// Ids of the resources evaluated (1 to 100), with exactly one entry in
+// `complianceResourceTypes`. Their order does not matter.
+func (o ControlScopePtrOutput) ComplianceResourceIds() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ControlScope) []string {
+		if v == nil {
+			return nil
+		}
+		return v.ComplianceResourceIds
+	}).(pulumi.StringArrayOutput)
+}
+
+// Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+func (o ControlScopePtrOutput) ComplianceResourceTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ControlScope) []string {
+		if v == nil {
+			return nil
+		}
+		return v.ComplianceResourceTypes
+	}).(pulumi.StringArrayOutput)
+}
+
+// One tag (key and value) that the resources evaluated carry.
+func (o ControlScopePtrOutput) Tags() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *ControlScope) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.Tags
+	}).(pulumi.StringMapOutput)
+}
+
 // A copy of each recovery point to another vault.
 type CopyAction struct {
 	// The ARN of the destination vault (`arn:<partition>:backup:<region>:<account>:backup-vault:<name>`),
@@ -2151,6 +2569,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AdvancedBackupSettingArrayInput)(nil)).Elem(), AdvancedBackupSettingArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssumeRoleInput)(nil)).Elem(), AssumeRoleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AssumeRolePtrInput)(nil)).Elem(), AssumeRoleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlInput)(nil)).Elem(), ControlArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlArrayInput)(nil)).Elem(), ControlArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlInputParameterInput)(nil)).Elem(), ControlInputParameterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlInputParameterArrayInput)(nil)).Elem(), ControlInputParameterArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlScopeInput)(nil)).Elem(), ControlScopeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ControlScopePtrInput)(nil)).Elem(), ControlScopeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionInput)(nil)).Elem(), CopyActionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CopyActionArrayInput)(nil)).Elem(), CopyActionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IndexActionInput)(nil)).Elem(), IndexActionArgs{})
@@ -2174,6 +2598,12 @@ func init() {
 	pulumi.RegisterOutputType(AdvancedBackupSettingArrayOutput{})
 	pulumi.RegisterOutputType(AssumeRoleOutput{})
 	pulumi.RegisterOutputType(AssumeRolePtrOutput{})
+	pulumi.RegisterOutputType(ControlOutput{})
+	pulumi.RegisterOutputType(ControlArrayOutput{})
+	pulumi.RegisterOutputType(ControlInputParameterOutput{})
+	pulumi.RegisterOutputType(ControlInputParameterArrayOutput{})
+	pulumi.RegisterOutputType(ControlScopeOutput{})
+	pulumi.RegisterOutputType(ControlScopePtrOutput{})
 	pulumi.RegisterOutputType(CopyActionOutput{})
 	pulumi.RegisterOutputType(CopyActionArrayOutput{})
 	pulumi.RegisterOutputType(IndexActionOutput{})

@@ -46,6 +46,60 @@ export interface AssumeRoleArgs {
 }
 
 /**
+ * One control of a framework.
+ */
+export interface ControlArgs {
+    /**
+     * The control's parameters, each named once; matched by name, so their order does not
+     * matter. Those left out take AWS's defaults.
+     */
+    inputParameters?: pulumi.Input<pulumi.Input<inputs.ControlInputParameterArgs>[] | undefined>;
+    /**
+     * The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+     * does not know is sent as it is, with a warning at preview.
+     */
+    name?: pulumi.Input<string | undefined>;
+    /**
+     * Which resources the control evaluates; none: every resource it applies to.
+     */
+    scope?: pulumi.Input<inputs.ControlScopeArgs | undefined>;
+}
+
+/**
+ * A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+ */
+export interface ControlInputParameterArgs {
+    /**
+     * The parameter's name, e.g. `requiredRetentionDays`.
+     */
+    name?: pulumi.Input<string | undefined>;
+    /**
+     * The parameter's value.
+     */
+    value?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The resources a control evaluates: resources of some types, the named resources of one
+ * type, or the resources carrying one tag.
+ */
+export interface ControlScopeArgs {
+    /**
+     * Ids of the resources evaluated (1 to 100), with exactly one entry in
+     * `complianceResourceTypes`. Their order does not matter.
+     */
+    complianceResourceIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+     */
+    complianceResourceTypes?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * One tag (key and value) that the resources evaluated carry.
+     */
+    tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+}
+
+/**
  * A copy of each recovery point to another vault.
  */
 export interface CopyActionArgs {

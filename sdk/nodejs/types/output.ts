@@ -46,6 +46,60 @@ export interface AssumeRole {
 }
 
 /**
+ * One control of a framework.
+ */
+export interface Control {
+    /**
+     * The control's parameters, each named once; matched by name, so their order does not
+     * matter. Those left out take AWS's defaults.
+     */
+    inputParameters?: outputs.ControlInputParameter[];
+    /**
+     * The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+     * does not know is sent as it is, with a warning at preview.
+     */
+    name?: string;
+    /**
+     * Which resources the control evaluates; none: every resource it applies to.
+     */
+    scope?: outputs.ControlScope;
+}
+
+/**
+ * A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+ */
+export interface ControlInputParameter {
+    /**
+     * The parameter's name, e.g. `requiredRetentionDays`.
+     */
+    name?: string;
+    /**
+     * The parameter's value.
+     */
+    value?: string;
+}
+
+/**
+ * The resources a control evaluates: resources of some types, the named resources of one
+ * type, or the resources carrying one tag.
+ */
+export interface ControlScope {
+    /**
+     * Ids of the resources evaluated (1 to 100), with exactly one entry in
+     * `complianceResourceTypes`. Their order does not matter.
+     */
+    complianceResourceIds?: string[];
+    /**
+     * Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+     */
+    complianceResourceTypes?: string[];
+    /**
+     * One tag (key and value) that the resources evaluated carry.
+     */
+    tags?: {[key: string]: string};
+}
+
+/**
  * A copy of each recovery point to another vault.
  */
 export interface CopyAction {

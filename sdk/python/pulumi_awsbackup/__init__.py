@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .framework import *
 from .get_plan import *
 from .get_recovery_points import *
 from .get_selection import *
@@ -41,6 +42,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_awsbackup",
   "classes": {
+   "awsbackup:index:Framework": "Framework",
    "awsbackup:index:GlobalSettings": "GlobalSettings",
    "awsbackup:index:LogicallyAirGappedVault": "LogicallyAirGappedVault",
    "awsbackup:index:Plan": "Plan",

@@ -20,6 +20,12 @@ __all__ = [
     'AdvancedBackupSettingArgsDict',
     'AssumeRoleArgs',
     'AssumeRoleArgsDict',
+    'ControlArgs',
+    'ControlArgsDict',
+    'ControlInputParameterArgs',
+    'ControlInputParameterArgsDict',
+    'ControlScopeArgs',
+    'ControlScopeArgsDict',
     'CopyActionArgs',
     'CopyActionArgsDict',
     'IndexActionArgs',
@@ -195,6 +201,219 @@ class AssumeRoleArgs:
     @session_name.setter
     def session_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "session_name", value)
+
+
+class ControlArgsDict(TypedDict):
+    """
+    One control of a framework.
+    """
+    input_parameters: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['ControlInputParameterArgsDict']]]]]
+    """
+    The control's parameters, each named once; matched by name, so their order does not
+    matter. Those left out take AWS's defaults.
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+    does not know is sent as it is, with a warning at preview.
+    """
+    scope: NotRequired[pulumi.Input[Optional['ControlScopeArgsDict']]]
+    """
+    Which resources the control evaluates; none: every resource it applies to.
+    """
+
+@pulumi.input_type
+class ControlArgs:
+    def __init__(__self__, *,
+                 input_parameters: pulumi.Input[Optional[Sequence[pulumi.Input['ControlInputParameterArgs']]]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 scope: pulumi.Input[Optional['ControlScopeArgs']] = None):
+        """
+        One control of a framework.
+
+        :param pulumi.Input[Sequence[pulumi.Input['ControlInputParameterArgs']]] input_parameters: The control's parameters, each named once; matched by name, so their order does not
+               matter. Those left out take AWS's defaults.
+        :param pulumi.Input[_builtins.str] name: The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+               does not know is sent as it is, with a warning at preview.
+        :param pulumi.Input['ControlScopeArgs'] scope: Which resources the control evaluates; none: every resource it applies to.
+        """
+        if input_parameters is not None:
+            pulumi.set(__self__, "input_parameters", input_parameters)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if scope is not None:
+            pulumi.set(__self__, "scope", scope)
+
+    @_builtins.property
+    @pulumi.getter(name="inputParameters")
+    def input_parameters(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['ControlInputParameterArgs']]]]:
+        """
+        The control's parameters, each named once; matched by name, so their order does not
+        matter. Those left out take AWS's defaults.
+        """
+        return pulumi.get(self, "input_parameters")
+
+    @input_parameters.setter
+    def input_parameters(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ControlInputParameterArgs']]]]):
+        pulumi.set(self, "input_parameters", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+        does not know is sent as it is, with a warning at preview.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> pulumi.Input[Optional['ControlScopeArgs']]:
+        """
+        Which resources the control evaluates; none: every resource it applies to.
+        """
+        return pulumi.get(self, "scope")
+
+    @scope.setter
+    def scope(self, value: pulumi.Input[Optional['ControlScopeArgs']]):
+        pulumi.set(self, "scope", value)
+
+
+class ControlInputParameterArgsDict(TypedDict):
+    """
+    A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The parameter's name, e.g. `requiredRetentionDays`.
+    """
+    value: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The parameter's value.
+    """
+
+@pulumi.input_type
+class ControlInputParameterArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 value: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+
+        :param pulumi.Input[_builtins.str] name: The parameter's name, e.g. `requiredRetentionDays`.
+        :param pulumi.Input[_builtins.str] value: The parameter's value.
+        """
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The parameter's name, e.g. `requiredRetentionDays`.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The parameter's value.
+        """
+        return pulumi.get(self, "value")
+
+    @value.setter
+    def value(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "value", value)
+
+
+class ControlScopeArgsDict(TypedDict):
+    """
+    The resources a control evaluates: resources of some types, the named resources of one
+    type, or the resources carrying one tag.
+    """
+    compliance_resource_ids: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Ids of the resources evaluated (1 to 100), with exactly one entry in
+    `complianceResourceTypes`. Their order does not matter.
+    """
+    compliance_resource_types: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+    """
+    tags: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    One tag (key and value) that the resources evaluated carry.
+    """
+
+@pulumi.input_type
+class ControlScopeArgs:
+    def __init__(__self__, *,
+                 compliance_resource_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 compliance_resource_types: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
+        """
+        The resources a control evaluates: resources of some types, the named resources of one
+        type, or the resources carrying one tag.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compliance_resource_ids: Ids of the resources evaluated (1 to 100), with exactly one entry in
+               `complianceResourceTypes`. Their order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] compliance_resource_types: Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: One tag (key and value) that the resources evaluated carry.
+        """
+        if compliance_resource_ids is not None:
+            pulumi.set(__self__, "compliance_resource_ids", compliance_resource_ids)
+        if compliance_resource_types is not None:
+            pulumi.set(__self__, "compliance_resource_types", compliance_resource_types)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+
+    @_builtins.property
+    @pulumi.getter(name="complianceResourceIds")
+    def compliance_resource_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Ids of the resources evaluated (1 to 100), with exactly one entry in
+        `complianceResourceTypes`. Their order does not matter.
+        """
+        return pulumi.get(self, "compliance_resource_ids")
+
+    @compliance_resource_ids.setter
+    def compliance_resource_ids(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "compliance_resource_ids", value)
+
+    @_builtins.property
+    @pulumi.getter(name="complianceResourceTypes")
+    def compliance_resource_types(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+        """
+        return pulumi.get(self, "compliance_resource_types")
+
+    @compliance_resource_types.setter
+    def compliance_resource_types(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "compliance_resource_types", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        One tag (key and value) that the resources evaluated carry.
+        """
+        return pulumi.get(self, "tags")
+
+    @tags.setter
+    def tags(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "tags", value)
 
 
 class CopyActionArgsDict(TypedDict):

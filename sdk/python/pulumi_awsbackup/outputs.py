@@ -19,6 +19,9 @@ from ._enums import *
 __all__ = [
     'AdvancedBackupSetting',
     'AssumeRole',
+    'Control',
+    'ControlInputParameter',
+    'ControlScope',
     'CopyAction',
     'IndexAction',
     'Lifecycle',
@@ -151,6 +154,182 @@ class AssumeRole(dict):
         `pulumi-awsbackup`).
         """
         return pulumi.get(self, "session_name")
+
+
+@pulumi.output_type
+class Control(dict):
+    """
+    One control of a framework.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "inputParameters":
+            suggest = "input_parameters"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in Control. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        Control.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        Control.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 input_parameters: Optional[Sequence['outputs.ControlInputParameter']] = None,
+                 name: Optional[_builtins.str] = None,
+                 scope: Optional['outputs.ControlScope'] = None):
+        """
+        One control of a framework.
+
+        :param Sequence['ControlInputParameter'] input_parameters: The control's parameters, each named once; matched by name, so their order does not
+               matter. Those left out take AWS's defaults.
+        :param _builtins.str name: The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+               does not know is sent as it is, with a warning at preview.
+        :param 'ControlScope' scope: Which resources the control evaluates; none: every resource it applies to.
+        """
+        if input_parameters is not None:
+            pulumi.set(__self__, "input_parameters", input_parameters)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if scope is not None:
+            pulumi.set(__self__, "scope", scope)
+
+    @_builtins.property
+    @pulumi.getter(name="inputParameters")
+    def input_parameters(self) -> Optional[Sequence['outputs.ControlInputParameter']]:
+        """
+        The control's parameters, each named once; matched by name, so their order does not
+        matter. Those left out take AWS's defaults.
+        """
+        return pulumi.get(self, "input_parameters")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        The control, e.g. `BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK`. A name the provider
+        does not know is sent as it is, with a warning at preview.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> Optional['outputs.ControlScope']:
+        """
+        Which resources the control evaluates; none: every resource it applies to.
+        """
+        return pulumi.get(self, "scope")
+
+
+@pulumi.output_type
+class ControlInputParameter(dict):
+    """
+    A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+    """
+    def __init__(__self__, *,
+                 name: Optional[_builtins.str] = None,
+                 value: Optional[_builtins.str] = None):
+        """
+        A parameter of a control. Values are strings, whatever they hold (`"35"`, `"days"`).
+
+        :param _builtins.str name: The parameter's name, e.g. `requiredRetentionDays`.
+        :param _builtins.str value: The parameter's value.
+        """
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if value is not None:
+            pulumi.set(__self__, "value", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        The parameter's name, e.g. `requiredRetentionDays`.
+        """
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def value(self) -> Optional[_builtins.str]:
+        """
+        The parameter's value.
+        """
+        return pulumi.get(self, "value")
+
+
+@pulumi.output_type
+class ControlScope(dict):
+    """
+    The resources a control evaluates: resources of some types, the named resources of one
+    type, or the resources carrying one tag.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "complianceResourceIds":
+            suggest = "compliance_resource_ids"
+        elif key == "complianceResourceTypes":
+            suggest = "compliance_resource_types"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ControlScope. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ControlScope.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ControlScope.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 compliance_resource_ids: Optional[Sequence[_builtins.str]] = None,
+                 compliance_resource_types: Optional[Sequence[_builtins.str]] = None,
+                 tags: Optional[Mapping[str, _builtins.str]] = None):
+        """
+        The resources a control evaluates: resources of some types, the named resources of one
+        type, or the resources carrying one tag.
+
+        :param Sequence[_builtins.str] compliance_resource_ids: Ids of the resources evaluated (1 to 100), with exactly one entry in
+               `complianceResourceTypes`. Their order does not matter.
+        :param Sequence[_builtins.str] compliance_resource_types: Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+        :param Mapping[str, _builtins.str] tags: One tag (key and value) that the resources evaluated carry.
+        """
+        if compliance_resource_ids is not None:
+            pulumi.set(__self__, "compliance_resource_ids", compliance_resource_ids)
+        if compliance_resource_types is not None:
+            pulumi.set(__self__, "compliance_resource_types", compliance_resource_types)
+        if tags is not None:
+            pulumi.set(__self__, "tags", tags)
+
+    @_builtins.property
+    @pulumi.getter(name="complianceResourceIds")
+    def compliance_resource_ids(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Ids of the resources evaluated (1 to 100), with exactly one entry in
+        `complianceResourceTypes`. Their order does not matter.
+        """
+        return pulumi.get(self, "compliance_resource_ids")
+
+    @_builtins.property
+    @pulumi.getter(name="complianceResourceTypes")
+    def compliance_resource_types(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Resource types evaluated, e.g. `EBS`, `RDS`. Their order does not matter.
+        """
+        return pulumi.get(self, "compliance_resource_types")
+
+    @_builtins.property
+    @pulumi.getter
+    def tags(self) -> Optional[Mapping[str, _builtins.str]]:
+        """
+        One tag (key and value) that the resources evaluated carry.
+        """
+        return pulumi.get(self, "tags")
 
 
 @pulumi.output_type

@@ -19,6 +19,7 @@ const REGION_SETTINGS: &str = "awsbackup:index:RegionSettings";
 const AIR_GAPPED: &str = "awsbackup:index:LogicallyAirGappedVault";
 const RESTORE_PLAN: &str = "awsbackup:index:RestoreTestingPlan";
 const RESTORE_SELECTION: &str = "awsbackup:index:RestoreTestingSelection";
+const FRAMEWORK: &str = "awsbackup:index:Framework";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -253,6 +254,43 @@ const PROGRAM: &str = r#"resources:
         stringNotEquals:
           - key: env
             value: test
+  # A framework with every input (controls scoped by types, by resource ids and by a tag, one
+  # without parameters) and an autonamed one with a single bare control.
+  framework:
+    type: awsbackup:index:Framework
+    properties:
+      name: fid_framework
+      description: Audit of the fidelity stack
+      controls:
+        - name: BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK
+          inputParameters:
+            - name: requiredFrequencyUnit
+              value: hours
+            - name: requiredFrequencyValue
+              value: "12"
+            - name: requiredRetentionDays
+              value: "35"
+          scope:
+            tags:
+              backup: daily
+        - name: BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN
+          scope:
+            complianceResourceTypes: [EBS, RDS]
+        - name: BACKUP_LAST_RECOVERY_POINT_CREATED
+          inputParameters:
+            - name: recoveryPointAgeValue
+              value: "2"
+          scope:
+            complianceResourceIds: [vol-0123456789abcdef0]
+            complianceResourceTypes: [EBS]
+        - name: BACKUP_RECOVERY_POINT_ENCRYPTED
+      tags:
+        team: platform
+  frameworkMinimal:
+    type: awsbackup:index:Framework
+    properties:
+      controls:
+        - name: BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION
 "#;
 
 /// (type token, resource name) of every resource in [`PROGRAM`].
@@ -277,6 +315,8 @@ const RESOURCES: &[(&str, &str)] = &[
     (RESTORE_PLAN, "restoreMinimal"),
     (RESTORE_SELECTION, "restoreByArns"),
     (RESTORE_SELECTION, "restoreByTags"),
+    (FRAMEWORK, "framework"),
+    (FRAMEWORK, "frameworkMinimal"),
 ];
 
 #[test]
@@ -299,7 +339,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("21 to create");
+        .contains("23 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -346,7 +386,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("20 imported");
+    stack.import_all(&import).success().contains("22 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -441,6 +481,24 @@ fn every_resource_configuration_imports_without_changes() {
         .resource(&stack.urn(RESTORE_SELECTION, "restoreByTags"))
         .unwrap();
     assert_eq!(by_tags["inputs"]["protectedResourceArns"], json!(["*"]));
+
+    let framework = imported
+        .resource(&stack.urn(FRAMEWORK, "framework"))
+        .unwrap();
+    assert_eq!(
+        framework["inputs"]["controls"].as_array().map(Vec::len),
+        Some(4),
+        "{framework}"
+    );
+    assert_eq!(framework["outputs"]["deploymentStatus"], "COMPLETED");
+    let minimal = imported
+        .resource(&stack.urn(FRAMEWORK, "frameworkMinimal"))
+        .unwrap();
+    assert_eq!(
+        minimal["inputs"]["controls"][0].get("inputParameters"),
+        None,
+        "no parameters read back as none: {minimal}"
+    );
 
     // The program that created them has nothing to do, and a refresh finds nothing.
     stack.preview_expect_no_changes().success();

@@ -73,6 +73,15 @@ pub struct FaultRequest {
     /// when the caller may not create a grant on its customer managed key.
     #[serde(default)]
     pub lag_vault_failed: bool,
+    /// A framework created or updated from now on is seen `CREATE_IN_PROGRESS` or
+    /// `UPDATE_IN_PROGRESS` by this many calls (DescribeFramework, a ListFrameworks page that
+    /// lists it, an Update or Delete refused with ConflictException) before it is deployed. By
+    /// default one call, so that a caller that waits for the deployment is exercised.
+    #[serde(default = "one")]
+    pub lag_framework_deploying_calls: u32,
+    /// A framework deployment started from now on ends `FAILED` instead of `COMPLETED`.
+    #[serde(default)]
+    pub lag_framework_failed: bool,
     /// Optional RNG seed, for reproducible fault sequences.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -217,6 +226,8 @@ pub struct Variations {
     pub reverse_selection_lists: bool,
     pub lag_vault_creating_calls: u32,
     pub lag_vault_failed: bool,
+    pub lag_framework_deploying_calls: u32,
+    pub lag_framework_failed: bool,
 }
 
 impl Default for Variations {
@@ -227,6 +238,8 @@ impl Default for Variations {
             reverse_selection_lists: false,
             lag_vault_creating_calls: one(),
             lag_vault_failed: false,
+            lag_framework_deploying_calls: one(),
+            lag_framework_failed: false,
         }
     }
 }
@@ -310,6 +323,8 @@ impl Faults {
             reverse_selection_lists: req.reverse_selection_lists,
             lag_vault_creating_calls: req.lag_vault_creating_calls,
             lag_vault_failed: req.lag_vault_failed,
+            lag_framework_deploying_calls: req.lag_framework_deploying_calls,
+            lag_framework_failed: req.lag_framework_failed,
         };
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);

@@ -982,6 +982,52 @@ async fn run_unserved(t: &mut Target) {
     )
     .await;
     run_restore_testing(t).await;
+    run_frameworks(t).await;
+}
+
+/// The Audit Manager framework operations, none of which moto serves. A new framework's
+/// deployment is seen running by one call (the endpoint's default), here the Describe, and the
+/// update's by the List: the Update and the Delete meet no conflict.
+async fn run_frameworks(t: &mut Target) {
+    use aws_sdk_backup::types::FrameworkControl;
+    let c = t.client.clone();
+    let control = FrameworkControl::builder()
+        .control_name("BACKUP_RECOVERY_POINT_ENCRYPTED")
+        .build()
+        .unwrap();
+    t.step(
+        "unserved",
+        "CreateFramework",
+        c.create_framework()
+            .framework_name("ufw")
+            .framework_controls(control.clone())
+            .send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "DescribeFramework",
+        c.describe_framework().framework_name("ufw").send(),
+    )
+    .await;
+    t.step(
+        "unserved",
+        "UpdateFramework",
+        c.update_framework()
+            .framework_name("ufw")
+            .framework_description("audit")
+            .framework_controls(control)
+            .send(),
+    )
+    .await;
+    t.step("unserved", "ListFrameworks", c.list_frameworks().send())
+        .await;
+    t.step(
+        "unserved",
+        "DeleteFramework",
+        c.delete_framework().framework_name("ufw").send(),
+    )
+    .await;
 }
 
 /// The restore-testing operations, none of which moto serves.

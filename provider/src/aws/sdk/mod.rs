@@ -4,6 +4,7 @@
 //! [`AwsError`]s.
 
 mod clock;
+mod framework;
 mod plan;
 mod restore_testing;
 mod selection;
@@ -26,9 +27,9 @@ use aws_smithy_types::DateTime;
 
 use self::clock::{DateHeader, ServerClock};
 use super::{
-    code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, GlobalSettings, Plan,
-    PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter, RegionSettings,
-    RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
+    code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, Framework, FrameworkDocument,
+    GlobalSettings, Plan, PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter,
+    RegionSettings, RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
     RestoreTestingSelection, RestoreTestingSelectionDocument, Selection, SelectionCreated,
     SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig, VaultNotificationConfig,
     VaultNotifications, VaultPolicy,
@@ -293,6 +294,27 @@ impl BackupApi for SdkBackup {
 
     async fn list_plans(&self) -> Result<Vec<(String, String)>, AwsError> {
         plan::list(self).await
+    }
+
+    async fn create_framework(
+        &self,
+        document: &FrameworkDocument,
+        tags: &Tags,
+        idempotency_token: &str,
+    ) -> Result<String, AwsError> {
+        framework::create(self, document, tags, idempotency_token).await
+    }
+
+    async fn describe_framework(&self, name: &str) -> Result<Option<Framework>, AwsError> {
+        framework::describe(self, name).await
+    }
+
+    async fn update_framework(&self, document: &FrameworkDocument) -> Result<(), AwsError> {
+        framework::update(self, document).await
+    }
+
+    async fn delete_framework(&self, name: &str) -> Result<bool, AwsError> {
+        framework::delete(self, name).await
     }
 
     async fn create_restore_testing_plan(

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::frameworks::Frameworks;
 use super::restore_testing::RestoreTesting;
 use super::{op, Operation, paginate, put_opt, Output, Request};
 use crate::error::{ApiError, ApiResult};
@@ -47,6 +48,15 @@ fn tags_of<'a>(rs: &'a mut RegionState, arn: &str) -> ApiResult<&'a mut Tags> {
             .values_mut()
             .find(|p| p.arn == arn)
             .map(|p| &mut p.tags)
+            .ok_or_else(missing);
+    }
+    if resource.starts_with("framework:") {
+        return rs
+            .ext::<Frameworks>()
+            .by_name
+            .values_mut()
+            .find(|f| f.arn == arn)
+            .map(|f| &mut f.tags)
             .ok_or_else(missing);
     }
     if resource.starts_with("recovery-point:") {

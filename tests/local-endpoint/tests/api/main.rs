@@ -8,6 +8,7 @@ mod common;
 mod air_gapped;
 mod binary;
 mod control;
+mod framework;
 mod lock;
 mod model;
 mod plans;

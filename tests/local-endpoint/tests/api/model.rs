@@ -95,8 +95,8 @@ const ALL_NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[(
 
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
-const MODEL_CONSTRAINTS_AT_LEAST: usize = 74;
-const SERVED_OPERATIONS: usize = 44;
+const MODEL_CONSTRAINTS_AT_LEAST: usize = 93;
+const SERVED_OPERATIONS: usize = 49;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
@@ -285,8 +285,14 @@ fn walk_constraints(
             location: location.to_string(),
         })
     };
+    // A length of at least 0 cannot be broken, nor one of at least 1 in the URI (an empty
+    // label reaches no operation: the required-member check covers it).
+    let numeric = matches!(shape_type.as_str(), "integer" | "long" | "double" | "float");
     if let Some(n) = s["min"].as_i64() {
-        push(Kind::Min(n));
+        let unbreakable = !numeric && (n == 0 || (n == 1 && location == "uri"));
+        if !unbreakable {
+            push(Kind::Min(n));
+        }
     }
     if let Some(n) = s["max"].as_i64() {
         push(Kind::Max(n));
@@ -769,6 +775,12 @@ impl Probe<'_> {
             json!({ "RestoreTestingPlanName": RT_PLAN,
                     "RestoreTestingSelection": rt_selection(RT_SELECTION) }),
         );
+        // A framework, read once so that its deployment is over.
+        self.setup_call(
+            "CreateFramework",
+            json!({ "FrameworkName": FRAMEWORK, "FrameworkControls": [framework_control()] }),
+        );
+        self.setup_call("DescribeFramework", json!({ "FrameworkName": FRAMEWORK }));
         let job = self.setup_call(
             "StartBackupJob",
             json!({ "BackupVaultName": VAULT, "ResourceArn": EBS, "IamRoleArn": ROLE }),
@@ -818,6 +830,22 @@ struct Attempt {
     reached: bool,
     request: String,
     answer: Answer,
+}
+
+const FRAMEWORK: &str = "audit_framework";
+
+/// A framework control with every member that carries a constraint.
+fn framework_control() -> Value {
+    json!({
+        "ControlName": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+        "ControlInputParameters": [
+            { "ParameterName": "requiredRetentionDays", "ParameterValue": "35" }
+        ],
+        "ControlScope": {
+            "ComplianceResourceIds": ["vol-1"],
+            "ComplianceResourceTypes": ["EBS"],
+        },
+    })
 }
 
 /// A full plan document: every member with a constraint present and valid.
@@ -1012,6 +1040,17 @@ fn baseline(op: &str, f: &Fixture) -> Value {
                     "RestoreTestingSelectionName": RT_SELECTION,
                     "RestoreTestingSelection": sel })
         }
+        "CreateFramework" => json!({
+            "FrameworkName": "new_framework", "FrameworkDescription": "audit",
+            "FrameworkControls": [framework_control()], "IdempotencyToken": "req-framework",
+            "FrameworkTags": { "team": "a" },
+        }),
+        "DescribeFramework" | "DeleteFramework" => json!({ "FrameworkName": FRAMEWORK }),
+        "UpdateFramework" => json!({
+            "FrameworkName": FRAMEWORK, "FrameworkDescription": "audit",
+            "FrameworkControls": [framework_control()], "IdempotencyToken": "req-update",
+        }),
+        "ListFrameworks" => json!({ "MaxResults": 10 }),
         other => panic!("no baseline request for {other}: add one to model.rs"),
     }
 }
@@ -1052,7 +1091,8 @@ fn violations(c: &Constraint, base: Option<&Value>) -> Result<Vec<(String, Value
             }
         }
         Kind::Pattern(p) => {
-            let re = Regex::new(p).map_err(|e| format!("pattern {p}: {e}"))?;
+            // AWS matches a pattern against the whole value.
+            let re = Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("pattern {p}: {e}"))?;
             let base = base_str.ok_or_else(needs_base)?;
             if !re.is_match(base) {
                 return Err(format!("the baseline value {base:?} does not match {p}"));
@@ -1067,6 +1107,8 @@ fn violations(c: &Constraint, base: Option<&Value>) -> Result<Vec<(String, Value
             });
             if let Some(s) = bad_char {
                 out.push(("a character outside the pattern".into(), json!(s)));
+            } else if !re.is_match(" ") {
+                out.push(("a blank value".into(), json!(" ")));
             }
             if let Some((min, max)) = pattern_bounds(p) {
                 let long = max.map(|n| first_char().to_string().repeat(n + 1));
