@@ -44,6 +44,7 @@ kinds! {
     tags,
     settings,
     restore_testing,
+    report_plans,
 }
 
 /// A routed request, labels decoded, body parsed.

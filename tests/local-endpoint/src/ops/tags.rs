@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::report_plans::ReportPlans;
 use super::restore_testing::RestoreTesting;
 use super::{op, Operation, paginate, put_opt, Output, Request};
 use crate::error::{ApiError, ApiResult};
@@ -43,6 +44,15 @@ fn tags_of<'a>(rs: &'a mut RegionState, arn: &str) -> ApiResult<&'a mut Tags> {
     if resource.starts_with("restore-testing-plan:") {
         return rs
             .ext::<RestoreTesting>()
+            .plans
+            .values_mut()
+            .find(|p| p.arn == arn)
+            .map(|p| &mut p.tags)
+            .ok_or_else(missing);
+    }
+    if resource.starts_with("report-plan:") {
+        return rs
+            .ext::<ReportPlans>()
             .plans
             .values_mut()
             .find(|p| p.arn == arn)

@@ -63,6 +63,12 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
          narrow [\"*\"]): MissingParameterValueException without them",
     ),
     (
+        "CreateReportPlan",
+        &["ReportSetting.FrameworkArns"],
+        "a single-account compliance report (the baseline's template) covers the frameworks it \
+         names (AWS's documentation): MissingParameterValueException without them",
+    ),
+    (
         "UpdateGlobalSettings",
         &["GlobalSettings"],
         "an update without settings has nothing to update: MissingParameterValueException \
@@ -96,7 +102,7 @@ const ALL_NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[(
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
 const MODEL_CONSTRAINTS_AT_LEAST: usize = 74;
-const SERVED_OPERATIONS: usize = 44;
+const SERVED_OPERATIONS: usize = 49;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
@@ -111,6 +117,9 @@ const LAG_VAULT_ARN: &str = "arn:aws:backup:us-east-1:123456789012:backup-vault:
 const RT_PLAN: &str = "rtp_a";
 const RT_EMPTY_PLAN: &str = "rtp_b";
 const RT_SELECTION: &str = "rts_a";
+const REPORT_PLAN: &str = "rp_a";
+const FRAMEWORK_ARN: &str =
+    "arn:aws:backup:us-east-1:123456789012:framework:fw_a-0123abcd-4567-89ef-0123-456789abcdef";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -285,7 +294,10 @@ fn walk_constraints(
             location: location.to_string(),
         })
     };
-    if let Some(n) = s["min"].as_i64() {
+    // A minimum length of 0, or of 1 on a URI label (an empty label never reaches an
+    // operation), constrains nothing a request can send.
+    let vacuous_min = |n: i64| n == 0 || (n == 1 && location == "uri" && shape_type == "string");
+    if let Some(n) = s["min"].as_i64().filter(|n| !vacuous_min(*n)) {
         push(Kind::Min(n));
     }
     if let Some(n) = s["max"].as_i64() {
@@ -769,6 +781,11 @@ impl Probe<'_> {
             json!({ "RestoreTestingPlanName": RT_PLAN,
                     "RestoreTestingSelection": rt_selection(RT_SELECTION) }),
         );
+        self.setup_call(
+            "CreateReportPlan",
+            json!({ "ReportPlanName": REPORT_PLAN, "ReportDeliveryChannel": report_channel(),
+                    "ReportSetting": report_setting() }),
+        );
         let job = self.setup_call(
             "StartBackupJob",
             json!({ "BackupVaultName": VAULT, "ResourceArn": EBS, "IamRoleArn": ROLE }),
@@ -863,6 +880,17 @@ fn rt_plan(name: &str) -> Value {
             "SelectionWindowDays": 30,
         },
     })
+}
+
+/// A report plan's delivery channel with every member.
+fn report_channel() -> Value {
+    json!({ "S3BucketName": "audit-reports", "S3KeyPrefix": "backup", "Formats": ["CSV", "JSON"] })
+}
+
+/// A compliance report setting with every member a single-account report takes.
+fn report_setting() -> Value {
+    json!({ "ReportTemplate": "CONTROL_COMPLIANCE_REPORT", "FrameworkArns": [FRAMEWORK_ARN],
+            "NumberOfFrameworks": 1 })
 }
 
 /// A restore-testing selection with every member.
@@ -982,6 +1010,18 @@ fn baseline(op: &str, f: &Fixture) -> Value {
             "CreatorRequestId": "req-rt-plan",
         }),
         "GetRestoreTestingPlan" => json!({ "RestoreTestingPlanName": RT_PLAN }),
+        "CreateReportPlan" => json!({
+            "ReportPlanName": "rp_new", "ReportPlanDescription": "daily compliance",
+            "ReportDeliveryChannel": report_channel(), "ReportSetting": report_setting(),
+            "ReportPlanTags": { "team": "a" }, "IdempotencyToken": "token-1",
+        }),
+        "DescribeReportPlan" | "DeleteReportPlan" => json!({ "ReportPlanName": REPORT_PLAN }),
+        "UpdateReportPlan" => json!({
+            "ReportPlanName": REPORT_PLAN, "ReportPlanDescription": "weekly compliance",
+            "ReportDeliveryChannel": report_channel(), "ReportSetting": report_setting(),
+            "IdempotencyToken": "token-2",
+        }),
+        "ListReportPlans" => json!({ "MaxResults": 10 }),
         "UpdateRestoreTestingPlan" => {
             let mut plan = rt_plan(RT_EMPTY_PLAN);
             if let Some(p) = plan.as_object_mut() {
@@ -1065,7 +1105,15 @@ fn violations(c: &Constraint, base: Option<&Value>) -> Result<Vec<(String, Value
                 let s: String = cs.into_iter().collect();
                 (!re.is_match(&s)).then_some(s)
             });
-            if let Some(s) = bad_char {
+            // An unanchored pattern matches a string with one bad character: then the whole
+            // string is made of it.
+            let all_bad = || {
+                [' ', '!', '#', '%', '_'].into_iter().find_map(|bad| {
+                    let s = bad.to_string().repeat(chars.len().max(1));
+                    (!re.is_match(&s)).then_some(s)
+                })
+            };
+            if let Some(s) = bad_char.or_else(all_bad) {
                 out.push(("a character outside the pattern".into(), json!(s)));
             }
             if let Some((min, max)) = pattern_bounds(p) {
