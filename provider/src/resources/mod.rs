@@ -51,4 +51,5 @@ resources! {
     air_gapped_vault::LogicallyAirGappedVault,
     restore_testing_plan::RestoreTestingPlan,
     restore_testing_selection::RestoreTestingSelection,
+    report_plan::ReportPlan,
 }
