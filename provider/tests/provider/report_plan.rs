@@ -501,3 +501,62 @@ async fn a_create_retried_after_an_interruption_gets_back_what_the_first_made() 
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn create_and_update_wait_for_the_deployment_and_delete_retries_the_conflict() {
+    let (aws, mut client) = start().await;
+    aws.endpoint
+        .set_faults(json!({"reportPlanDeployingCalls": 2}))
+        .unwrap();
+    let inputs = checked(&mut client, plan_inputs("slow")).await;
+    let created = PLAN.create(&mut client, &inputs).await.unwrap();
+    let state = from_struct(&created.properties);
+    // Two reads saw the deployment in progress, the third its end.
+    assert_eq!(aws.count("DescribeReportPlan"), 3);
+    assert_eq!(state["deploymentStatus"], "COMPLETED");
+
+    let mut news = plan_inputs("slow");
+    news["description"] = json!("slow to deploy");
+    let updated = PLAN
+        .update(&mut client, "slow", &state, &news)
+        .await
+        .unwrap();
+    assert_eq!(aws.count("DescribeReportPlan"), 6);
+    assert_eq!(
+        from_struct(&updated.properties)["deploymentStatus"],
+        "COMPLETED"
+    );
+    assert_eq!(
+        live_plan(&aws, "slow")
+            .await
+            .unwrap()
+            .report_plan_description(),
+        Some("slow to deploy")
+    );
+
+    // An update made out of band is still deploying: the delete's ConflictException is retried
+    // until the deployment ends.
+    aws.endpoint
+        .set_faults(json!({"reportPlanDeployingCalls": 1}))
+        .unwrap();
+    aws.sdk
+        .update_report_plan()
+        .report_plan_name("slow")
+        .report_plan_description("again")
+        .send()
+        .await
+        .unwrap();
+    let before = aws.count("DeleteReportPlan");
+    let delete = PLAN.delete(&mut client, "slow", &state);
+    // Nothing reads the plan while the delete retries; a Describe here ends the deployment.
+    let finish = async {
+        while aws.count("DeleteReportPlan") == before {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        live_plan(&aws, "slow").await
+    };
+    let (deleted, _) = tokio::join!(delete, finish);
+    deleted.unwrap();
+    assert!(aws.count("DeleteReportPlan") >= before + 2, "retried");
+    assert!(live_plan(&aws, "slow").await.is_none());
+}

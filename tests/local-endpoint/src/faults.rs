@@ -73,6 +73,11 @@ pub struct FaultRequest {
     /// when the caller may not create a grant on its customer managed key.
     #[serde(default)]
     pub lag_vault_failed: bool,
+    /// A report plan created or updated from now on is seen deploying
+    /// (`CREATE_IN_PROGRESS`/`UPDATE_IN_PROGRESS`) by this many DescribeReportPlan calls, and
+    /// refuses UpdateReportPlan and DeleteReportPlan meanwhile with ConflictException.
+    #[serde(default)]
+    pub report_plan_deploying_calls: u32,
     /// Optional RNG seed, for reproducible fault sequences.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -217,6 +222,7 @@ pub struct Variations {
     pub reverse_selection_lists: bool,
     pub lag_vault_creating_calls: u32,
     pub lag_vault_failed: bool,
+    pub report_plan_deploying_calls: u32,
 }
 
 impl Default for Variations {
@@ -227,6 +233,7 @@ impl Default for Variations {
             reverse_selection_lists: false,
             lag_vault_creating_calls: one(),
             lag_vault_failed: false,
+            report_plan_deploying_calls: 0,
         }
     }
 }
@@ -310,6 +317,7 @@ impl Faults {
             reverse_selection_lists: req.reverse_selection_lists,
             lag_vault_creating_calls: req.lag_vault_creating_calls,
             lag_vault_failed: req.lag_vault_failed,
+            report_plan_deploying_calls: req.report_plan_deploying_calls,
         };
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);

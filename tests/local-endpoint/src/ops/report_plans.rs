@@ -1,5 +1,6 @@
-//! Backup Audit Manager report plans, keyed by name per region. A plan is deployed at once: its
-//! `DeploymentStatus` reads `COMPLETED` right after Create and Update, and no report ever runs.
+//! Backup Audit Manager report plans, keyed by name per region. A plan is deployed at once (its
+//! `DeploymentStatus` reads `COMPLETED`) unless the fault settings' `reportPlanDeployingCalls`
+//! keep it deploying for a number of reads; no report ever runs.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,33 @@ pub struct ReportPlan {
     /// The body of the create, to tell a replay of it from another request with its token.
     create_request: Value,
     pub tags: BTreeMap<String, String>,
+    /// While deploying: the status Describe answers, and how many more Describes answer it.
+    deploying: Option<(&'static str, u32)>,
+}
+
+impl ReportPlan {
+    fn status(&self) -> &'static str {
+        self.deploying.map_or("COMPLETED", |(s, _)| s)
+    }
+
+    /// ConflictException while an earlier change is still deploying.
+    fn settled(&self) -> ApiResult<()> {
+        match self.deploying {
+            // The model gives the exception no status: a client error's 400.
+            Some((s, _)) => Err(ApiError::new(
+                400,
+                "ConflictException",
+                format!("Report plan {} is {s}; try again once it is deployed", self.name),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The deployment a change starts, per the fault settings.
+fn deployment(status: &'static str, req: &Request) -> Option<(&'static str, u32)> {
+    let n = req.variations.report_plan_deploying_calls;
+    (n > 0).then_some((status, n))
 }
 
 #[derive(Clone, Deserialize)]
@@ -329,6 +357,7 @@ fn create(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         idempotency_token: input.idempotency_token,
         create_request: req.body.clone(),
         tags,
+        deploying: deployment("CREATE_IN_PROGRESS", req),
     };
     let out = created(&p);
     plans.insert(plan_name, p);
@@ -360,7 +389,7 @@ fn plan_json(p: &ReportPlan) -> Value {
         "ReportPlanName": p.name,
         "ReportDeliveryChannel": channel,
         "ReportSetting": setting,
-        "DeploymentStatus": "COMPLETED",
+        "DeploymentStatus": p.status(),
         "CreationTime": p.creation_time,
     });
     put_opt(&mut out, "ReportPlanDescription", p.description.clone());
@@ -373,9 +402,12 @@ fn describe(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let p = rs
         .ext::<ReportPlans>()
         .plans
-        .get(plan_name)
+        .get_mut(plan_name)
         .ok_or_else(|| not_found(plan_name))?;
-    Ok(Some(json!({ "ReportPlan": plan_json(p) })))
+    let out = json!({ "ReportPlan": plan_json(p) });
+    // Each Describe while deploying brings the deployment closer to its end.
+    p.deploying = p.deploying.and_then(|(s, n)| (n > 1).then_some((s, n - 1)));
+    Ok(Some(out))
 }
 
 fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
@@ -387,6 +419,7 @@ fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
         .plans
         .get_mut(plan_name)
         .ok_or_else(|| not_found(plan_name))?;
+    p.settled()?;
     // Every member is checked before any is applied: a refused update changes nothing.
     if let Some(d) = &input.report_plan_description {
         description(d)?;
@@ -403,16 +436,19 @@ fn update(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     if let Some(s) = s {
         p.setting = s;
     }
+    p.deploying = deployment("UPDATE_IN_PROGRESS", req);
     Ok(Some(created(p)))
 }
 
 fn delete(rs: &mut RegionState, req: &Request) -> ApiResult<Output> {
     let plan_name = req.label(0);
     name(plan_name)?;
-    rs.ext::<ReportPlans>()
-        .plans
-        .remove(plan_name)
-        .ok_or_else(|| not_found(plan_name))?;
+    let plans = &mut rs.ext::<ReportPlans>().plans;
+    plans
+        .get(plan_name)
+        .ok_or_else(|| not_found(plan_name))?
+        .settled()?;
+    plans.remove(plan_name);
     Ok(None)
 }
 

@@ -296,3 +296,65 @@ async fn names_are_unique_and_a_replayed_create_answers_the_first_one() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_deploying_plan_refuses_changes_with_conflict_until_it_is_deployed() {
+    let (ep, c) = setup().await;
+    ep.set_faults(serde_json::json!({ "reportPlanDeployingCalls": 2 }))
+        .unwrap();
+    c.create_report_plan()
+        .report_plan_name("slow")
+        .report_delivery_channel(channel("audit-reports"))
+        .report_setting(setting("COPY_JOB_REPORT").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let status = || async {
+        c.describe_report_plan()
+            .report_plan_name("slow")
+            .send()
+            .await
+            .unwrap()
+            .report_plan
+            .unwrap()
+            .deployment_status
+            .unwrap()
+    };
+    let update = || {
+        c.update_report_plan()
+            .report_plan_name("slow")
+            .report_plan_description("copies")
+            .send()
+    };
+    assert_fails(
+        update().await,
+        400,
+        "ConflictException",
+        "CREATE_IN_PROGRESS",
+    );
+    assert_fails(
+        c.delete_report_plan().report_plan_name("slow").send().await,
+        400,
+        "ConflictException",
+        "CREATE_IN_PROGRESS",
+    );
+    assert_eq!(status().await, "CREATE_IN_PROGRESS");
+    assert_eq!(status().await, "CREATE_IN_PROGRESS");
+    assert_eq!(status().await, "COMPLETED");
+    // An update deploys in turn.
+    update().await.unwrap();
+    assert_eq!(status().await, "UPDATE_IN_PROGRESS");
+    assert_fails(
+        c.delete_report_plan().report_plan_name("slow").send().await,
+        400,
+        "ConflictException",
+        "UPDATE_IN_PROGRESS",
+    );
+    assert_eq!(status().await, "UPDATE_IN_PROGRESS");
+    assert_eq!(status().await, "COMPLETED");
+    c.delete_report_plan()
+        .report_plan_name("slow")
+        .send()
+        .await
+        .unwrap();
+}
