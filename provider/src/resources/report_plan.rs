@@ -589,9 +589,13 @@ impl Resource for ReportPlan {
 
     fn check(&self, ctx: &mut CheckContext, args: &mut ReportPlanArgs) {
         check_plan(ctx, args);
+        // A renamed plan is a new plan: it may go without the description.
+        let renamed = args.name.is_some()
+            && ctx.olds.get("name").and_then(Value::as_str) != args.name.as_deref();
         if args.description.is_none()
             && ctx.olds.get("description").is_some_and(Value::is_string)
             && !ctx.is_unknown("description")
+            && !renamed
         {
             ctx.fail(
                 "description",

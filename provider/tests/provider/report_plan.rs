@@ -407,6 +407,23 @@ async fn drift_is_read_back_and_an_import_has_no_diff() {
         resp.failures
     );
 
+    // With a new name the plan is replaced, and may go without it.
+    let mut renamed = now.clone();
+    renamed.as_object_mut().unwrap().remove("description");
+    renamed["name"] = json!("renamed");
+    let resp = client
+        .check(rpc::CheckRequest {
+            urn: PLAN.urn(),
+            olds: to_struct(imported_inputs.clone()),
+            news: to_struct(renamed),
+            r#type: PLAN.token.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+
     // Gone out of band: read answers nothing, delete succeeds.
     aws.sdk
         .delete_report_plan()
