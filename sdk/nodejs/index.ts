@@ -55,6 +55,11 @@ export type RegionSettings = import("./regionSettings").RegionSettings;
 export const RegionSettings: typeof import("./regionSettings").RegionSettings = null as any;
 utilities.lazyLoad(exports, ["RegionSettings"], () => require("./regionSettings"));
 
+export { ReportPlanArgs } from "./reportPlan";
+export type ReportPlan = import("./reportPlan").ReportPlan;
+export const ReportPlan: typeof import("./reportPlan").ReportPlan = null as any;
+utilities.lazyLoad(exports, ["ReportPlan"], () => require("./reportPlan"));
+
 export { RestoreTestingPlanArgs } from "./restoreTestingPlan";
 export type RestoreTestingPlan = import("./restoreTestingPlan").RestoreTestingPlan;
 export const RestoreTestingPlan: typeof import("./restoreTestingPlan").RestoreTestingPlan = null as any;
@@ -117,6 +122,8 @@ const _module = {
                 return new Plan(name, <any>undefined, { urn })
             case "awsbackup:index:RegionSettings":
                 return new RegionSettings(name, <any>undefined, { urn })
+            case "awsbackup:index:ReportPlan":
+                return new ReportPlan(name, <any>undefined, { urn })
             case "awsbackup:index:RestoreTestingPlan":
                 return new RestoreTestingPlan(name, <any>undefined, { urn })
             case "awsbackup:index:RestoreTestingSelection":

@@ -1,6 +1,6 @@
 //! Every AWS Backup call the provider makes goes through [`BackupApi`], in the provider's own
 //! types ([`vault`], [`vault_notifications`], [`vault_policy`], [`plan`], [`selection`],
-//! [`restore_testing`], [`framework`]); [`sdk::SdkBackup`] implements it on
+//! [`restore_testing`], [`framework`], [`report_plan`]); [`sdk::SdkBackup`] implements it on
 //! aws-sdk-backup, the only place that knows the SDK's types.
 //!
 //! This layer is the only one that knows AWS's error codes ([`errors`]) and the only one that
@@ -10,6 +10,7 @@
 pub mod errors;
 pub mod framework;
 pub mod plan;
+pub mod report_plan;
 pub mod restore_testing;
 pub mod sdk;
 pub mod selection;
@@ -21,6 +22,7 @@ pub mod vault_policy;
 pub use errors::{code, AwsError};
 pub use framework::{Framework, FrameworkDocument};
 pub use plan::{Plan, PlanDocument, PlanVersion};
+pub use report_plan::{ReportPlan, ReportPlanCreated, ReportPlanDocument};
 pub use restore_testing::{
     RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
     RestoreTestingSelection, RestoreTestingSelectionDocument,
@@ -180,6 +182,21 @@ pub trait BackupApi: Send + Sync {
     /// Sends the description (when there is one) and the whole control list.
     async fn update_framework(&self, document: &FrameworkDocument) -> Result<(), AwsError>;
     async fn delete_framework(&self, name: &str) -> Result<bool, AwsError>;
+
+    // Report plans, by name. ConflictException (an earlier change still deploying) is retried
+    // like a throttle.
+    /// A repeated create with the same `token` answers the plan it created first.
+    async fn create_report_plan(
+        &self,
+        document: &ReportPlanDocument,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<ReportPlanCreated, AwsError>;
+    /// `None` when the plan does not exist.
+    async fn get_report_plan(&self, name: &str) -> Result<Option<ReportPlan>, AwsError>;
+    /// Sends the channel and the setting whole, and the description when set.
+    async fn update_report_plan(&self, document: &ReportPlanDocument) -> Result<(), AwsError>;
+    async fn delete_report_plan(&self, name: &str) -> Result<bool, AwsError>;
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, AwsError>;
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;

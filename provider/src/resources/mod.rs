@@ -52,4 +52,5 @@ resources! {
     restore_testing_plan::RestoreTestingPlan,
     restore_testing_selection::RestoreTestingSelection,
     framework::Framework,
+    report_plan::ReportPlan,
 }

@@ -15,6 +15,7 @@ mod grpc;
 mod launch;
 mod local_endpoint;
 mod plan;
+mod report_plan;
 mod restore_testing;
 mod selection;
 mod settings;

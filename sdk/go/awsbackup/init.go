@@ -31,6 +31,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Plan{}
 	case "awsbackup:index:RegionSettings":
 		r = &RegionSettings{}
+	case "awsbackup:index:ReportPlan":
+		r = &ReportPlan{}
 	case "awsbackup:index:RestoreTestingPlan":
 		r = &RestoreTestingPlan{}
 	case "awsbackup:index:RestoreTestingSelection":

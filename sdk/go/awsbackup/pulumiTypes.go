@@ -1661,6 +1661,369 @@ func (o RecoveryPointSelectionPtrOutput) SelectionWindowDays() pulumi.IntPtrOutp
 	}).(pulumi.IntPtrOutput)
 }
 
+// Where a report plan's reports are written.
+type ReportDeliveryChannel struct {
+	// The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+	// Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+	Formats []string `pulumi:"formats"`
+	// The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+	// role `AWSServiceRoleForBackupReports` put objects.
+	S3BucketName *string `pulumi:"s3BucketName"`
+	// The key prefix the reports are written under (reports land under
+	// `<prefix>/Backup/...`), up to 1024 characters.
+	S3KeyPrefix *string `pulumi:"s3KeyPrefix"`
+}
+
+// ReportDeliveryChannelInput is an input type that accepts ReportDeliveryChannelArgs and ReportDeliveryChannelOutput values.
+// You can construct a concrete instance of `ReportDeliveryChannelInput` via:
+//
+//	ReportDeliveryChannelArgs{...}
+type ReportDeliveryChannelInput interface {
+	pulumi.Input
+
+	ToReportDeliveryChannelOutput() ReportDeliveryChannelOutput
+	ToReportDeliveryChannelOutputWithContext(context.Context) ReportDeliveryChannelOutput
+}
+
+// Where a report plan's reports are written.
+type ReportDeliveryChannelArgs struct {
+	// The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+	// Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+	Formats pulumi.StringArrayInput `pulumi:"formats"`
+	// The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+	// role `AWSServiceRoleForBackupReports` put objects.
+	S3BucketName pulumi.StringPtrInput `pulumi:"s3BucketName"`
+	// The key prefix the reports are written under (reports land under
+	// `<prefix>/Backup/...`), up to 1024 characters.
+	S3KeyPrefix pulumi.StringPtrInput `pulumi:"s3KeyPrefix"`
+}
+
+func (ReportDeliveryChannelArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ReportDeliveryChannel)(nil)).Elem()
+}
+
+func (i ReportDeliveryChannelArgs) ToReportDeliveryChannelOutput() ReportDeliveryChannelOutput {
+	return i.ToReportDeliveryChannelOutputWithContext(context.Background())
+}
+
+func (i ReportDeliveryChannelArgs) ToReportDeliveryChannelOutputWithContext(ctx context.Context) ReportDeliveryChannelOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ReportDeliveryChannelOutput)
+}
+
+// Where a report plan's reports are written.
+type ReportDeliveryChannelOutput struct{ *pulumi.OutputState }
+
+func (ReportDeliveryChannelOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ReportDeliveryChannel)(nil)).Elem()
+}
+
+func (o ReportDeliveryChannelOutput) ToReportDeliveryChannelOutput() ReportDeliveryChannelOutput {
+	return o
+}
+
+func (o ReportDeliveryChannelOutput) ToReportDeliveryChannelOutputWithContext(ctx context.Context) ReportDeliveryChannelOutput {
+	return o
+}
+
+// The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+// Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+func (o ReportDeliveryChannelOutput) Formats() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ReportDeliveryChannel) []string { return v.Formats }).(pulumi.StringArrayOutput)
+}
+
+// The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+// role `AWSServiceRoleForBackupReports` put objects.
+func (o ReportDeliveryChannelOutput) S3BucketName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ReportDeliveryChannel) *string { return v.S3BucketName }).(pulumi.StringPtrOutput)
+}
+
+// The key prefix the reports are written under (reports land under
+// `<prefix>/Backup/...`), up to 1024 characters.
+func (o ReportDeliveryChannelOutput) S3KeyPrefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ReportDeliveryChannel) *string { return v.S3KeyPrefix }).(pulumi.StringPtrOutput)
+}
+
+type ReportDeliveryChannelPtrOutput struct{ *pulumi.OutputState }
+
+func (ReportDeliveryChannelPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ReportDeliveryChannel)(nil)).Elem()
+}
+
+func (o ReportDeliveryChannelPtrOutput) ToReportDeliveryChannelPtrOutput() ReportDeliveryChannelPtrOutput {
+	return o
+}
+
+func (o ReportDeliveryChannelPtrOutput) ToReportDeliveryChannelPtrOutputWithContext(ctx context.Context) ReportDeliveryChannelPtrOutput {
+	return o
+}
+
+func (o ReportDeliveryChannelPtrOutput) Elem() ReportDeliveryChannelOutput {
+	return o.ApplyT(func(v *ReportDeliveryChannel) ReportDeliveryChannel {
+		if v != nil {
+			return *v
+		}
+		var ret ReportDeliveryChannel
+		return ret
+	}).(ReportDeliveryChannelOutput)
+}
+
+// The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+// Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+func (o ReportDeliveryChannelPtrOutput) Formats() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ReportDeliveryChannel) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Formats
+	}).(pulumi.StringArrayOutput)
+}
+
+// The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+// role `AWSServiceRoleForBackupReports` put objects.
+func (o ReportDeliveryChannelPtrOutput) S3BucketName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ReportDeliveryChannel) *string {
+		if v == nil {
+			return nil
+		}
+		return v.S3BucketName
+	}).(pulumi.StringPtrOutput)
+}
+
+// The key prefix the reports are written under (reports land under
+// `<prefix>/Backup/...`), up to 1024 characters.
+func (o ReportDeliveryChannelPtrOutput) S3KeyPrefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ReportDeliveryChannel) *string {
+		if v == nil {
+			return nil
+		}
+		return v.S3KeyPrefix
+	}).(pulumi.StringPtrOutput)
+}
+
+// What a report plan's reports cover.
+type ReportSetting struct {
+	// The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+	// of the organization. Only an organization's management account or a delegated
+	// administrator may set it. Their order does not matter.
+	Accounts []string `pulumi:"accounts"`
+	// The ARNs of the frameworks a compliance report covers
+	// (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+	// compliance report of this account, refused by a cross-account one (it covers every
+	// framework) and by job reports. Their order does not matter.
+	FrameworkArns []string `pulumi:"frameworkArns"`
+	// The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+	// it must equal their number.
+	NumberOfFrameworks *int `pulumi:"numberOfFrameworks"`
+	// The organizational units (`ou-...`) a cross-account report covers. Their order does not
+	// matter.
+	OrganizationUnits []string `pulumi:"organizationUnits"`
+	// The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+	// order does not matter.
+	Regions []string `pulumi:"regions"`
+	// The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+	// frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+	// `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+	ReportTemplate *string `pulumi:"reportTemplate"`
+}
+
+// ReportSettingInput is an input type that accepts ReportSettingArgs and ReportSettingOutput values.
+// You can construct a concrete instance of `ReportSettingInput` via:
+//
+//	ReportSettingArgs{...}
+type ReportSettingInput interface {
+	pulumi.Input
+
+	ToReportSettingOutput() ReportSettingOutput
+	ToReportSettingOutputWithContext(context.Context) ReportSettingOutput
+}
+
+// What a report plan's reports cover.
+type ReportSettingArgs struct {
+	// The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+	// of the organization. Only an organization's management account or a delegated
+	// administrator may set it. Their order does not matter.
+	Accounts pulumi.StringArrayInput `pulumi:"accounts"`
+	// The ARNs of the frameworks a compliance report covers
+	// (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+	// compliance report of this account, refused by a cross-account one (it covers every
+	// framework) and by job reports. Their order does not matter.
+	FrameworkArns pulumi.StringArrayInput `pulumi:"frameworkArns"`
+	// The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+	// it must equal their number.
+	NumberOfFrameworks pulumi.IntPtrInput `pulumi:"numberOfFrameworks"`
+	// The organizational units (`ou-...`) a cross-account report covers. Their order does not
+	// matter.
+	OrganizationUnits pulumi.StringArrayInput `pulumi:"organizationUnits"`
+	// The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+	// order does not matter.
+	Regions pulumi.StringArrayInput `pulumi:"regions"`
+	// The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+	// frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+	// `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+	ReportTemplate pulumi.StringPtrInput `pulumi:"reportTemplate"`
+}
+
+func (ReportSettingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ReportSetting)(nil)).Elem()
+}
+
+func (i ReportSettingArgs) ToReportSettingOutput() ReportSettingOutput {
+	return i.ToReportSettingOutputWithContext(context.Background())
+}
+
+func (i ReportSettingArgs) ToReportSettingOutputWithContext(ctx context.Context) ReportSettingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ReportSettingOutput)
+}
+
+// What a report plan's reports cover.
+type ReportSettingOutput struct{ *pulumi.OutputState }
+
+func (ReportSettingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ReportSetting)(nil)).Elem()
+}
+
+func (o ReportSettingOutput) ToReportSettingOutput() ReportSettingOutput {
+	return o
+}
+
+func (o ReportSettingOutput) ToReportSettingOutputWithContext(ctx context.Context) ReportSettingOutput {
+	return o
+}
+
+// The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+// of the organization. Only an organization's management account or a delegated
+// administrator may set it. Their order does not matter.
+func (o ReportSettingOutput) Accounts() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ReportSetting) []string { return v.Accounts }).(pulumi.StringArrayOutput)
+}
+
+// The ARNs of the frameworks a compliance report covers
+// (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+// compliance report of this account, refused by a cross-account one (it covers every
+// framework) and by job reports. Their order does not matter.
+func (o ReportSettingOutput) FrameworkArns() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ReportSetting) []string { return v.FrameworkArns }).(pulumi.StringArrayOutput)
+}
+
+// The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+// it must equal their number.
+func (o ReportSettingOutput) NumberOfFrameworks() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v ReportSetting) *int { return v.NumberOfFrameworks }).(pulumi.IntPtrOutput)
+}
+
+// The organizational units (`ou-...`) a cross-account report covers. Their order does not
+// matter.
+func (o ReportSettingOutput) OrganizationUnits() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ReportSetting) []string { return v.OrganizationUnits }).(pulumi.StringArrayOutput)
+}
+
+// The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+// order does not matter.
+func (o ReportSettingOutput) Regions() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ReportSetting) []string { return v.Regions }).(pulumi.StringArrayOutput)
+}
+
+// The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+// frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+// `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+func (o ReportSettingOutput) ReportTemplate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ReportSetting) *string { return v.ReportTemplate }).(pulumi.StringPtrOutput)
+}
+
+type ReportSettingPtrOutput struct{ *pulumi.OutputState }
+
+func (ReportSettingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ReportSetting)(nil)).Elem()
+}
+
+func (o ReportSettingPtrOutput) ToReportSettingPtrOutput() ReportSettingPtrOutput {
+	return o
+}
+
+func (o ReportSettingPtrOutput) ToReportSettingPtrOutputWithContext(ctx context.Context) ReportSettingPtrOutput {
+	return o
+}
+
+func (o ReportSettingPtrOutput) Elem() ReportSettingOutput {
+	return o.ApplyT(func(v *ReportSetting) ReportSetting {
+		if v != nil {
+			return *v
+		}
+		var ret ReportSetting
+		return ret
+	}).(ReportSettingOutput)
+}
+
+// The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+// of the organization. Only an organization's management account or a delegated
+// administrator may set it. Their order does not matter.
+func (o ReportSettingPtrOutput) Accounts() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ReportSetting) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Accounts
+	}).(pulumi.StringArrayOutput)
+}
+
+// The ARNs of the frameworks a compliance report covers
+// (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+// compliance report of this account, refused by a cross-account one (it covers every
+// framework) and by job reports. Their order does not matter.
+func (o ReportSettingPtrOutput) FrameworkArns() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ReportSetting) []string {
+		if v == nil {
+			return nil
+		}
+		return v.FrameworkArns
+	}).(pulumi.StringArrayOutput)
+}
+
+// The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+// it must equal their number.
+func (o ReportSettingPtrOutput) NumberOfFrameworks() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *ReportSetting) *int {
+		if v == nil {
+			return nil
+		}
+		return v.NumberOfFrameworks
+	}).(pulumi.IntPtrOutput)
+}
+
+// The organizational units (`ou-...`) a cross-account report covers. Their order does not
+// matter.
+func (o ReportSettingPtrOutput) OrganizationUnits() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ReportSetting) []string {
+		if v == nil {
+			return nil
+		}
+		return v.OrganizationUnits
+	}).(pulumi.StringArrayOutput)
+}
+
+// The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+// order does not matter.
+func (o ReportSettingPtrOutput) Regions() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ReportSetting) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Regions
+	}).(pulumi.StringArrayOutput)
+}
+
+// The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+// frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+// `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+func (o ReportSettingPtrOutput) ReportTemplate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ReportSetting) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ReportTemplate
+	}).(pulumi.StringPtrOutput)
+}
+
 // A tag condition.
 type RestoreTestingCondition struct {
 	// The tag key, as the tag is named (no `aws:ResourceTag/` prefix): 1 to 128 characters,
@@ -2584,6 +2947,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ProtectedResourceConditionsInput)(nil)).Elem(), ProtectedResourceConditionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ProtectedResourceConditionsPtrInput)(nil)).Elem(), ProtectedResourceConditionsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RecoveryPointSelectionInput)(nil)).Elem(), RecoveryPointSelectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ReportDeliveryChannelInput)(nil)).Elem(), ReportDeliveryChannelArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ReportSettingInput)(nil)).Elem(), ReportSettingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RestoreTestingConditionInput)(nil)).Elem(), RestoreTestingConditionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RestoreTestingConditionArrayInput)(nil)).Elem(), RestoreTestingConditionArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RuleInput)(nil)).Elem(), RuleArgs{})
@@ -2618,6 +2983,10 @@ func init() {
 	pulumi.RegisterOutputType(RecoveryPointLifecyclePtrOutput{})
 	pulumi.RegisterOutputType(RecoveryPointSelectionOutput{})
 	pulumi.RegisterOutputType(RecoveryPointSelectionPtrOutput{})
+	pulumi.RegisterOutputType(ReportDeliveryChannelOutput{})
+	pulumi.RegisterOutputType(ReportDeliveryChannelPtrOutput{})
+	pulumi.RegisterOutputType(ReportSettingOutput{})
+	pulumi.RegisterOutputType(ReportSettingPtrOutput{})
 	pulumi.RegisterOutputType(RestoreTestingConditionOutput{})
 	pulumi.RegisterOutputType(RestoreTestingConditionArrayOutput{})
 	pulumi.RegisterOutputType(RuleOutput{})

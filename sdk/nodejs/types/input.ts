@@ -192,6 +192,67 @@ export interface RecoveryPointSelectionArgs {
 }
 
 /**
+ * Where a report plan's reports are written.
+ */
+export interface ReportDeliveryChannelArgs {
+    /**
+     * The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+     * Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+     */
+    formats?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+     * role `AWSServiceRoleForBackupReports` put objects.
+     */
+    s3BucketName?: pulumi.Input<string | undefined>;
+    /**
+     * The key prefix the reports are written under (reports land under
+     * `<prefix>/Backup/...`), up to 1024 characters.
+     */
+    s3KeyPrefix?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * What a report plan's reports cover.
+ */
+export interface ReportSettingArgs {
+    /**
+     * The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+     * of the organization. Only an organization's management account or a delegated
+     * administrator may set it. Their order does not matter.
+     */
+    accounts?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The ARNs of the frameworks a compliance report covers
+     * (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+     * compliance report of this account, refused by a cross-account one (it covers every
+     * framework) and by job reports. Their order does not matter.
+     */
+    frameworkArns?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+     * it must equal their number.
+     */
+    numberOfFrameworks?: pulumi.Input<number | undefined>;
+    /**
+     * The organizational units (`ou-...`) a cross-account report covers. Their order does not
+     * matter.
+     */
+    organizationUnits?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+     * order does not matter.
+     */
+    regions?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+     * frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+     * `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+     */
+    reportTemplate?: pulumi.Input<string | undefined>;
+}
+
+/**
  * A tag condition.
  */
 export interface RestoreTestingConditionArgs {

@@ -17,6 +17,7 @@ from .logically_air_gapped_vault import *
 from .plan import *
 from .provider import *
 from .region_settings import *
+from .report_plan import *
 from .restore_testing_plan import *
 from .restore_testing_selection import *
 from .selection import *
@@ -47,6 +48,7 @@ _utilities.register(
    "awsbackup:index:LogicallyAirGappedVault": "LogicallyAirGappedVault",
    "awsbackup:index:Plan": "Plan",
    "awsbackup:index:RegionSettings": "RegionSettings",
+   "awsbackup:index:ReportPlan": "ReportPlan",
    "awsbackup:index:RestoreTestingPlan": "RestoreTestingPlan",
    "awsbackup:index:RestoreTestingSelection": "RestoreTestingSelection",
    "awsbackup:index:Selection": "Selection",

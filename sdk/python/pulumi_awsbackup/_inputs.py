@@ -36,6 +36,10 @@ __all__ = [
     'ProtectedResourceConditionsArgsDict',
     'RecoveryPointSelectionArgs',
     'RecoveryPointSelectionArgsDict',
+    'ReportDeliveryChannelArgs',
+    'ReportDeliveryChannelArgsDict',
+    'ReportSettingArgs',
+    'ReportSettingArgsDict',
     'RestoreTestingConditionArgs',
     'RestoreTestingConditionArgsDict',
     'RuleArgs',
@@ -773,6 +777,253 @@ class RecoveryPointSelectionArgs:
     @selection_window_days.setter
     def selection_window_days(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "selection_window_days", value)
+
+
+class ReportDeliveryChannelArgsDict(TypedDict):
+    """
+    Where a report plan's reports are written.
+    """
+    formats: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+    Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+    """
+    s3_bucket_name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+    role `AWSServiceRoleForBackupReports` put objects.
+    """
+    s3_key_prefix: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The key prefix the reports are written under (reports land under
+    `<prefix>/Backup/...`), up to 1024 characters.
+    """
+
+@pulumi.input_type
+class ReportDeliveryChannelArgs:
+    def __init__(__self__, *,
+                 formats: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 s3_bucket_name: pulumi.Input[Optional[_builtins.str]] = None,
+                 s3_key_prefix: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Where a report plan's reports are written.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] formats: The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+               Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+        :param pulumi.Input[_builtins.str] s3_bucket_name: The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+               role `AWSServiceRoleForBackupReports` put objects.
+        :param pulumi.Input[_builtins.str] s3_key_prefix: The key prefix the reports are written under (reports land under
+               `<prefix>/Backup/...`), up to 1024 characters.
+        """
+        if formats is not None:
+            pulumi.set(__self__, "formats", formats)
+        if s3_bucket_name is not None:
+            pulumi.set(__self__, "s3_bucket_name", s3_bucket_name)
+        if s3_key_prefix is not None:
+            pulumi.set(__self__, "s3_key_prefix", s3_key_prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def formats(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+        Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+        """
+        return pulumi.get(self, "formats")
+
+    @formats.setter
+    def formats(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "formats", value)
+
+    @_builtins.property
+    @pulumi.getter(name="s3BucketName")
+    def s3_bucket_name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+        role `AWSServiceRoleForBackupReports` put objects.
+        """
+        return pulumi.get(self, "s3_bucket_name")
+
+    @s3_bucket_name.setter
+    def s3_bucket_name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "s3_bucket_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="s3KeyPrefix")
+    def s3_key_prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The key prefix the reports are written under (reports land under
+        `<prefix>/Backup/...`), up to 1024 characters.
+        """
+        return pulumi.get(self, "s3_key_prefix")
+
+    @s3_key_prefix.setter
+    def s3_key_prefix(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "s3_key_prefix", value)
+
+
+class ReportSettingArgsDict(TypedDict):
+    """
+    What a report plan's reports cover.
+    """
+    accounts: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+    of the organization. Only an organization's management account or a delegated
+    administrator may set it. Their order does not matter.
+    """
+    framework_arns: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The ARNs of the frameworks a compliance report covers
+    (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+    compliance report of this account, refused by a cross-account one (it covers every
+    framework) and by job reports. Their order does not matter.
+    """
+    number_of_frameworks: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+    it must equal their number.
+    """
+    organization_units: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The organizational units (`ou-...`) a cross-account report covers. Their order does not
+    matter.
+    """
+    regions: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+    order does not matter.
+    """
+    report_template: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+    frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+    `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+    """
+
+@pulumi.input_type
+class ReportSettingArgs:
+    def __init__(__self__, *,
+                 accounts: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 framework_arns: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 number_of_frameworks: pulumi.Input[Optional[_builtins.int]] = None,
+                 organization_units: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 regions: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 report_template: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        What a report plan's reports cover.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] accounts: The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+               of the organization. Only an organization's management account or a delegated
+               administrator may set it. Their order does not matter.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] framework_arns: The ARNs of the frameworks a compliance report covers
+               (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+               compliance report of this account, refused by a cross-account one (it covers every
+               framework) and by job reports. Their order does not matter.
+        :param pulumi.Input[_builtins.int] number_of_frameworks: The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+               it must equal their number.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] organization_units: The organizational units (`ou-...`) a cross-account report covers. Their order does not
+               matter.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] regions: The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+               order does not matter.
+        :param pulumi.Input[_builtins.str] report_template: The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+               frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+               `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+        """
+        if accounts is not None:
+            pulumi.set(__self__, "accounts", accounts)
+        if framework_arns is not None:
+            pulumi.set(__self__, "framework_arns", framework_arns)
+        if number_of_frameworks is not None:
+            pulumi.set(__self__, "number_of_frameworks", number_of_frameworks)
+        if organization_units is not None:
+            pulumi.set(__self__, "organization_units", organization_units)
+        if regions is not None:
+            pulumi.set(__self__, "regions", regions)
+        if report_template is not None:
+            pulumi.set(__self__, "report_template", report_template)
+
+    @_builtins.property
+    @pulumi.getter
+    def accounts(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+        of the organization. Only an organization's management account or a delegated
+        administrator may set it. Their order does not matter.
+        """
+        return pulumi.get(self, "accounts")
+
+    @accounts.setter
+    def accounts(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "accounts", value)
+
+    @_builtins.property
+    @pulumi.getter(name="frameworkArns")
+    def framework_arns(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The ARNs of the frameworks a compliance report covers
+        (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+        compliance report of this account, refused by a cross-account one (it covers every
+        framework) and by job reports. Their order does not matter.
+        """
+        return pulumi.get(self, "framework_arns")
+
+    @framework_arns.setter
+    def framework_arns(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "framework_arns", value)
+
+    @_builtins.property
+    @pulumi.getter(name="numberOfFrameworks")
+    def number_of_frameworks(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+        it must equal their number.
+        """
+        return pulumi.get(self, "number_of_frameworks")
+
+    @number_of_frameworks.setter
+    def number_of_frameworks(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "number_of_frameworks", value)
+
+    @_builtins.property
+    @pulumi.getter(name="organizationUnits")
+    def organization_units(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The organizational units (`ou-...`) a cross-account report covers. Their order does not
+        matter.
+        """
+        return pulumi.get(self, "organization_units")
+
+    @organization_units.setter
+    def organization_units(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "organization_units", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def regions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+        order does not matter.
+        """
+        return pulumi.get(self, "regions")
+
+    @regions.setter
+    def regions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "regions", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reportTemplate")
+    def report_template(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+        frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+        `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+        """
+        return pulumi.get(self, "report_template")
+
+    @report_template.setter
+    def report_template(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "report_template", value)
 
 
 class RestoreTestingConditionArgsDict(TypedDict):

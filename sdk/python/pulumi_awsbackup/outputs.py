@@ -29,6 +29,8 @@ __all__ = [
     'RecoveryPoint',
     'RecoveryPointLifecycle',
     'RecoveryPointSelection',
+    'ReportDeliveryChannel',
+    'ReportSetting',
     'RestoreTestingCondition',
     'RuleState',
     'SelectionConditionParameter',
@@ -794,6 +796,206 @@ class RecoveryPointSelection(dict):
         start: 1 to 365. AWS's default is 30.
         """
         return pulumi.get(self, "selection_window_days")
+
+
+@pulumi.output_type
+class ReportDeliveryChannel(dict):
+    """
+    Where a report plan's reports are written.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "s3BucketName":
+            suggest = "s3_bucket_name"
+        elif key == "s3KeyPrefix":
+            suggest = "s3_key_prefix"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ReportDeliveryChannel. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ReportDeliveryChannel.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ReportDeliveryChannel.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 formats: Optional[Sequence[_builtins.str]] = None,
+                 s3_bucket_name: Optional[_builtins.str] = None,
+                 s3_key_prefix: Optional[_builtins.str] = None):
+        """
+        Where a report plan's reports are written.
+
+        :param Sequence[_builtins.str] formats: The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+               Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+        :param _builtins.str s3_bucket_name: The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+               role `AWSServiceRoleForBackupReports` put objects.
+        :param _builtins.str s3_key_prefix: The key prefix the reports are written under (reports land under
+               `<prefix>/Backup/...`), up to 1024 characters.
+        """
+        if formats is not None:
+            pulumi.set(__self__, "formats", formats)
+        if s3_bucket_name is not None:
+            pulumi.set(__self__, "s3_bucket_name", s3_bucket_name)
+        if s3_key_prefix is not None:
+            pulumi.set(__self__, "s3_key_prefix", s3_key_prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def formats(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The report formats, one or both of `CSV` and `JSON`; AWS's default is `CSV`.
+        Cross-account and cross-Region reports are `CSV` only. Their order does not matter.
+        """
+        return pulumi.get(self, "formats")
+
+    @_builtins.property
+    @pulumi.getter(name="s3BucketName")
+    def s3_bucket_name(self) -> Optional[_builtins.str]:
+        """
+        The S3 bucket that receives the reports, in the plan's account. Its policy must let the
+        role `AWSServiceRoleForBackupReports` put objects.
+        """
+        return pulumi.get(self, "s3_bucket_name")
+
+    @_builtins.property
+    @pulumi.getter(name="s3KeyPrefix")
+    def s3_key_prefix(self) -> Optional[_builtins.str]:
+        """
+        The key prefix the reports are written under (reports land under
+        `<prefix>/Backup/...`), up to 1024 characters.
+        """
+        return pulumi.get(self, "s3_key_prefix")
+
+
+@pulumi.output_type
+class ReportSetting(dict):
+    """
+    What a report plan's reports cover.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "frameworkArns":
+            suggest = "framework_arns"
+        elif key == "numberOfFrameworks":
+            suggest = "number_of_frameworks"
+        elif key == "organizationUnits":
+            suggest = "organization_units"
+        elif key == "reportTemplate":
+            suggest = "report_template"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in ReportSetting. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        ReportSetting.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        ReportSetting.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 accounts: Optional[Sequence[_builtins.str]] = None,
+                 framework_arns: Optional[Sequence[_builtins.str]] = None,
+                 number_of_frameworks: Optional[_builtins.int] = None,
+                 organization_units: Optional[Sequence[_builtins.str]] = None,
+                 regions: Optional[Sequence[_builtins.str]] = None,
+                 report_template: Optional[_builtins.str] = None):
+        """
+        What a report plan's reports cover.
+
+        :param Sequence[_builtins.str] accounts: The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+               of the organization. Only an organization's management account or a delegated
+               administrator may set it. Their order does not matter.
+        :param Sequence[_builtins.str] framework_arns: The ARNs of the frameworks a compliance report covers
+               (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+               compliance report of this account, refused by a cross-account one (it covers every
+               framework) and by job reports. Their order does not matter.
+        :param _builtins.int number_of_frameworks: The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+               it must equal their number.
+        :param Sequence[_builtins.str] organization_units: The organizational units (`ou-...`) a cross-account report covers. Their order does not
+               matter.
+        :param Sequence[_builtins.str] regions: The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+               order does not matter.
+        :param _builtins.str report_template: The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+               frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+               `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+        """
+        if accounts is not None:
+            pulumi.set(__self__, "accounts", accounts)
+        if framework_arns is not None:
+            pulumi.set(__self__, "framework_arns", framework_arns)
+        if number_of_frameworks is not None:
+            pulumi.set(__self__, "number_of_frameworks", number_of_frameworks)
+        if organization_units is not None:
+            pulumi.set(__self__, "organization_units", organization_units)
+        if regions is not None:
+            pulumi.set(__self__, "regions", regions)
+        if report_template is not None:
+            pulumi.set(__self__, "report_template", report_template)
+
+    @_builtins.property
+    @pulumi.getter
+    def accounts(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The accounts a cross-account report covers (12-digit ids), or `ROOT` for every account
+        of the organization. Only an organization's management account or a delegated
+        administrator may set it. Their order does not matter.
+        """
+        return pulumi.get(self, "accounts")
+
+    @_builtins.property
+    @pulumi.getter(name="frameworkArns")
+    def framework_arns(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The ARNs of the frameworks a compliance report covers
+        (`arn:aws:backup:<region>:<account>:framework:<name>-<id>`), at most 1000: required by a
+        compliance report of this account, refused by a cross-account one (it covers every
+        framework) and by job reports. Their order does not matter.
+        """
+        return pulumi.get(self, "framework_arns")
+
+    @_builtins.property
+    @pulumi.getter(name="numberOfFrameworks")
+    def number_of_frameworks(self) -> Optional[_builtins.int]:
+        """
+        The number of frameworks the report covers. AWS counts `frameworkArns` itself; when set,
+        it must equal their number.
+        """
+        return pulumi.get(self, "number_of_frameworks")
+
+    @_builtins.property
+    @pulumi.getter(name="organizationUnits")
+    def organization_units(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The organizational units (`ou-...`) a cross-account report covers. Their order does not
+        matter.
+        """
+        return pulumi.get(self, "organization_units")
+
+    @_builtins.property
+    @pulumi.getter
+    def regions(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The Regions a cross-Region report covers (`us-east-1`), or `*` for every Region. Their
+        order does not matter.
+        """
+        return pulumi.get(self, "regions")
+
+    @_builtins.property
+    @pulumi.getter(name="reportTemplate")
+    def report_template(self) -> Optional[_builtins.str]:
+        """
+        The report: `RESOURCE_COMPLIANCE_REPORT` or `CONTROL_COMPLIANCE_REPORT` (compliance with
+        frameworks), or `BACKUP_JOB_REPORT`, `COPY_JOB_REPORT`, `RESTORE_JOB_REPORT`,
+        `SCAN_JOB_REPORT` (the jobs of the last 24 hours).
+        """
+        return pulumi.get(self, "report_template")
 
 
 @pulumi.output_type

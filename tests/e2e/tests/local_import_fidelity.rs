@@ -20,6 +20,7 @@ const AIR_GAPPED: &str = "awsbackup:index:LogicallyAirGappedVault";
 const RESTORE_PLAN: &str = "awsbackup:index:RestoreTestingPlan";
 const RESTORE_SELECTION: &str = "awsbackup:index:RestoreTestingSelection";
 const FRAMEWORK: &str = "awsbackup:index:Framework";
+const REPORT_PLAN: &str = "awsbackup:index:ReportPlan";
 
 /// Every configuration of the matrix, in one program.
 const PROGRAM: &str = r#"resources:
@@ -291,6 +292,44 @@ const PROGRAM: &str = r#"resources:
     properties:
       controls:
         - name: BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION
+  # A compliance report plan with every input (the framework count equal to AWS's own), an
+  # autonamed job report with AWS's defaults only, and a cross-account, cross-Region one.
+  reportCompliance:
+    type: awsbackup:index:ReportPlan
+    properties:
+      name: fid_compliance
+      description: daily compliance of the fidelity frameworks
+      reportDeliveryChannel:
+        s3BucketName: fid-reports
+        s3KeyPrefix: audit
+        formats: [JSON, CSV]
+      reportSetting:
+        reportTemplate: CONTROL_COMPLIANCE_REPORT
+        frameworkArns:
+          - arn:aws:backup:us-east-1:123456789012:framework:fid_b-0000aaaa-1111-2222-3333-444455556666
+          - arn:aws:backup:us-east-1:123456789012:framework:fid_a-0000aaaa-1111-2222-3333-444455556666
+        numberOfFrameworks: 2
+      tags:
+        team: audit
+  reportMinimal:
+    type: awsbackup:index:ReportPlan
+    properties:
+      reportDeliveryChannel:
+        s3BucketName: fid-reports
+      reportSetting:
+        reportTemplate: RESTORE_JOB_REPORT
+  reportOrg:
+    type: awsbackup:index:ReportPlan
+    properties:
+      name: fid_org
+      reportDeliveryChannel:
+        s3BucketName: fid-reports
+        formats: [CSV]
+      reportSetting:
+        reportTemplate: RESOURCE_COMPLIANCE_REPORT
+        accounts: [ROOT]
+        organizationUnits: [ou-ab12-cdef3456]
+        regions: ["*"]
 "#;
 
 /// (type token, resource name) of every resource in [`PROGRAM`].
@@ -317,6 +356,9 @@ const RESOURCES: &[(&str, &str)] = &[
     (RESTORE_SELECTION, "restoreByTags"),
     (FRAMEWORK, "framework"),
     (FRAMEWORK, "frameworkMinimal"),
+    (REPORT_PLAN, "reportCompliance"),
+    (REPORT_PLAN, "reportMinimal"),
+    (REPORT_PLAN, "reportOrg"),
 ];
 
 #[test]
@@ -339,7 +381,7 @@ fn every_resource_configuration_imports_without_changes() {
     let preview = stack.preview_diff().success();
     preview
         .contains("\"arn:aws:fsx:*\"")
-        .contains("23 to create");
+        .contains("26 to create");
     stack.up().success();
     stack.preview_expect_no_changes().success();
     stack
@@ -386,7 +428,7 @@ fn every_resource_configuration_imports_without_changes() {
         .iter()
         .map(|(token, name, id)| (*token, *name, id.as_str()))
         .collect();
-    stack.import_all(&import).success().contains("22 imported");
+    stack.import_all(&import).success().contains("25 imported");
     assert_eq!(
         (
             aws.vault_names(),
@@ -481,6 +523,22 @@ fn every_resource_configuration_imports_without_changes() {
         .resource(&stack.urn(RESTORE_SELECTION, "restoreByTags"))
         .unwrap();
     assert_eq!(by_tags["inputs"]["protectedResourceArns"], json!(["*"]));
+    let report_minimal = imported
+        .resource(&stack.urn(REPORT_PLAN, "reportMinimal"))
+        .unwrap();
+    assert_eq!(
+        report_minimal["inputs"]["reportDeliveryChannel"].get("formats"),
+        None,
+        "AWS's default format is no input: {report_minimal}"
+    );
+    let report_compliance = imported
+        .resource(&stack.urn(REPORT_PLAN, "reportCompliance"))
+        .unwrap();
+    assert_eq!(report_compliance["id"], json!("fid_compliance"));
+    assert_eq!(
+        report_compliance["inputs"]["description"],
+        json!("daily compliance of the fidelity frameworks")
+    );
 
     let framework = imported
         .resource(&stack.urn(FRAMEWORK, "framework"))

@@ -82,6 +82,11 @@ pub struct FaultRequest {
     /// A framework deployment started from now on ends `FAILED` instead of `COMPLETED`.
     #[serde(default)]
     pub lag_framework_failed: bool,
+    /// A report plan created or updated from now on is seen deploying
+    /// (`CREATE_IN_PROGRESS`/`UPDATE_IN_PROGRESS`) by this many DescribeReportPlan calls, and
+    /// refuses UpdateReportPlan and DeleteReportPlan meanwhile with ConflictException.
+    #[serde(default)]
+    pub report_plan_deploying_calls: u32,
     /// Optional RNG seed, for reproducible fault sequences.
     #[serde(default)]
     pub seed: Option<u64>,
@@ -228,6 +233,7 @@ pub struct Variations {
     pub lag_vault_failed: bool,
     pub lag_framework_deploying_calls: u32,
     pub lag_framework_failed: bool,
+    pub report_plan_deploying_calls: u32,
 }
 
 impl Default for Variations {
@@ -240,6 +246,7 @@ impl Default for Variations {
             lag_vault_failed: false,
             lag_framework_deploying_calls: one(),
             lag_framework_failed: false,
+            report_plan_deploying_calls: 0,
         }
     }
 }
@@ -325,6 +332,7 @@ impl Faults {
             lag_vault_failed: req.lag_vault_failed,
             lag_framework_deploying_calls: req.lag_framework_deploying_calls,
             lag_framework_failed: req.lag_framework_failed,
+            report_plan_deploying_calls: req.report_plan_deploying_calls,
         };
         if let Some(seed) = req.seed {
             self.rng = StdRng::seed_from_u64(seed);

@@ -6,6 +6,7 @@
 mod clock;
 mod framework;
 mod plan;
+mod report_plan;
 mod restore_testing;
 mod selection;
 mod settings;
@@ -29,10 +30,10 @@ use self::clock::{DateHeader, ServerClock};
 use super::{
     code, AwsError, BackupApi, CreateAirGappedVault, CreateVault, Framework, FrameworkDocument,
     GlobalSettings, Plan, PlanDocument, PlanVersion, RecoveryPoint, RecoveryPointFilter,
-    RegionSettings, RestoreTestingPlan, RestoreTestingPlanCreated, RestoreTestingPlanDocument,
-    RestoreTestingSelection, RestoreTestingSelectionDocument, Selection, SelectionCreated,
-    SelectionDocument, Tags, Vault, VaultCreated, VaultLockConfig, VaultNotificationConfig,
-    VaultNotifications, VaultPolicy,
+    RegionSettings, ReportPlan, ReportPlanCreated, ReportPlanDocument, RestoreTestingPlan,
+    RestoreTestingPlanCreated, RestoreTestingPlanDocument, RestoreTestingSelection,
+    RestoreTestingSelectionDocument, Selection, SelectionCreated, SelectionDocument, Tags, Vault,
+    VaultCreated, VaultLockConfig, VaultNotificationConfig, VaultNotifications, VaultPolicy,
 };
 use crate::retry::{self, Policy, RateLimiter};
 
@@ -315,6 +316,27 @@ impl BackupApi for SdkBackup {
 
     async fn delete_framework(&self, name: &str) -> Result<bool, AwsError> {
         framework::delete(self, name).await
+    }
+
+    async fn create_report_plan(
+        &self,
+        document: &ReportPlanDocument,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<ReportPlanCreated, AwsError> {
+        report_plan::create(self, document, tags, token).await
+    }
+
+    async fn get_report_plan(&self, name: &str) -> Result<Option<ReportPlan>, AwsError> {
+        report_plan::get(self, name).await
+    }
+
+    async fn update_report_plan(&self, document: &ReportPlanDocument) -> Result<(), AwsError> {
+        report_plan::update(self, document).await
+    }
+
+    async fn delete_report_plan(&self, name: &str) -> Result<bool, AwsError> {
+        report_plan::delete(self, name).await
     }
 
     async fn create_restore_testing_plan(

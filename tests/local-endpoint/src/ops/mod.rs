@@ -45,6 +45,7 @@ kinds! {
     settings,
     restore_testing,
     frameworks,
+    report_plans,
 }
 
 /// A routed request, labels decoded, body parsed.

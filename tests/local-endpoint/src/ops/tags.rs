@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::frameworks::Frameworks;
+use super::report_plans::ReportPlans;
 use super::restore_testing::RestoreTesting;
 use super::{op, Operation, paginate, put_opt, Output, Request};
 use crate::error::{ApiError, ApiResult};
@@ -57,6 +58,15 @@ fn tags_of<'a>(rs: &'a mut RegionState, arn: &str) -> ApiResult<&'a mut Tags> {
             .values_mut()
             .find(|f| f.arn == arn)
             .map(|f| &mut f.tags)
+            .ok_or_else(missing);
+    }
+    if resource.starts_with("report-plan:") {
+        return rs
+            .ext::<ReportPlans>()
+            .plans
+            .values_mut()
+            .find(|p| p.arn == arn)
+            .map(|p| &mut p.tags)
             .ok_or_else(missing);
     }
     if resource.starts_with("recovery-point:") {

@@ -14,6 +14,7 @@ mod model;
 mod plans;
 mod protocol;
 mod recovery_points;
+mod report_plan;
 mod restore_testing;
 mod selections;
 mod settings;

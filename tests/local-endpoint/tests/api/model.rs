@@ -63,6 +63,12 @@ const NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[
          narrow [\"*\"]): MissingParameterValueException without them",
     ),
     (
+        "CreateReportPlan",
+        &["ReportSetting.FrameworkArns"],
+        "a single-account compliance report (the baseline's template) covers the frameworks it \
+         names (AWS's documentation): MissingParameterValueException without them",
+    ),
+    (
         "UpdateGlobalSettings",
         &["GlobalSettings"],
         "an update without settings has nothing to update: MissingParameterValueException \
@@ -111,6 +117,9 @@ const LAG_VAULT_ARN: &str = "arn:aws:backup:us-east-1:123456789012:backup-vault:
 const RT_PLAN: &str = "rtp_a";
 const RT_EMPTY_PLAN: &str = "rtp_b";
 const RT_SELECTION: &str = "rts_a";
+const REPORT_PLAN: &str = "rp_a";
+const FRAMEWORK_ARN: &str =
+    "arn:aws:backup:us-east-1:123456789012:framework:fw_a-0123abcd-4567-89ef-0123-456789abcdef";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:DeleteRecoveryPoint","Resource":"*"}]}"#;
 
 // ---------------------------------------------------------------------------------------------
@@ -781,6 +790,11 @@ impl Probe<'_> {
             json!({ "FrameworkName": FRAMEWORK, "FrameworkControls": [framework_control()] }),
         );
         self.setup_call("DescribeFramework", json!({ "FrameworkName": FRAMEWORK }));
+        self.setup_call(
+            "CreateReportPlan",
+            json!({ "ReportPlanName": REPORT_PLAN, "ReportDeliveryChannel": report_channel(),
+                    "ReportSetting": report_setting() }),
+        );
         let job = self.setup_call(
             "StartBackupJob",
             json!({ "BackupVaultName": VAULT, "ResourceArn": EBS, "IamRoleArn": ROLE }),
@@ -891,6 +905,17 @@ fn rt_plan(name: &str) -> Value {
             "SelectionWindowDays": 30,
         },
     })
+}
+
+/// A report plan's delivery channel with every member.
+fn report_channel() -> Value {
+    json!({ "S3BucketName": "audit-reports", "S3KeyPrefix": "backup", "Formats": ["CSV", "JSON"] })
+}
+
+/// A compliance report setting with every member a single-account report takes.
+fn report_setting() -> Value {
+    json!({ "ReportTemplate": "CONTROL_COMPLIANCE_REPORT", "FrameworkArns": [FRAMEWORK_ARN],
+            "NumberOfFrameworks": 1 })
 }
 
 /// A restore-testing selection with every member.
@@ -1010,6 +1035,18 @@ fn baseline(op: &str, f: &Fixture) -> Value {
             "CreatorRequestId": "req-rt-plan",
         }),
         "GetRestoreTestingPlan" => json!({ "RestoreTestingPlanName": RT_PLAN }),
+        "CreateReportPlan" => json!({
+            "ReportPlanName": "rp_new", "ReportPlanDescription": "daily compliance",
+            "ReportDeliveryChannel": report_channel(), "ReportSetting": report_setting(),
+            "ReportPlanTags": { "team": "a" }, "IdempotencyToken": "token-1",
+        }),
+        "DescribeReportPlan" | "DeleteReportPlan" => json!({ "ReportPlanName": REPORT_PLAN }),
+        "UpdateReportPlan" => json!({
+            "ReportPlanName": REPORT_PLAN, "ReportPlanDescription": "weekly compliance",
+            "ReportDeliveryChannel": report_channel(), "ReportSetting": report_setting(),
+            "IdempotencyToken": "token-2",
+        }),
+        "ListReportPlans" => json!({ "MaxResults": 10 }),
         "UpdateRestoreTestingPlan" => {
             let mut plan = rt_plan(RT_EMPTY_PLAN);
             if let Some(p) = plan.as_object_mut() {
@@ -1105,7 +1142,15 @@ fn violations(c: &Constraint, base: Option<&Value>) -> Result<Vec<(String, Value
                 let s: String = cs.into_iter().collect();
                 (!re.is_match(&s)).then_some(s)
             });
-            if let Some(s) = bad_char {
+            // An unanchored pattern matches a string with one bad character: then the whole
+            // string is made of it.
+            let all_bad = || {
+                [' ', '!', '#', '%', '_'].into_iter().find_map(|bad| {
+                    let s = bad.to_string().repeat(chars.len().max(1));
+                    (!re.is_match(&s)).then_some(s)
+                })
+            };
+            if let Some(s) = bad_char.or_else(all_bad) {
                 out.push(("a character outside the pattern".into(), json!(s)));
             } else if !re.is_match(" ") {
                 out.push(("a blank value".into(), json!(" ")));
