@@ -101,8 +101,8 @@ const ALL_NEEDED_BEYOND_MODEL: &[(&str, &[&str], &str)] = &[(
 
 /// The number of constraints botocore 1.44's model puts on the served operations' inputs. A
 /// newer model may add some; fewer means the walk lost some.
-const MODEL_CONSTRAINTS_AT_LEAST: usize = 93;
-const SERVED_OPERATIONS: usize = 49;
+const MODEL_CONSTRAINTS_AT_LEAST: usize = 108;
+const SERVED_OPERATIONS: usize = 54;
 
 const ACCOUNT: &str = "123456789012";
 const VAULT: &str = "vault-a";
