@@ -1,7 +1,7 @@
 //! The prove-it example (`sdk-examples/yaml/prove-it`) through the real Pulumi CLI on the
 //! project's local endpoint: a preview that creates nothing, up, no changes, an in-place update
 //! of each proving resource (the restore test's schedule, a control's parameter, the report's
-//! formats), drift found by refresh and put back by up, import of each, preview failures naming
+//! formats), drift on each found by refresh and put back by up, import of each, preview failures naming
 //! the property, destroy leaving nothing.
 
 use aws_sdk_backup::types::{ReportDeliveryChannel, ReportSetting};
@@ -174,7 +174,8 @@ fn prove_it_example_with_the_cli() {
     assert_eq!(report(&aws).0, vec!["CSV".to_string(), "JSON".into()]);
     stack.preview_expect_no_changes().success();
 
-    // Drift: the report's formats changed out of band.
+    // Drift on each: the report's formats, the restore test's schedule and the framework's tags
+    // changed out of band.
     let (_, frameworks) = report(&aws);
     aws.block_on(
         aws.client()
@@ -199,13 +200,34 @@ fn prove_it_example_with_the_cli() {
             .send(),
     )
     .expect("UpdateReportPlan");
+    aws.block_on(
+        aws.client()
+            .update_restore_testing_plan()
+            .restore_testing_plan_name(RESTORE_PLAN_NAME)
+            .restore_testing_plan(
+                aws_sdk_backup::types::RestoreTestingPlanForUpdate::builder()
+                    .schedule_expression("cron(0 1 ? * MON *)")
+                    .build(),
+            )
+            .send(),
+    )
+    .expect("UpdateRestoreTestingPlan");
+    let framework_arn = outputs["frameworkArn"].as_str().unwrap();
+    aws.tag(framework_arn, &[("project", "someone-else")]);
     stack
         .refresh()
         .success()
-        .matches(r"~ awsbackup:index:ReportPlan: \(update\)");
-    assert_eq!(stack.preview_json().op(&urns[4]), "update");
+        .matches(r"~ awsbackup:index:ReportPlan: \(update\)")
+        .matches(r"~ awsbackup:index:RestoreTestingPlan: \(update\)")
+        .matches(r"~ awsbackup:index:Framework: \(update\)");
+    let preview = stack.preview_json();
+    for urn in [&urns[0], &urns[3], &urns[4]] {
+        assert_eq!(preview.op(urn), "update", "{urn}: {preview}");
+    }
     stack.up().success();
     assert_eq!(report(&aws).0, vec!["CSV".to_string(), "JSON".into()]);
+    assert_eq!(restore_schedule(&aws), "cron(0 6 ? * SAT *)");
+    assert_eq!(aws.tags(framework_arn)["project"], "prove-it");
     stack.preview_expect_no_changes().success();
 
     // Removed from the state and imported back: no changes.
