@@ -144,7 +144,7 @@ async fn framework_is_created_once_deployed_updated_in_place_and_deleted() {
     let (aws, mut client) = start().await;
     // Three reads see the deployment running: the create waits them out.
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 3}))
+        .set_faults(json!({"frameworkDeployingCalls": 3}))
         .unwrap();
     let mut program = inputs("audit");
     program["tags"] = json!({"team": "platform"});
@@ -192,7 +192,7 @@ async fn framework_is_created_once_deployed_updated_in_place_and_deleted() {
     // A control's parameter changes in place, and the update waits for the new deployment
     // (the first attempt meets a conflict, which is retried).
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 2}))
+        .set_faults(json!({"frameworkDeployingCalls": 2}))
         .unwrap();
     let mut news = program.clone();
     news["controls"][0]["inputParameters"][0]["value"] = json!("90");
@@ -242,7 +242,7 @@ async fn framework_is_created_once_deployed_updated_in_place_and_deleted() {
 
     // A delete that meets a deployment in progress waits until AWS lets it through.
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 2}))
+        .set_faults(json!({"frameworkDeployingCalls": 2}))
         .unwrap();
     aws.sdk
         .update_framework()
@@ -369,7 +369,7 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
     let (aws, mut client) = start().await;
     // More reads see the deployment running than a 2-second create makes.
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 50}))
+        .set_faults(json!({"frameworkDeployingCalls": 50}))
         .unwrap();
     let news = checked(&mut client, inputs("slow")).await;
     let err = client
@@ -396,7 +396,7 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
 
     // A deployment AWS fails is an error naming the cause; the framework stays in the state.
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 0, "lagFrameworkFailed": true}))
+        .set_faults(json!({"frameworkDeployingCalls": 0, "frameworkFailed": true}))
         .unwrap();
     let news = checked(&mut client, inputs("broken")).await;
     let err = FRAMEWORK.create(&mut client, &news).await.unwrap_err();
@@ -410,7 +410,7 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
 async fn framework_retried_create_gets_the_first_framework_back() {
     let (aws, mut client) = start().await;
     aws.endpoint
-        .set_faults(json!({"lagFrameworkDeployingCalls": 0}))
+        .set_faults(json!({"frameworkDeployingCalls": 0}))
         .unwrap();
     let news = checked(&mut client, inputs("once")).await;
     let first = FRAMEWORK.create(&mut client, &news).await.unwrap();

@@ -75,7 +75,7 @@ fn framework_life_cycle_with_the_cli() {
     local.control(
         "POST",
         "faults",
-        Some(&serde_json::json!({ "lagFrameworkDeployingCalls": 2 })),
+        Some(&serde_json::json!({ "frameworkDeployingCalls": 2 })),
     );
     let good = program(&format!("{RETENTION}{ENCRYPTED}"));
     let stack = Stack::new(&good, local.endpoint());

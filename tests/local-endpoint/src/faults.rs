@@ -78,10 +78,10 @@ pub struct FaultRequest {
     /// lists it, an Update or Delete refused with ConflictException) before it is deployed. By
     /// default one call, so that a caller that waits for the deployment is exercised.
     #[serde(default = "one")]
-    pub lag_framework_deploying_calls: u32,
+    pub framework_deploying_calls: u32,
     /// A framework deployment started from now on ends `FAILED` instead of `COMPLETED`.
     #[serde(default)]
-    pub lag_framework_failed: bool,
+    pub framework_failed: bool,
     /// A report plan created or updated from now on is seen deploying
     /// (`CREATE_IN_PROGRESS`/`UPDATE_IN_PROGRESS`) by this many DescribeReportPlan calls, and
     /// refuses UpdateReportPlan and DeleteReportPlan meanwhile with ConflictException.
@@ -231,8 +231,8 @@ pub struct Variations {
     pub reverse_selection_lists: bool,
     pub lag_vault_creating_calls: u32,
     pub lag_vault_failed: bool,
-    pub lag_framework_deploying_calls: u32,
-    pub lag_framework_failed: bool,
+    pub framework_deploying_calls: u32,
+    pub framework_failed: bool,
     pub report_plan_deploying_calls: u32,
 }
 
@@ -244,8 +244,8 @@ impl Default for Variations {
             reverse_selection_lists: false,
             lag_vault_creating_calls: one(),
             lag_vault_failed: false,
-            lag_framework_deploying_calls: one(),
-            lag_framework_failed: false,
+            framework_deploying_calls: one(),
+            framework_failed: false,
             report_plan_deploying_calls: 0,
         }
     }
@@ -330,8 +330,8 @@ impl Faults {
             reverse_selection_lists: req.reverse_selection_lists,
             lag_vault_creating_calls: req.lag_vault_creating_calls,
             lag_vault_failed: req.lag_vault_failed,
-            lag_framework_deploying_calls: req.lag_framework_deploying_calls,
-            lag_framework_failed: req.lag_framework_failed,
+            framework_deploying_calls: req.framework_deploying_calls,
+            framework_failed: req.framework_failed,
             report_plan_deploying_calls: req.report_plan_deploying_calls,
         };
         if let Some(seed) = req.seed {

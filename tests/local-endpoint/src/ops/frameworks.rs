@@ -1,8 +1,8 @@
 //! Backup Audit Manager frameworks: named lists of controls, keyed by name per region. A create
 //! or an update is deployed in the background: the framework is `CREATE_IN_PROGRESS` or
-//! `UPDATE_IN_PROGRESS` for `lagFrameworkDeployingCalls` calls that see it (DescribeFramework, a
+//! `UPDATE_IN_PROGRESS` for `frameworkDeployingCalls` calls that see it (DescribeFramework, a
 //! ListFrameworks page listing it, a refused Update or Delete), then `COMPLETED` (or `FAILED`
-//! with `lagFrameworkFailed`). While a deployment runs, Update and Delete answer
+//! with `frameworkFailed`). While a deployment runs, Update and Delete answer
 //! ConflictException.
 
 use std::collections::BTreeMap;
@@ -67,8 +67,8 @@ impl Deployment {
     fn start(status: &'static str, req: &Request) -> Deployment {
         let mut d = Deployment {
             status,
-            calls_left: req.variations.lag_framework_deploying_calls,
-            fails: req.variations.lag_framework_failed,
+            calls_left: req.variations.framework_deploying_calls,
+            fails: req.variations.framework_failed,
         };
         d.settle();
         d

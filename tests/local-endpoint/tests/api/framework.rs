@@ -42,7 +42,7 @@ async fn status(c: &Client, name: &str) -> String {
 async fn framework_create_deploys_after_the_configured_reads_and_update_deploys_again() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 2 }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 2 }))
         .unwrap();
     let created = c
         .create_framework()
@@ -90,7 +90,7 @@ async fn framework_create_deploys_after_the_configured_reads_and_update_deploys_
         Some("a")
     );
 
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 1 }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 1 }))
         .unwrap();
     let updated = c
         .update_framework()
@@ -146,7 +146,7 @@ async fn framework_create_deploys_after_the_configured_reads_and_update_deploys_
 async fn framework_deployment_can_end_failed() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 0, "lagFrameworkFailed": true }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 0, "frameworkFailed": true }))
         .unwrap();
     c.create_framework()
         .framework_name("broken")
@@ -259,7 +259,7 @@ async fn framework_inputs_are_validated() {
 async fn framework_quotas_count_frameworks_and_controls() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 0 }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 0 }))
         .unwrap();
     for i in 0..15 {
         c.create_framework()
@@ -360,7 +360,7 @@ async fn framework_list_pages() {
 async fn framework_update_replayed_with_its_token_answers_again_without_a_conflict() {
     let ep = LocalEndpoint::start().await.unwrap();
     let c = client(&ep.url());
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 0 }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 0 }))
         .unwrap();
     c.create_framework()
         .framework_name("audit")
@@ -368,7 +368,7 @@ async fn framework_update_replayed_with_its_token_answers_again_without_a_confli
         .send()
         .await
         .unwrap();
-    ep.set_faults(json!({ "lagFrameworkDeployingCalls": 5 }))
+    ep.set_faults(json!({ "frameworkDeployingCalls": 5 }))
         .unwrap();
     let update = |token: &str, days: &str| {
         c.update_framework()
