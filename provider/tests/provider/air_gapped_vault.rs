@@ -1,9 +1,7 @@
 //! LogicallyAirGappedVault over gRPC against the local endpoint (whose new air-gapped vaults
 //! read as CREATING for a configurable number of reads), and plans whose rules target one.
 
-use awsbackup::proto::google_rpc;
 use awsbackup::proto::pulumirpc as rpc;
-use prost::Message;
 use rpc::diff_response::DiffChanges;
 use serde_json::{json, Value};
 
@@ -48,31 +46,6 @@ fn state_of(resp: &rpc::CreateResponse) -> Value {
     from_struct(&resp.properties)
 }
 
-/// The id and state a failed create reports for what it left in AWS.
-fn partial(err: &tonic::Status) -> (String, Value) {
-    let envelope = google_rpc::Status::decode(err.details()).expect("error details");
-    let detail =
-        rpc::ErrorResourceInitFailed::decode(envelope.details[0].value.as_slice()).unwrap();
-    (detail.id, from_struct(&detail.properties))
-}
-
-async fn preview_create(
-    client: &mut Client,
-    resource: &Resource,
-    inputs: &Value,
-) -> Result<Value, tonic::Status> {
-    client
-        .create(rpc::CreateRequest {
-            urn: resource.urn(),
-            properties: to_struct(inputs.clone()),
-            r#type: resource.token.into(),
-            preview: true,
-            ..Default::default()
-        })
-        .await
-        .map(|r| from_struct(&r.into_inner().properties))
-}
-
 #[tokio::test]
 async fn check_names_the_property_and_the_rule() {
     let (_aws, mut client) = start().await;
@@ -102,18 +75,8 @@ async fn check_names_the_property_and_the_rule() {
             "a key alias is not accepted",
         ),
     ];
-    for (news, property, part) in cases {
-        let resp = RESOURCE.check(&mut client, news.clone()).await;
-        assert!(
-            resp.failures
-                .iter()
-                .any(|f| failure_path(f) == property && f.reason.contains(part)),
-            "{news}: expected {property} / {part}, got {:?}",
-            resp.failures
-        );
-    }
-    let resp = RESOURCE.check(&mut client, inputs("v1", 7, 7)).await;
-    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+    RESOURCE.assert_check_fails(&mut client, cases).await;
+    RESOURCE.checked(&mut client, inputs("v1", 7, 7)).await;
 }
 
 #[tokio::test]
@@ -194,7 +157,7 @@ async fn a_create_cut_short_is_recorded_and_the_update_waits_again() {
         .await
         .unwrap_err();
     // The vault exists: the engine is told about it (partial state), not left in the dark.
-    let (id, state) = partial(&err);
+    let (id, state) = partial_state(&err);
     assert_eq!(id, "airgap-slow");
     assert_eq!(state["vaultState"], "CREATING");
     assert!(
@@ -383,7 +346,8 @@ async fn a_preview_knows_the_arn_and_plans_are_held_to_the_vaults_range() {
     aws.create_vault("primary", None).await;
 
     // Preview of a new air-gapped vault: its ARN is known (account from STS), and it is recorded.
-    let planned = preview_create(&mut client, &RESOURCE, &inputs("airgap-5", 7, 35))
+    let planned = RESOURCE
+        .preview_create(&mut client, &inputs("airgap-5", 7, 35))
         .await
         .unwrap();
     assert_eq!(planned["arn"], arn("airgap-5").as_str());
@@ -394,33 +358,24 @@ async fn a_preview_knows_the_arn_and_plans_are_held_to_the_vaults_range() {
     );
 
     // A plan in the same preview keeping points 90 days is refused, naming the property.
-    let err = preview_create(
-        &mut client,
-        &PLAN_RESOURCE,
-        &plan_inputs("primary", &arn("airgap-5"), 90),
-    )
-    .await
-    .unwrap_err();
+    let err = PLAN_RESOURCE
+        .preview_create(&mut client, &plan_inputs("primary", &arn("airgap-5"), 90))
+        .await
+        .unwrap_err();
     assert!(
         err.message().contains("rules[0].targetLogicallyAirGappedBackupVaultArn: rules[0] ('daily') keeps recovery points 90 days, outside the retention range of logically air-gapped vault 'airgap-5' (7 to 35 days)"),
         "{err:?}"
     );
-    preview_create(
-        &mut client,
-        &PLAN_RESOURCE,
-        &plan_inputs("primary", &arn("airgap-5"), 30),
-    )
-    .await
-    .unwrap();
+    PLAN_RESOURCE
+        .preview_create(&mut client, &plan_inputs("primary", &arn("airgap-5"), 30))
+        .await
+        .unwrap();
 
     // A standard vault's ARN is not an air-gapped target.
-    let err = preview_create(
-        &mut client,
-        &PLAN_RESOURCE,
-        &plan_inputs("primary", &arn("primary"), 30),
-    )
-    .await
-    .unwrap_err();
+    let err = PLAN_RESOURCE
+        .preview_create(&mut client, &plan_inputs("primary", &arn("primary"), 30))
+        .await
+        .unwrap_err();
     assert!(
         err.message().contains(
             "'primary' is a vault of type BACKUP_VAULT, not a logically air-gapped vault"
@@ -501,7 +456,7 @@ async fn a_failed_look_after_the_create_still_records_the_vault() {
     );
     let news = inputs("airgap-6", 7, 35);
     let err = RESOURCE.create(&mut client, &news).await.unwrap_err();
-    let (id, state) = partial(&err);
+    let (id, state) = partial_state(&err);
     assert_eq!(id, "airgap-6");
     assert_eq!(state["arn"], arn("airgap-6").as_str());
     assert!(
@@ -541,18 +496,21 @@ async fn copies_into_an_air_gapped_vault_are_held_to_its_range() {
         }]})
     };
     // The copy's own lifecycle counts; without one, the rule's.
-    let err = preview_create(&mut client, &PLAN_RESOURCE, &copying(30, Some(90)))
+    let err = PLAN_RESOURCE
+        .preview_create(&mut client, &copying(30, Some(90)))
         .await
         .unwrap_err();
     assert!(
         err.message().contains("rules[0].copyActions[0].lifecycle.deleteAfterDays: the copies into logically air-gapped vault 'airgap-7' would be kept 90 days, outside its retention range (7 to 35 days)"),
         "{err:?}"
     );
-    let err = preview_create(&mut client, &PLAN_RESOURCE, &copying(365, None))
+    let err = PLAN_RESOURCE
+        .preview_create(&mut client, &copying(365, None))
         .await
         .unwrap_err();
     assert!(err.message().contains("kept 365 days"), "{err:?}");
-    preview_create(&mut client, &PLAN_RESOURCE, &copying(365, Some(30)))
+    PLAN_RESOURCE
+        .preview_create(&mut client, &copying(365, Some(30)))
         .await
         .unwrap();
 }

@@ -11,11 +11,13 @@ use aws_sdk_backup::error::ProvideErrorMetadata;
 use aws_sdk_backup::operation::describe_backup_vault::DescribeBackupVaultOutput;
 use aws_sdk_backup::operation::get_backup_plan::GetBackupPlanOutput;
 use aws_sdk_backup::operation::get_backup_selection::GetBackupSelectionOutput;
+use awsbackup::proto::google_rpc;
 use awsbackup::proto::pulumirpc as rpc;
 use awsbackup::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
 use awsbackup::provider::Provider;
 use awsbackup::value;
 use awsbackup_local_endpoint::LocalEndpoint;
+use prost::Message;
 use prost_types::Struct;
 use serde_json::{json, Value};
 use tonic::transport::Channel;
@@ -296,6 +298,15 @@ pub fn failure_path(f: &awsbackup::proto::pulumirpc::CheckFailure) -> String {
     }
 }
 
+/// The id and state a failed create or update reports for what it left in AWS (the engine's
+/// partial-failure detail).
+pub fn partial_state(err: &tonic::Status) -> (String, Value) {
+    let envelope = google_rpc::Status::decode(err.details()).expect("error details");
+    let detail =
+        rpc::ErrorResourceInitFailed::decode(envelope.details[0].value.as_slice()).unwrap();
+    (detail.id, from_struct(&detail.properties))
+}
+
 /// The rpcs of one resource as the engine sends them: the type token and the URN's name fixed,
 /// every answer as the provider gives it.
 pub struct Resource {
@@ -320,6 +331,46 @@ impl Resource {
             .await
             .unwrap()
             .into_inner()
+    }
+
+    /// Check of inputs that must pass: the checked inputs (autonamed, defaults merged).
+    pub async fn checked(&self, client: &mut Client, news: Value) -> Value {
+        let resp = self.check(client, news).await;
+        assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+        from_struct(&resp.inputs)
+    }
+
+    /// Each case's inputs fail Check with a failure at the property path whose reason holds the
+    /// text.
+    pub async fn assert_check_fails(&self, client: &mut Client, cases: Vec<(Value, &str, &str)>) {
+        for (news, property, part) in cases {
+            let resp = self.check(client, news.clone()).await;
+            assert!(
+                resp.failures
+                    .iter()
+                    .any(|f| failure_path(f) == property && f.reason.contains(part)),
+                "{news}: expected {property} / {part}, got {:?}",
+                resp.failures
+            );
+        }
+    }
+
+    /// The outputs of a create preview, as `pulumi preview` asks for them.
+    pub async fn preview_create(
+        &self,
+        client: &mut Client,
+        inputs: &Value,
+    ) -> Result<Value, tonic::Status> {
+        client
+            .create(rpc::CreateRequest {
+                urn: self.urn(),
+                properties: to_struct(inputs.clone()),
+                r#type: self.token.into(),
+                preview: true,
+                ..Default::default()
+            })
+            .await
+            .map(|r| from_struct(&r.into_inner().properties))
     }
 
     pub async fn create(

@@ -2,9 +2,7 @@
 //! the SDK.
 
 use aws_sdk_backup::types::{ControlInputParameter, FrameworkControl};
-use awsbackup::proto::google_rpc;
 use awsbackup::proto::pulumirpc as rpc;
-use prost::Message;
 use rpc::diff_response::DiffChanges;
 use serde_json::{json, Value};
 
@@ -63,20 +61,6 @@ fn live_param(
         .and_then(|p| p.parameter_value().map(String::from))
 }
 
-async fn checked(client: &mut Client, news: Value) -> Value {
-    let resp = FRAMEWORK.check(client, news).await;
-    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
-    from_struct(&resp.inputs)
-}
-
-/// The id and state a failed create or update reports for what it left in AWS.
-fn partial(err: &tonic::Status) -> (String, Value) {
-    let envelope = google_rpc::Status::decode(err.details()).expect("error details");
-    let detail =
-        rpc::ErrorResourceInitFailed::decode(envelope.details[0].value.as_slice()).unwrap();
-    (detail.id, from_struct(&detail.properties))
-}
-
 #[tokio::test]
 async fn framework_check_names_the_property_of_each_broken_rule_and_autonames() {
     let (_aws, mut client) = start().await;
@@ -116,20 +100,11 @@ async fn framework_check_names_the_property_of_each_broken_rule_and_autonames() 
         ),
         (json!({"description": "x"}), "controls", "is required"),
     ];
-    for (news, property, part) in cases {
-        let resp = FRAMEWORK.check(&mut client, news.clone()).await;
-        assert!(
-            resp.failures
-                .iter()
-                .any(|f| failure_path(f) == property && f.reason.contains(part)),
-            "{news}: expected {property} / {part}, got {:?}",
-            resp.failures
-        );
-    }
+    FRAMEWORK.assert_check_fails(&mut client, cases).await;
     // Autonamed from "audit-framework": hyphens become underscores.
     let mut news = inputs("x");
     news.as_object_mut().unwrap().remove("name");
-    let name = checked(&mut client, news).await["name"]
+    let name = FRAMEWORK.checked(&mut client, news).await["name"]
         .as_str()
         .unwrap()
         .to_string();
@@ -148,7 +123,7 @@ async fn framework_is_created_once_deployed_updated_in_place_and_deleted() {
         .unwrap();
     let mut program = inputs("audit");
     program["tags"] = json!({"team": "platform"});
-    let inputs_ = checked(&mut client, program.clone()).await;
+    let inputs_ = FRAMEWORK.checked(&mut client, program.clone()).await;
     let created = FRAMEWORK.create(&mut client, &inputs_).await.unwrap();
     assert_eq!(created.id, "audit");
     let state = from_struct(&created.properties);
@@ -277,7 +252,7 @@ async fn framework_is_created_once_deployed_updated_in_place_and_deleted() {
 async fn framework_drift_is_read_back_and_an_import_has_no_diff() {
     let (aws, mut client) = start().await;
     let program = inputs("drifty");
-    let inputs_ = checked(&mut client, program.clone()).await;
+    let inputs_ = FRAMEWORK.checked(&mut client, program.clone()).await;
     let state = from_struct(
         &FRAMEWORK
             .create(&mut client, &inputs_)
@@ -335,18 +310,19 @@ async fn framework_drift_is_read_back_and_an_import_has_no_diff() {
     let imported_inputs = from_struct(&imported.inputs);
     assert_eq!(imported_inputs["name"], "drifty");
     assert_eq!(imported_inputs["description"], "backup policy");
-    let again = checked(
-        &mut client,
-        json!({
-            "name": "drifty",
-            "description": "backup policy",
-            "controls": [{
-                "name": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
-                "inputParameters": [{"name": "requiredRetentionDays", "value": "7"}],
-            }],
-        }),
-    )
-    .await;
+    let again = FRAMEWORK
+        .checked(
+            &mut client,
+            json!({
+                "name": "drifty",
+                "description": "backup policy",
+                "controls": [{
+                    "name": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+                    "inputParameters": [{"name": "requiredRetentionDays", "value": "7"}],
+                }],
+            }),
+        )
+        .await;
     let d = FRAMEWORK
         .diff(
             &mut client,
@@ -371,7 +347,7 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
     aws.endpoint
         .set_faults(json!({"frameworkDeployingCalls": 50}))
         .unwrap();
-    let news = checked(&mut client, inputs("slow")).await;
+    let news = FRAMEWORK.checked(&mut client, inputs("slow")).await;
     let err = client
         .create(rpc::CreateRequest {
             urn: FRAMEWORK.urn(),
@@ -382,7 +358,7 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
         })
         .await
         .unwrap_err();
-    let (id, state) = partial(&err);
+    let (id, state) = partial_state(&err);
     assert_eq!(id, "slow");
     assert!(
         state["arn"].as_str().unwrap().contains(":framework:slow-"),
@@ -398,9 +374,9 @@ async fn framework_create_cut_short_or_failed_is_kept_as_a_partial_state() {
     aws.endpoint
         .set_faults(json!({"frameworkDeployingCalls": 0, "frameworkFailed": true}))
         .unwrap();
-    let news = checked(&mut client, inputs("broken")).await;
+    let news = FRAMEWORK.checked(&mut client, inputs("broken")).await;
     let err = FRAMEWORK.create(&mut client, &news).await.unwrap_err();
-    let (id, state) = partial(&err);
+    let (id, state) = partial_state(&err);
     assert_eq!(id, "broken");
     assert_eq!(state["deploymentStatus"], "FAILED");
     assert!(err.message().contains("AWS Config"), "{err:?}");
@@ -412,7 +388,7 @@ async fn framework_retried_create_gets_the_first_framework_back() {
     aws.endpoint
         .set_faults(json!({"frameworkDeployingCalls": 0}))
         .unwrap();
-    let news = checked(&mut client, inputs("once")).await;
+    let news = FRAMEWORK.checked(&mut client, inputs("once")).await;
     let first = FRAMEWORK.create(&mut client, &news).await.unwrap();
     // The engine retrying the same create (same URN, same inputs) gets the same framework.
     let again = FRAMEWORK.create(&mut client, &news).await.unwrap();

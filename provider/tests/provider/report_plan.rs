@@ -39,12 +39,6 @@ async fn live_plan(aws: &Aws, name: &str) -> Option<aws_sdk_backup::types::Repor
 }
 
 /// Checks `news` as the engine would and returns the checked inputs.
-async fn checked(client: &mut Client, news: Value) -> Value {
-    let resp = PLAN.check(client, news).await;
-    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
-    from_struct(&resp.inputs)
-}
-
 #[tokio::test]
 async fn check_names_the_property_of_each_template_rule_and_autonames_within_the_rules() {
     let (_aws, mut client) = start().await;
@@ -129,20 +123,11 @@ async fn check_names_the_property_of_each_template_rule_and_autonames_within_the
             "",
         ),
     ];
-    for (news, property, part) in cases {
-        let resp = PLAN.check(&mut client, news.clone()).await;
-        assert!(
-            resp.failures
-                .iter()
-                .any(|f| failure_path(f) == property && f.reason.contains(part)),
-            "{news}: expected {property} / {part}, got {:?}",
-            resp.failures
-        );
-    }
+    PLAN.assert_check_fails(&mut client, cases).await;
     // Autonamed from "daily-compliance": hyphens become underscores, as the name rule needs.
     let mut news = plan_inputs("x");
     news.as_object_mut().unwrap().remove("name");
-    let inputs = checked(&mut client, news).await;
+    let inputs = PLAN.checked(&mut client, news).await;
     let name = inputs["name"].as_str().unwrap();
     assert!(
         name.starts_with("daily_compliance_") && name.len() == "daily_compliance_".len() + 7,
@@ -155,7 +140,7 @@ async fn a_plan_is_created_read_updated_in_place_and_deleted() {
     let (aws, mut client) = start().await;
     let mut program = plan_inputs("compliance");
     program["tags"] = json!({"team": "audit"});
-    let inputs = checked(&mut client, program.clone()).await;
+    let inputs = PLAN.checked(&mut client, program.clone()).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     assert_eq!(created.id, "compliance");
     let state = from_struct(&created.properties);
@@ -290,7 +275,7 @@ async fn drift_is_read_back_and_an_import_has_no_diff() {
     let (aws, mut client) = start().await;
     let mut program = plan_inputs("drifty");
     program["description"] = json!("compliance of the daily frameworks");
-    let inputs = checked(&mut client, program.clone()).await;
+    let inputs = PLAN.checked(&mut client, program.clone()).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     let state = from_struct(&created.properties);
 
@@ -368,7 +353,7 @@ async fn drift_is_read_back_and_an_import_has_no_diff() {
     let mut now = program.clone();
     now["reportDeliveryChannel"] = json!({ "s3BucketName": "other-bucket" });
     now["reportSetting"]["frameworkArns"] = json!([FW_B]);
-    let now = checked(&mut client, now).await;
+    let now = PLAN.checked(&mut client, now).await;
     let d = PLAN
         .diff(
             &mut client,
@@ -452,7 +437,7 @@ async fn a_job_report_across_accounts_and_regions_round_trips() {
             "regions": ["us-east-1", "eu-west-1"],
         },
     });
-    let inputs = checked(&mut client, program.clone()).await;
+    let inputs = PLAN.checked(&mut client, program.clone()).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     let state = from_struct(&created.properties);
     let live = live_plan(&aws, "org_jobs").await.unwrap();
@@ -488,7 +473,7 @@ async fn a_job_report_across_accounts_and_regions_round_trips() {
 #[tokio::test]
 async fn a_create_retried_after_an_interruption_gets_back_what_the_first_made() {
     let (aws, mut client) = start().await;
-    let plan = checked(&mut client, plan_inputs("retried")).await;
+    let plan = PLAN.checked(&mut client, plan_inputs("retried")).await;
     let first = PLAN.create(&mut client, &plan).await.unwrap();
     // The engine never heard back, and creates again with the same inputs.
     let again = PLAN.create(&mut client, &plan).await.unwrap();
@@ -525,7 +510,7 @@ async fn create_and_update_wait_for_the_deployment_and_delete_retries_the_confli
     aws.endpoint
         .set_faults(json!({"reportPlanDeployingCalls": 2}))
         .unwrap();
-    let inputs = checked(&mut client, plan_inputs("slow")).await;
+    let inputs = PLAN.checked(&mut client, plan_inputs("slow")).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     let state = from_struct(&created.properties);
     // Two reads saw the deployment in progress, the third its end.

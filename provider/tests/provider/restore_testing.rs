@@ -73,12 +73,6 @@ async fn live_selection(
 }
 
 /// Checks `news` as the engine would and returns the checked inputs.
-async fn checked(client: &mut Client, resource: &Resource, news: Value) -> Value {
-    let resp = resource.check(client, news).await;
-    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
-    from_struct(&resp.inputs)
-}
-
 #[tokio::test]
 async fn check_names_the_property_of_each_broken_rule_and_autonames_within_the_rules() {
     let (_aws, mut client) = start().await;
@@ -130,20 +124,11 @@ async fn check_names_the_property_of_each_broken_rule_and_autonames_within_the_r
             "is required",
         ),
     ];
-    for (news, property, part) in cases {
-        let resp = PLAN.check(&mut client, news.clone()).await;
-        assert!(
-            resp.failures
-                .iter()
-                .any(|f| failure_path(f) == property && f.reason.contains(part)),
-            "{news}: expected {property} / {part}, got {:?}",
-            resp.failures
-        );
-    }
+    PLAN.assert_check_fails(&mut client, cases).await;
     // Autonamed from "weekly-restore": hyphens become underscores, as the name rule needs.
     let mut news = plan_inputs("x");
     news.as_object_mut().unwrap().remove("name");
-    let inputs = checked(&mut client, &PLAN, news).await;
+    let inputs = PLAN.checked(&mut client, news).await;
     let name = inputs["name"].as_str().unwrap();
     assert!(
         name.starts_with("weekly_restore_") && name.len() == "weekly_restore_".len() + 7,
@@ -181,7 +166,7 @@ async fn a_plan_is_created_read_updated_in_place_and_deleted() {
     let (aws, mut client) = start().await;
     let mut program = plan_inputs("weekly");
     program["tags"] = json!({"team": "platform"});
-    let inputs = checked(&mut client, &PLAN, program.clone()).await;
+    let inputs = PLAN.checked(&mut client, program.clone()).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     assert_eq!(created.id, "weekly");
     let state = from_struct(&created.properties);
@@ -301,7 +286,7 @@ async fn plan_drift_is_read_back_and_an_import_has_no_diff() {
     program["recoveryPointSelection"]["includeVaults"] = json!([VAULT_ARN, "*"]);
     program["recoveryPointSelection"]["includeVaults"] = json!([VAULT_ARN]);
     program["recoveryPointSelection"]["excludeVaults"] = json!([OLD_VAULT_ARN]);
-    let inputs = checked(&mut client, &PLAN, program.clone()).await;
+    let inputs = PLAN.checked(&mut client, program.clone()).await;
     let created = PLAN.create(&mut client, &inputs).await.unwrap();
     let state = from_struct(&created.properties);
 
@@ -352,7 +337,7 @@ async fn plan_drift_is_read_back_and_an_import_has_no_diff() {
     let mut again = program.clone();
     again["scheduleExpression"] = json!("cron(0 1 ? * * *)");
     again["recoveryPointSelection"]["recoveryPointTypes"] = json!(["CONTINUOUS", "SNAPSHOT"]);
-    let again = checked(&mut client, &PLAN, again).await;
+    let again = PLAN.checked(&mut client, again).await;
     let d = PLAN
         .diff(
             &mut client,
@@ -373,13 +358,13 @@ async fn plan_drift_is_read_back_and_an_import_has_no_diff() {
 #[tokio::test]
 async fn a_selection_is_created_updated_in_place_and_deleted_before_its_plan() {
     let (aws, mut client) = start().await;
-    let plan = checked(&mut client, &PLAN, plan_inputs("weekly")).await;
+    let plan = PLAN.checked(&mut client, plan_inputs("weekly")).await;
     let plan_state = from_struct(&PLAN.create(&mut client, &plan).await.unwrap().properties);
 
     let mut program = selection_inputs("weekly", "vols");
     program["validationWindowHours"] = json!(12);
     program["restoreMetadataOverrides"] = json!({"availabilityZone": "us-east-1a"});
-    let inputs = checked(&mut client, &SELECTION, program.clone()).await;
+    let inputs = SELECTION.checked(&mut client, program.clone()).await;
     let created = SELECTION.create(&mut client, &inputs).await.unwrap();
     assert_eq!(created.id, "weekly|vols");
     let state = from_struct(&created.properties);
@@ -413,7 +398,7 @@ async fn a_selection_is_created_updated_in_place_and_deleted_before_its_plan() {
     news["protectedResourceConditions"] =
         json!({"stringEquals": [{"key": "team", "value": "a"}, {"key": "env", "value": "prod"}]});
     news["validationWindowHours"] = json!(24);
-    let news = checked(&mut client, &SELECTION, news).await;
+    let news = SELECTION.checked(&mut client, news).await;
     assert_eq!(news["protectedResourceArns"], json!(["*"]));
     let d = SELECTION
         .diff(&mut client, "weekly|vols", &state, &inputs, &news)
@@ -481,7 +466,7 @@ async fn a_selection_is_created_updated_in_place_and_deleted_before_its_plan() {
 #[tokio::test]
 async fn selection_drift_is_read_back_and_an_import_has_no_diff() {
     let (aws, mut client) = start().await;
-    let plan = checked(&mut client, &PLAN, plan_inputs("weekly")).await;
+    let plan = PLAN.checked(&mut client, plan_inputs("weekly")).await;
     PLAN.create(&mut client, &plan).await.unwrap();
     let mut program = selection_inputs("weekly", "tagged");
     program
@@ -490,7 +475,7 @@ async fn selection_drift_is_read_back_and_an_import_has_no_diff() {
         .remove("protectedResourceArns");
     program["protectedResourceConditions"] =
         json!({"stringNotEquals": [{"key": "env", "value": "test"}]});
-    let inputs = checked(&mut client, &SELECTION, program.clone()).await;
+    let inputs = SELECTION.checked(&mut client, program.clone()).await;
     let created = SELECTION.create(&mut client, &inputs).await.unwrap();
     let state = from_struct(&created.properties);
 
@@ -554,7 +539,7 @@ async fn selection_drift_is_read_back_and_an_import_has_no_diff() {
     now["protectedResourceConditions"] =
         json!({"stringNotEquals": [{"key": "env", "value": "dev"}]});
     now["validationWindowHours"] = json!(6);
-    let now = checked(&mut client, &SELECTION, now).await;
+    let now = SELECTION.checked(&mut client, now).await;
     let d = SELECTION
         .diff(
             &mut client,
@@ -601,7 +586,9 @@ async fn selection_drift_is_read_back_and_an_import_has_no_diff() {
 #[tokio::test]
 async fn a_selection_in_a_missing_plan_fails_naming_the_plan() {
     let (_aws, mut client) = start().await;
-    let inputs = checked(&mut client, &SELECTION, selection_inputs("nope", "s")).await;
+    let inputs = SELECTION
+        .checked(&mut client, selection_inputs("nope", "s"))
+        .await;
     let err = SELECTION.create(&mut client, &inputs).await.unwrap_err();
     assert!(
         err.message()
@@ -613,7 +600,7 @@ async fn a_selection_in_a_missing_plan_fails_naming_the_plan() {
 #[tokio::test]
 async fn a_create_retried_after_an_interruption_gets_back_what_the_first_made() {
     let (aws, mut client) = start().await;
-    let plan = checked(&mut client, &PLAN, plan_inputs("retried")).await;
+    let plan = PLAN.checked(&mut client, plan_inputs("retried")).await;
     let first = PLAN.create(&mut client, &plan).await.unwrap();
     // The engine never heard back, and creates again with the same inputs.
     let again = PLAN.create(&mut client, &plan).await.unwrap();
@@ -630,7 +617,9 @@ async fn a_create_retried_after_an_interruption_gets_back_what_the_first_made() 
     assert_eq!(tokens.len(), 2);
     assert_eq!(tokens[0], tokens[1], "the same CreatorRequestId both times");
 
-    let selection = checked(&mut client, &SELECTION, selection_inputs("retried", "vols")).await;
+    let selection = SELECTION
+        .checked(&mut client, selection_inputs("retried", "vols"))
+        .await;
     let first = SELECTION.create(&mut client, &selection).await.unwrap();
     let again = SELECTION.create(&mut client, &selection).await.unwrap();
     assert_eq!(again.id, first.id);
