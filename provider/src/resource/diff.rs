@@ -26,6 +26,16 @@ pub struct DiffOutcome {
 /// Reports differences between two JSON values, descending into objects. Arrays are compared
 /// whole, except the top-level `keyed` ones, whose elements are matched by a key field (paths use
 /// the new index, or the old one for a removed element); an unknown new value is always a change.
+/// Puts the lists at `keys` of `obj` in one order, for inputs that are sets (their order means
+/// nothing to AWS): run on both sides before a diff, or on what a read gives back.
+pub fn sort_sets(obj: &mut serde_json::Map<String, Value>, keys: &[&str]) {
+    for key in keys {
+        if let Some(Value::Array(items)) = obj.get_mut(*key) {
+            items.sort_by_key(Value::to_string);
+        }
+    }
+}
+
 pub fn diff_values(
     path: &Path,
     old: Option<&Value>,

@@ -27,7 +27,7 @@ use crate::naming::{self, NameRule};
 
 pub use codec::{decode, encode, schema_of};
 pub use context::{CheckContext, Context, Failure, VaultLookups};
-pub use diff::{diff_values, DiffKind, DiffOutcome};
+pub use diff::{diff_values, sort_sets, DiffKind, DiffOutcome};
 pub use erased::{CheckInput, CheckResult, DynResource, Erased};
 
 /// How a resource operation failed.

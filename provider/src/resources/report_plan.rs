@@ -15,7 +15,9 @@ use serde_json::Value;
 use crate::aws::report_plan::{ReportDeliveryChannel, ReportSetting};
 use crate::aws::{ReportPlan as AwsPlan, ReportPlanDocument, Tags};
 use crate::naming::NameRule;
-use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{
+    creator_request_id, sort_sets, CheckContext, Context, OpError, ReadResult, Resource,
+};
 use crate::resources::restore_testing_plan::same_set;
 use crate::resources::tags;
 use crate::retry::{self, Poll, WaitError};
@@ -526,14 +528,6 @@ fn drop_defaults(inputs: &mut Value) {
             s.remove("numberOfFrameworks");
         }
         sort_sets(s, SETTING_SETS);
-    }
-}
-
-fn sort_sets(obj: &mut serde_json::Map<String, Value>, lists: &[&str]) {
-    for list in lists {
-        if let Some(Value::Array(items)) = obj.get_mut(*list) {
-            items.sort_by_key(Value::to_string);
-        }
     }
 }
 

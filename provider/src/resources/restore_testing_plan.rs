@@ -16,7 +16,9 @@ use serde_json::Value;
 use crate::aws::restore_testing::RecoveryPointSelection;
 use crate::aws::{RestoreTestingPlan as AwsPlan, RestoreTestingPlanDocument, Tags};
 use crate::naming::NameRule;
-use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{
+    creator_request_id, sort_sets, CheckContext, Context, OpError, ReadResult, Resource,
+};
 use crate::resources::plan::check_schedule;
 use crate::resources::tags;
 use crate::retry::{self, Poll, WaitError};
@@ -368,11 +370,7 @@ fn drop_defaults(inputs: &mut Value) {
     if is(sel.get("excludeVaults"), |v| v.as_array().is_some_and(Vec::is_empty)) {
         sel.remove("excludeVaults");
     }
-    for list in SET_LISTS {
-        if let Some(Value::Array(items)) = sel.get_mut(*list) {
-            items.sort_by_key(Value::to_string);
-        }
-    }
+    sort_sets(sel, SET_LISTS);
 }
 
 fn missing_plan(id: &str, e: impl std::fmt::Display) -> OpError {

@@ -16,7 +16,9 @@ use serde_json::Value;
 use crate::aws::restore_testing::KeyValue;
 use crate::aws::{RestoreTestingSelection as AwsSelection, RestoreTestingSelectionDocument};
 use crate::naming::NameRule;
-use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
+use crate::resource::{
+    creator_request_id, sort_sets, CheckContext, Context, OpError, ReadResult, Resource,
+};
 use crate::resources::restore_testing_plan::{same_set, RESTORE_TESTING_NAME};
 use crate::retry::{self, Poll, WaitError};
 use crate::value::Path;
@@ -476,18 +478,15 @@ fn normalize(inputs: &mut Value) {
     let Some(obj) = inputs.as_object_mut() else {
         return;
     };
-    if let Some(Value::Array(arns)) = obj.get_mut("protectedResourceArns") {
-        arns.sort_by_key(Value::to_string);
-    }
+    sort_sets(obj, &["protectedResourceArns"]);
     if let Some(Value::Object(c)) = obj.get_mut("protectedResourceConditions") {
         for list in ["stringEquals", "stringNotEquals"] {
             let empty = matches!(c.get(list), Some(Value::Array(items)) if items.is_empty());
             if empty {
                 c.remove(list);
-            } else if let Some(Value::Array(items)) = c.get_mut(list) {
-                items.sort_by_key(Value::to_string);
             }
         }
+        sort_sets(c, &["stringEquals", "stringNotEquals"]);
         if c.is_empty() {
             obj.remove("protectedResourceConditions");
         }

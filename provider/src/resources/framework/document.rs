@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::aws::framework::{ControlScope, FrameworkControl};
 use crate::aws::{Framework as AwsFramework, FrameworkDocument, Tags};
-use crate::resource::ReadResult;
+use crate::resource::{sort_sets, ReadResult};
 
 use super::types::{
     ControlArgs, ControlInputParameterArgs, ControlScopeArgs, FrameworkArgs, FrameworkState,
@@ -163,12 +163,11 @@ pub fn normalize(inputs: &mut Value) {
         let Some(scope) = control.get_mut("scope").and_then(Value::as_object_mut) else {
             continue;
         };
-        for key in ["complianceResourceIds", "complianceResourceTypes"] {
-            if let Some(Value::Array(items)) = scope.get_mut(key) {
-                items.sort_by_key(Value::to_string);
-                if items.is_empty() {
-                    scope.remove(key);
-                }
+        let sets = ["complianceResourceIds", "complianceResourceTypes"];
+        sort_sets(scope, &sets);
+        for key in sets {
+            if scope.get(key).and_then(Value::as_array).is_some_and(Vec::is_empty) {
+                scope.remove(key);
             }
         }
         if scope.get("tags").and_then(Value::as_object).is_some_and(|t| t.is_empty()) {
