@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::Function;
 use crate::config::ProviderConfig;
+use crate::resource::erased::unknown_properties;
 use crate::resource::{decode, encode, schema_of, CheckContext, Context, Failure, OpError};
 use crate::value::{Marks, Path};
 
@@ -96,24 +97,9 @@ impl<F: Function> DynFunction for ErasedFunction<F> {
         marks: &Marks,
         now: SystemTime,
     ) -> (Vec<Failure>, Vec<String>) {
-        let mut failures = Vec::new();
         let known = self.input_schema["properties"].as_object();
         let given = args.as_object();
-        // Unknown properties are typos: name them.
-        if let (Some(given), Some(known)) = (given, known) {
-            let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
-            names.sort_unstable();
-            for key in given.keys().filter(|k| !known.contains_key(*k)) {
-                failures.push(Failure {
-                    property: Path::root().key(key).to_string(),
-                    reason: format!(
-                        "unknown property; {} accepts: {}",
-                        F::TOKEN,
-                        names.join(", ")
-                    ),
-                });
-            }
-        }
+        let mut failures = unknown_properties(F::TOKEN, &self.input_schema, args);
         // A lookup needs its inputs: one still unknown (a value computed by a resource not
         // created yet) cannot be looked up.
         let mut unknown: Vec<&str> = marks.unknowns.iter().filter_map(Path::top).collect();

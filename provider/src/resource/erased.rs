@@ -63,6 +63,24 @@ pub trait DynResource: Send + Sync {
     async fn delete(&self, ctx: &Context, id: &str, olds: Value) -> Result<(), OpError>;
 }
 
+/// Inputs the type's schema does not have: typos, each named with the inputs `token` accepts.
+pub fn unknown_properties(token: &str, input_schema: &Value, given: &Value) -> Vec<Failure> {
+    let (Some(given), Some(known)) = (given.as_object(), input_schema["properties"].as_object())
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    given
+        .keys()
+        .filter(|k| !known.contains_key(*k))
+        .map(|key| Failure {
+            property: Path::root().key(key).to_string(),
+            reason: format!("unknown property; {token} accepts: {}", names.join(", ")),
+        })
+        .collect()
+}
+
 pub struct CheckInput<'a> {
     pub urn: &'a str,
     pub name: &'a str,
@@ -165,24 +183,7 @@ impl<R: Resource> DynResource for Erased<R> {
         let mut news = without_internal(&req.news);
         let mut internal = Map::new();
 
-        // Unknown properties are typos: name them.
-        if let (Some(given), Some(known)) = (
-            news.as_object(),
-            self.input_schema["properties"].as_object(),
-        ) {
-            for key in given.keys().filter(|k| !known.contains_key(*k)) {
-                let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                failures.push(Failure {
-                    property: Path::root().key(key).to_string(),
-                    reason: format!(
-                        "unknown property; {} accepts: {}",
-                        R::TOKEN,
-                        names.join(", ")
-                    ),
-                });
-            }
-        }
+        failures.extend(unknown_properties(R::TOKEN, &self.input_schema, &news));
         if let Some(obj) = news.as_object_mut() {
             obj.retain(|k, _| self.input_schema["properties"].get(k.as_str()).is_some());
         }
