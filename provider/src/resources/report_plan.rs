@@ -690,16 +690,8 @@ impl Resource for ReportPlan {
                 deployment_status = p.deployment_status;
             }
         }
-        if news.tags != old.args.tags {
-            tags::change(
-                ctx.api.as_ref(),
-                &old.arn,
-                &old.args.tags.clone().unwrap_or_default(),
-                &news.tags.clone().unwrap_or_default(),
-            )
-            .await
-            .map_err(gone)?;
-        }
+        let what = format!("report plan '{id}'");
+        tags::update(ctx.api.as_ref(), &what, &old.arn, &old.args.tags, &news.tags).await?;
         Ok(ReportPlanState {
             args: news,
             deployment_status,

@@ -486,16 +486,8 @@ impl Resource for RestoreTestingPlan {
             ctx.api.update_restore_testing_plan(&d).await.map_err(gone)?;
             tracing::debug!(plan = %id, "updated restore testing plan");
         }
-        if news.tags != old.args.tags {
-            tags::change(
-                ctx.api.as_ref(),
-                &old.arn,
-                &old.args.tags.clone().unwrap_or_default(),
-                &news.tags.clone().unwrap_or_default(),
-            )
-            .await
-            .map_err(gone)?;
-        }
+        let what = format!("restore testing plan '{id}'");
+        tags::update(ctx.api.as_ref(), &what, &old.arn, &old.args.tags, &news.tags).await?;
         Ok(RestoreTestingPlanState { args: news, ..old })
     }
 

@@ -239,16 +239,8 @@ impl Resource for Framework {
             args: news.clone(),
             ..old.clone()
         };
-        if news.tags != old.args.tags {
-            tags::change(
-                ctx.api.as_ref(),
-                &old.arn,
-                &old.args.tags.clone().unwrap_or_default(),
-                &news.tags.clone().unwrap_or_default(),
-            )
-            .await
-            .map_err(gone)?;
-        }
+        let what = format!("framework '{id}'");
+        tags::update(ctx.api.as_ref(), &what, &old.arn, &old.args.tags, &news.tags).await?;
         if framework_part(&old.args) != framework_part(&news) {
             ctx.api
                 .update_framework(&document::document(id, &news))
