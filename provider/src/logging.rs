@@ -39,15 +39,30 @@ pub fn connect_engine(address: &str) {
 pub struct EngineLogLayer;
 
 impl EngineLogLayer {
-    /// The layer behind a filter on this crate's events at debug level and above, so the AWS
-    /// SDK's and hyper's debug and trace events are never even built.
-    pub fn filtered<S>() -> impl Layer<S>
+    /// The layer behind a filter on this crate's events at `level` and above, so the AWS SDK's
+    /// and hyper's debug and trace events are never even built.
+    pub fn filtered<S>(level: Level) -> impl Layer<S>
     where
         S: Subscriber + for<'a> LookupSpan<'a>,
     {
-        EngineLogLayer.with_filter(
-            tracing_subscriber::filter::Targets::new().with_target("awsbackup", Level::DEBUG),
-        )
+        EngineLogLayer
+            .with_filter(tracing_subscriber::filter::Targets::new().with_target("awsbackup", level))
+    }
+
+    /// The lowest level sent to the engine: debug events (one per AWS write) only when the
+    /// engine passes a verbosity (`pulumi -v=N`, which launches plugins with `-v=N`); each
+    /// event is an `Engine.Log` call, and the engine shows debug events only when asked to.
+    pub fn level_for(args: &[String]) -> Level {
+        let verbose = args.iter().any(|a| {
+            a.strip_prefix("-v=")
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n > 0)
+        });
+        if verbose {
+            Level::DEBUG
+        } else {
+            Level::INFO
+        }
     }
 }
 
@@ -118,5 +133,27 @@ where
             stream_id: 0,
             ephemeral: false,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_events_reach_the_engine_only_when_it_asks_for_verbosity() {
+        let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            EngineLogLayer::level_for(&args("p 127.0.0.1:1")),
+            Level::INFO
+        );
+        assert_eq!(
+            EngineLogLayer::level_for(&args("p --logtostderr -v=9 127.0.0.1:1")),
+            Level::DEBUG
+        );
+        assert_eq!(
+            EngineLogLayer::level_for(&args("p -v=0 127.0.0.1:1")),
+            Level::INFO
+        );
     }
 }

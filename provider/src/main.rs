@@ -82,12 +82,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")));
+    let args: Vec<String> = std::env::args().collect();
     tracing_subscriber::registry()
-        .with(EngineLogLayer::filtered())
+        .with(EngineLogLayer::filtered(EngineLogLayer::level_for(&args)))
         .with(stderr)
         .init();
 
-    let args: Vec<String> = std::env::args().collect();
     let engine = engine_address(&args);
     if let Some(address) = &engine {
         connect_engine(address);

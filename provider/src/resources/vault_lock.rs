@@ -74,6 +74,16 @@ fn state_from(vault: &AwsVault, args: VaultLockArgs) -> VaultLockState {
     }
 }
 
+/// The state of a governance lock AWS accepted: locked, without a lock date.
+fn governance_state(args: VaultLockArgs) -> VaultLockState {
+    VaultLockState {
+        mode: mode(None, None).into(),
+        locked: true,
+        lock_date: None,
+        args,
+    }
+}
+
 /// Whether a compliance lock with this lock date is immutable at `now` (AWS's time).
 fn lock_date_passed(lock_date: &str, now: SystemTime) -> bool {
     time::parse(lock_date).is_some_and(|since| since <= now)
@@ -241,6 +251,10 @@ impl Resource for VaultLock {
         ctx.vaults.forget(&vault);
         ctx.api.put_vault_lock(&vault, &config(&args)).await?;
         tracing::debug!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
+        if args.changeable_for_days.is_none() {
+            // A governance lock has no lock date: the put says all there is to know.
+            return Ok((vault, governance_state(args)));
+        }
         match ctx.api.describe_vault(&vault).await {
             Ok(Some(v)) => Ok((vault, state_from(&v, args))),
             other => {
@@ -306,6 +320,9 @@ impl Resource for VaultLock {
                     e.into()
                 }
             })?;
+        if news.changeable_for_days.is_none() {
+            return Ok(governance_state(news));
+        }
         let vault = ctx.api.describe_vault(id).await?.ok_or_else(|| {
             OpError::Failed(format!(
                 "backup vault '{id}' no longer exists; run `pulumi refresh`"

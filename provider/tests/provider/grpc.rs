@@ -523,7 +523,8 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
         .unwrap_or(true));
     assert_eq!(aws.vault("v1").await.unwrap().locked, Some(false));
 
-    // The read-back after the lock is put fails: the lock exists, the engine must know it.
+    // The read-back of a compliance lock's date after the lock is put fails: the lock exists,
+    // the engine must know it.
     aws.endpoint
         .add_failure(json!({
             "operation": "DescribeBackupVault",
@@ -536,7 +537,11 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
     let err = client
         .create(rpc::CreateRequest {
             urn: "urn:pulumi:test::proj::awsbackup:index:VaultLock::lock".into(),
-            properties: to_struct(json!({"backupVaultName": "v1", "minRetentionDays": 7})),
+            properties: to_struct(json!({
+                "backupVaultName": "v1",
+                "minRetentionDays": 7,
+                "changeableForDays": 3,
+            })),
             r#type: "awsbackup:index:VaultLock".into(),
             ..Default::default()
         })
@@ -563,6 +568,34 @@ async fn create_that_fails_after_the_resource_exists_reports_a_partial_failure()
     let props = from_struct(&detail.properties);
     assert_eq!(props["minRetentionDays"], 7);
     assert!(detail.reasons[0].contains("ServiceUnavailableException"));
+}
+
+/// A governance lock is put after one look at the vault; nothing is read back, as it has no
+/// lock date.
+#[tokio::test]
+async fn governance_lock_create_makes_two_calls() {
+    let (aws, mut client) = start().await;
+    aws.create_vault("v1", None).await;
+    let before = aws.calls().len();
+    let resp = client
+        .create(rpc::CreateRequest {
+            urn: "urn:pulumi:test::proj::awsbackup:index:VaultLock::lock".into(),
+            properties: to_struct(json!({"backupVaultName": "v1", "minRetentionDays": 7})),
+            r#type: "awsbackup:index:VaultLock".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        aws.calls()[before..],
+        ["DescribeBackupVault", "PutBackupVaultLockConfiguration"]
+    );
+    let out = from_struct(&resp.properties);
+    assert_eq!(out["mode"], "governance");
+    assert_eq!(out["locked"], true);
+    assert!(out.get("lockDate").is_none(), "{out}");
+    assert_eq!(aws.vault("v1").await.unwrap().locked, Some(true));
 }
 
 /// A vault create is one CreateBackupVault: its answer and the inputs are the whole state.

@@ -39,17 +39,31 @@ pub fn measuring_plugin_dir(dir: &Path) -> PathBuf {
     };
     let script = format!(
         r#"#!/usr/bin/env python3
-import json, os, resource, signal, subprocess, sys
+import json, os, resource, signal, subprocess, sys, threading, time
 # What this process's children used before (a pyenv shim's own helpers, say) is not the plugin's.
 before = resource.getrusage(resource.RUSAGE_CHILDREN)
 child = subprocess.Popen({perf} + [{real:?}] + sys.argv[1:])
 for s in (signal.SIGINT, signal.SIGTERM):
     signal.signal(s, lambda n, f: child.send_signal(n))
+# The peak RSS comes from the plugin's own high-water mark: the children's ru_maxrss would count
+# this Python process's memory too, which the child had between fork and exec.
+peak = [0]
+def watch():
+    while child.poll() is None:
+        try:
+            with open("/proc/%d/status" % child.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak[0] = max(peak[0], int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+threading.Thread(target=watch, daemon=True).start()
 code = child.wait()
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = u.ru_utime + u.ru_stime - before.ru_utime - before.ru_stime
 with open({log:?}, "a") as f:
-    f.write(json.dumps({{"cpu": cpu, "peak_kib": u.ru_maxrss}}) + "\n")
+    f.write(json.dumps({{"cpu": cpu, "peak_kib": peak[0]}}) + "\n")
 sys.exit(code)
 "#,
         real = real.display().to_string(),
