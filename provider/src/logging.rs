@@ -50,8 +50,8 @@ impl EngineLogLayer {
     }
 
     /// The lowest level sent to the engine: debug events (one per AWS write) only when the
-    /// engine passes a verbosity (`pulumi -v=N`, which launches plugins with `-v=N`); each
-    /// event is an `Engine.Log` call, and the engine shows debug events only when asked to.
+    /// engine passes a verbosity (`pulumi -v=N --logflow` launches plugins with `-v=N`); each
+    /// event is an `Engine.Log` call, and the CLI shows debug events only with `--debug`.
     pub fn level_for(args: &[String]) -> Level {
         let verbose = args.iter().any(|a| {
             a.strip_prefix("-v=")

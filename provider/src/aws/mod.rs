@@ -58,6 +58,10 @@ pub trait BackupApi: Send + Sync {
     ) -> Result<VaultCreated, AwsError>;
     /// `None` when the vault does not exist.
     async fn describe_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;
+    /// The vault as the credentials see it: `None` when AWS does not show it, missing or
+    /// denied alike (AWS answers AccessDenied for a missing vault), without the further call
+    /// that tells the two apart. For checks where only what can be seen counts.
+    async fn visible_vault(&self, name: &str) -> Result<Option<Vault>, AwsError>;
     async fn delete_vault(&self, name: &str) -> Result<bool, AwsError>;
 
     async fn put_vault_lock(&self, vault: &str, lock: &VaultLockConfig) -> Result<(), AwsError>;

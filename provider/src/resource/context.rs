@@ -114,7 +114,7 @@ impl VaultLookups {
             .or_default()
             .clone();
         let live = cell
-            .get_or_try_init(|| api.describe_vault(name))
+            .get_or_try_init(|| api.visible_vault(name))
             .await
             .cloned()?;
         Ok(live.or_else(|| {

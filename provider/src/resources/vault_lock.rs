@@ -207,7 +207,7 @@ impl Resource for VaultLock {
             return Ok(());
         };
         // A fresh look: the answer also tells AWS's clock, which decides immutability.
-        let Ok(Some(vault)) = ctx.api.describe_vault(name).await else {
+        let Ok(Some(vault)) = ctx.api.visible_vault(name).await else {
             return Ok(());
         };
         let Some(lock_date) = vault.lock_date.as_deref().filter(|_| vault.locked) else {

@@ -413,3 +413,39 @@ async fn locking_a_missing_or_locked_vault_says_what_to_do() {
         err.message()
     );
 }
+
+/// A preview of a lock and a plan on a vault the same update creates looks once per resource:
+/// AWS answers AccessDenied for the missing vault, and nothing more is asked to tell that
+/// from a refusal (either way there is nothing to check).
+#[tokio::test]
+async fn previews_on_a_vault_yet_to_be_created_make_one_call_each() {
+    let (aws, mut client) = start().await;
+    let before = aws.calls().len();
+    Resource {
+        token: LOCK,
+        name: "lock",
+    }
+    .preview_create(
+        &mut client,
+        &json!({"backupVaultName": "new-vault", "minRetentionDays": 7}),
+    )
+    .await
+    .unwrap();
+    Resource {
+        token: "awsbackup:index:Plan",
+        name: "plan",
+    }
+    .preview_create(
+        &mut client,
+        &json!({
+            "name": "p",
+            "rules": [{"ruleName": "daily", "targetVaultName": "new-vault"}],
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        aws.calls()[before..],
+        ["DescribeBackupVault", "DescribeBackupVault"]
+    );
+}

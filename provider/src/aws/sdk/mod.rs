@@ -200,6 +200,10 @@ impl BackupApi for SdkBackup {
         vault::describe(self, name).await
     }
 
+    async fn visible_vault(&self, name: &str) -> Result<Option<Vault>, AwsError> {
+        vault::visible(self, name).await
+    }
+
     async fn delete_vault(&self, name: &str) -> Result<bool, AwsError> {
         vault::delete(self, name).await
     }

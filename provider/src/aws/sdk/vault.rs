@@ -76,6 +76,22 @@ pub(super) async fn describe(api: &SdkBackup, name: &str) -> Result<Option<Vault
     }
 }
 
+pub(super) async fn visible(api: &SdkBackup, name: &str) -> Result<Option<Vault>, AwsError> {
+    let answer = api
+        .send("DescribeBackupVault", || {
+            api.client
+                .describe_backup_vault()
+                .backup_vault_name(name)
+                .send()
+        })
+        .await;
+    match answer {
+        Ok(out) => Ok(Some(vault_from(out, name))),
+        Err(e) if e.is_not_found() || e.is_access_denied() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn vault_from(out: DescribeBackupVaultOutput, name: &str) -> Vault {
     Vault {
         name: out.backup_vault_name.unwrap_or_else(|| name.to_string()),
