@@ -701,6 +701,35 @@ impl Stack {
     }
 
     /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.
+    /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint (a
+    /// torn `<stack>.json`, which every command then refuses with "failed to load checkpoint"):
+    /// the previous checkpoint, which the backend copies to `<stack>.json.bak` before each write,
+    /// goes back in place. Returns whether it had to.
+    pub fn restore_torn_checkpoint(&self) -> bool {
+        let mut restored = false;
+        let mut pending = vec![self.dir.path().join("state")];
+        while let Some(dir) = pending.pop() {
+            for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let backup = path.with_extension("json.bak");
+                let torn = path.extension().is_some_and(|e| e == "json")
+                    && backup.is_file()
+                    && fs::read(&path)
+                        .map(|b| serde_json::from_slice::<serde_json::Value>(&b).is_err())
+                        .unwrap_or(false);
+                if torn {
+                    fs::copy(&backup, &path).expect("restore the checkpoint backup");
+                    restored = true;
+                }
+            }
+        }
+        restored
+    }
+
     pub fn state_delete(&self, urn: &str) -> CmdOutput {
         self.pulumi(&["state", "delete", urn, "--yes"])
     }

@@ -274,6 +274,9 @@ fn up_with_creates_in_flight(local: &Local, stack: &Stack) -> Child {
 fn recover_and_check(local: &Local, aws: &Aws, stack: &Stack, units: usize, cli_killed: bool) {
     faults(local, json!({}));
     if cli_killed {
+        if stack.restore_torn_checkpoint() {
+            eprintln!("the CLI was killed while writing the checkpoint: restored its backup");
+        }
         stack.pulumi(&["cancel", "--yes"]).success();
     }
     stack
