@@ -28,9 +28,8 @@ const RATE: f64 = 10.0;
 
 /// The fewest AWS calls per unit (four resources) of each phase, from the README's table: a
 /// create is vault 1 + governance lock 2 + plan 2 + the plan's vault lookup 1 + selection 1; a
-/// preview
-/// looks up each lock's vault and each plan's target vault; a refresh reads vault 2, lock 1,
-/// plan 2, selection 1; a destroy deletes each once.
+/// preview looks up each lock's vault and each plan's target vault; a refresh reads vault 2,
+/// lock 1, plan 2, selection 1; a destroy deletes each once.
 fn minimum_calls_per_unit(phase: &str) -> f64 {
     match phase {
         "preview" => 2.0,
