@@ -262,8 +262,9 @@ where
 /// A client-side limit on the rate of AWS calls, shared by every call to one account and region,
 /// that adapts to AWS's rate limit. It is off until AWS throttles a large share of recent calls
 /// (a rate limit refuses most calls beyond it; random throttling refuses a steady few, which
-/// retries absorb). It then paces calls at the rate AWS accepted in that window and raises the
-/// pace by one call per second for each second, until AWS refuses a large share again.
+/// retries absorb). It then paces calls a little below the rate AWS accepted in that window,
+/// returns to that rate and holds it for a while (every call beyond it would be refused), then
+/// probes higher by one call per second for each second, until AWS refuses a large share again.
 pub struct RateLimiter {
     state: Mutex<LimiterState>,
     /// Waiters line up here in arrival order; only the first watches the bucket, so each freed
@@ -279,6 +280,9 @@ struct LimiterState {
     /// When the pace was last lowered, and last raised.
     lowered: Instant,
     raised: Instant,
+    /// The rate AWS accepted when the pace was last lowered: the pace stays at or below it for
+    /// [`HOLD`] after the lowering.
+    ceiling: f64,
     /// When recent calls were answered, and whether they were throttled.
     recent: std::collections::VecDeque<(Instant, bool)>,
 }
@@ -294,6 +298,8 @@ const THROTTLED_SHARE: f64 = 0.3;
 /// How far below the accepted rate the limiter sets its pace.
 const BACKOFF_FACTOR: f64 = 0.9;
 const INCREASE_PER_SECOND: f64 = 1.0;
+/// How long after a lowering the pace stays at or below the rate AWS then accepted.
+const HOLD: Duration = Duration::from_secs(20);
 
 impl Default for RateLimiter {
     fn default() -> Self {
@@ -305,6 +311,7 @@ impl Default for RateLimiter {
                 refilled: now,
                 lowered: now,
                 raised: now,
+                ceiling: MAX_RATE,
                 recent: Default::default(),
             }),
             queue: tokio::sync::Mutex::new(()),
@@ -388,6 +395,7 @@ impl RateLimiter {
                 s.rate
                     .map_or(rate, |r| r.min(rate.max(r * 0.5)).max(MIN_RATE)),
             );
+            s.ceiling = accepted.max(s.rate.unwrap_or(MIN_RATE));
             s.tokens = 0.0;
             s.lowered = now;
             s.raised = now;
@@ -395,7 +403,12 @@ impl RateLimiter {
         } else if !throttled {
             if let Some(rate) = s.rate {
                 let dt = (now - s.raised).as_secs_f64();
-                s.rate = Some((rate + dt * INCREASE_PER_SECOND).min(MAX_RATE));
+                let limit = if now - s.lowered < HOLD {
+                    s.ceiling.max(rate)
+                } else {
+                    MAX_RATE
+                };
+                s.rate = Some((rate + dt * INCREASE_PER_SECOND).min(limit));
                 s.raised = now;
             }
         }
@@ -709,11 +722,20 @@ mod tests {
         let took = started.elapsed().as_secs_f64();
         assert!((1.7..=2.3).contains(&took), "{took}s for {calls} calls");
 
-        // Without refusals the pace rises again, one call per second each second.
+        // Without refusals the pace returns to the rate AWS accepted and holds there (calls
+        // beyond it would be refused)...
         tokio::time::sleep(Duration::from_secs(10)).await;
         limiter.on_success();
+        let held = limiter.rate().unwrap();
+        assert!(
+            held > rate && held <= rate / BACKOFF_FACTOR + 0.01,
+            "{rate} -> {held}"
+        );
+        // ...then probes higher, one call per second each second.
+        tokio::time::sleep(HOLD).await;
+        limiter.on_success();
         let grown = limiter.rate().unwrap();
-        assert!(grown >= rate + 9.0, "{rate} -> {grown}");
+        assert!(grown >= held + 9.0, "{held} -> {grown}");
 
         // Refused again while some calls still get through (which raise the pace): lowered.
         for i in 0..80 {
