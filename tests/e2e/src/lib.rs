@@ -700,7 +700,6 @@ impl Stack {
         ])
     }
 
-    /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.
     /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint (a
     /// torn `<stack>.json`, which every command then refuses with "failed to load checkpoint"):
     /// the previous checkpoint, which the backend copies to `<stack>.json.bak` before each write,
@@ -730,6 +729,7 @@ impl Stack {
         restored
     }
 
+    /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.
     pub fn state_delete(&self, urn: &str) -> CmdOutput {
         self.pulumi(&["state", "delete", urn, "--yes"])
     }
