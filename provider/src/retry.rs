@@ -280,8 +280,8 @@ struct LimiterState {
     /// When the pace was last lowered, and last raised.
     lowered: Instant,
     raised: Instant,
-    /// The rate AWS accepted when the pace was last lowered: the pace stays at or below it for
-    /// [`HOLD`] after the lowering.
+    /// The rate AWS accepted when the pace was last lowered (at least the lowered pace): the
+    /// pace stays at or below it for [`HOLD`] after the lowering.
     ceiling: f64,
     /// When recent calls were answered, and whether they were throttled.
     recent: std::collections::VecDeque<(Instant, bool)>,

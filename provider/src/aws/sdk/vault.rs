@@ -60,6 +60,22 @@ pub(super) async fn create_air_gapped(
 }
 
 pub(super) async fn describe(api: &SdkBackup, name: &str) -> Result<Option<Vault>, AwsError> {
+    match describe_once(api, name).await {
+        Err(e) if e.is_access_denied() => gone_unless_listed(api, name, e).await.map(|()| None),
+        other => other,
+    }
+}
+
+pub(super) async fn visible(api: &SdkBackup, name: &str) -> Result<Option<Vault>, AwsError> {
+    match describe_once(api, name).await {
+        Err(e) if e.is_access_denied() => Ok(None),
+        other => other,
+    }
+}
+
+/// One DescribeBackupVault: `None` for ResourceNotFound; AccessDenied (AWS's answer for a
+/// missing vault too) is left to the caller.
+async fn describe_once(api: &SdkBackup, name: &str) -> Result<Option<Vault>, AwsError> {
     let answer = api
         .send("DescribeBackupVault", || {
             api.client
@@ -71,23 +87,6 @@ pub(super) async fn describe(api: &SdkBackup, name: &str) -> Result<Option<Vault
     match answer {
         Ok(out) => Ok(Some(vault_from(out, name))),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) if e.is_access_denied() => gone_unless_listed(api, name, e).await.map(|()| None),
-        Err(e) => Err(e),
-    }
-}
-
-pub(super) async fn visible(api: &SdkBackup, name: &str) -> Result<Option<Vault>, AwsError> {
-    let answer = api
-        .send("DescribeBackupVault", || {
-            api.client
-                .describe_backup_vault()
-                .backup_vault_name(name)
-                .send()
-        })
-        .await;
-    match answer {
-        Ok(out) => Ok(Some(vault_from(out, name))),
-        Err(e) if e.is_not_found() || e.is_access_denied() => Ok(None),
         Err(e) => Err(e),
     }
 }
