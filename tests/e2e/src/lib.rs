@@ -700,28 +700,28 @@ impl Stack {
         ])
     }
 
-    /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint (a
-    /// torn `<stack>.json`, which every command then refuses with "failed to load checkpoint"):
-    /// the previous checkpoint, which the backend copies to `<stack>.json.bak` before each write,
-    /// goes back in place. Returns whether it had to.
+    /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint: the
+    /// backend moves `<stack>.json` to `<stack>.json.bak` before it writes the new one, so a kill
+    /// in between leaves the checkpoint missing or torn, and every command then refuses with
+    /// "failed to load checkpoint". The backup goes back in place. Returns whether it had to.
     pub fn restore_torn_checkpoint(&self) -> bool {
         let mut restored = false;
         let mut pending = vec![self.dir.path().join("state")];
         while let Some(dir) = pending.pop() {
             for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    pending.push(path);
+                let backup = entry.path();
+                if backup.is_dir() {
+                    pending.push(backup);
                     continue;
                 }
-                let backup = path.with_extension("json.bak");
-                let torn = path.extension().is_some_and(|e| e == "json")
-                    && backup.is_file()
-                    && fs::read(&path)
-                        .map(|b| serde_json::from_slice::<serde_json::Value>(&b).is_err())
-                        .unwrap_or(false);
-                if torn {
-                    fs::copy(&backup, &path).expect("restore the checkpoint backup");
+                if backup.extension().is_none_or(|e| e != "bak") {
+                    continue;
+                }
+                let checkpoint = backup.with_extension("");
+                let readable = fs::read(&checkpoint)
+                    .is_ok_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+                if !readable {
+                    fs::copy(&backup, &checkpoint).expect("restore the checkpoint backup");
                     restored = true;
                 }
             }

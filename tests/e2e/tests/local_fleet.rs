@@ -277,7 +277,19 @@ fn recover_and_check(local: &Local, aws: &Aws, stack: &Stack, units: usize, cli_
         if stack.restore_torn_checkpoint() {
             eprintln!("the CLI was killed while writing the checkpoint: restored its backup");
         }
-        stack.pulumi(&["cancel", "--yes"]).success();
+        let cancel = stack.pulumi(&["cancel", "--yes"]);
+        if cancel.code != Some(0) {
+            let listing = std::process::Command::new("find")
+                .arg(stack.root())
+                .arg("-path")
+                .arg("*state*")
+                .arg("-ls")
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            eprintln!("state after the kill:\n{listing}");
+        }
+        cancel.success();
     }
     stack
         .pulumi(&[
