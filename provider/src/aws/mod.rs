@@ -31,7 +31,7 @@ pub use selection::{Selection, SelectionCreated, SelectionDocument};
 pub use settings::{GlobalSettings, RegionSettings};
 pub use vault::{
     CreateAirGappedVault, CreateVault, RecoveryPoint, RecoveryPointFilter, Vault, VaultCreated,
-    VaultLockConfig, AIR_GAPPED_VAULT_TYPE, VAULT_AVAILABLE, VAULT_FAILED,
+    VaultLockConfig, AIR_GAPPED_VAULT_TYPE, BACKUP_VAULT_TYPE, VAULT_AVAILABLE, VAULT_FAILED,
 };
 pub use vault_notifications::{VaultNotificationConfig, VaultNotifications};
 pub use vault_policy::VaultPolicy;

@@ -48,6 +48,8 @@ pub struct CreateAirGappedVault {
     pub creator_request_id: Option<String>,
 }
 
+/// The vault type AWS reports for a standard backup vault.
+pub const BACKUP_VAULT_TYPE: &str = "BACKUP_VAULT";
 /// The vault type AWS reports for a logically air-gapped vault.
 pub const AIR_GAPPED_VAULT_TYPE: &str = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
 /// The vault states: a new air-gapped vault is `CREATING` until its key is attached.

@@ -92,7 +92,8 @@ pub struct Context {
 
 /// Vaults that checks against live state looked up (a plan's target vaults and their locks),
 /// kept for the life of the provider process so that a preview looks each vault up once. The
-/// provider's own writes to a vault or its lock forget it.
+/// provider's own writes to a vault or its lock forget it, or, where the write's answer tells
+/// everything about the vault (a vault just created, a lock just put), record what they left.
 ///
 /// A preview also records the vaults it is about to create whose rules other resources must
 /// follow (an air-gapped vault's retention range): a lookup that finds no such vault in AWS
@@ -101,6 +102,8 @@ pub struct Context {
 pub struct VaultLookups {
     seen: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Option<Vault>>>>>,
     planned: std::sync::Mutex<BTreeMap<String, Vault>>,
+    /// Vaults as this process's own last write left them.
+    written: std::sync::Mutex<BTreeMap<String, Vault>>,
 }
 
 impl VaultLookups {
@@ -134,8 +137,33 @@ impl VaultLookups {
             .insert(vault.name.clone(), vault);
     }
 
+    /// Forgets what is known of the vault: the provider is about to write to it.
     pub fn forget(&self, name: &str) {
         self.seen.lock().expect("lookups lock").remove(name);
+        self.written.lock().expect("lookups lock").remove(name);
+    }
+
+    /// Records the vault as the provider's own write just left it (AWS answered the write).
+    pub fn record(&self, vault: Vault) {
+        let cell = tokio::sync::OnceCell::new_with(Some(Some(vault.clone())));
+        self.seen
+            .lock()
+            .expect("lookups lock")
+            .insert(vault.name.clone(), Arc::new(cell));
+        self.written
+            .lock()
+            .expect("lookups lock")
+            .insert(vault.name.clone(), vault);
+    }
+
+    /// The vault as this process's own last write left it, if it wrote to it and nothing
+    /// forgot it since.
+    pub fn written(&self, name: &str) -> Option<Vault> {
+        self.written
+            .lock()
+            .expect("lookups lock")
+            .get(name)
+            .cloned()
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::aws::{
     BackupApi, CreateVault, RecoveryPointFilter, Tags, Vault as AwsVault, AIR_GAPPED_VAULT_TYPE,
+    BACKUP_VAULT_TYPE,
 };
 use crate::naming::NameRule;
 use crate::resource::{creator_request_id, CheckContext, Context, OpError, ReadResult, Resource};
@@ -194,6 +195,7 @@ impl Resource for Vault {
                     )));
                 };
                 tracing::info!(vault = %name, "adopting the vault an interrupted create of this resource made");
+                ctx.vaults.record(vault.clone());
                 if let Err(e) = tags::reconcile(ctx.api.as_ref(), &vault.arn, &tags).await {
                     let state = state_from(&vault, VaultArgs { tags: None, ..args }, None);
                     return Err(OpError::partial(&name, &state, e));
@@ -204,6 +206,15 @@ impl Resource for Vault {
         };
         tracing::debug!(vault = %name, "created backup vault");
         // CreateBackupVault answers the ARN and creation date; the rest of a new vault is known.
+        ctx.vaults.record(AwsVault {
+            name: name.clone(),
+            arn: created.arn.clone(),
+            encryption_key_arn: args.encryption_key_arn.clone(),
+            creation_date: created.creation_date.clone(),
+            creator_request_id: Some(token),
+            vault_type: Some(BACKUP_VAULT_TYPE.into()),
+            ..AwsVault::default()
+        });
         let state = VaultState {
             args,
             arn: created.arn,

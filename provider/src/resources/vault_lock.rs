@@ -228,7 +228,12 @@ impl Resource for VaultLock {
         args: VaultLockArgs,
     ) -> Result<(String, VaultLockState), OpError> {
         let vault = args.backup_vault_name.clone().unwrap_or_default();
-        match ctx.api.describe_vault(&vault).await? {
+        // A vault this process just created or locked needs no second look.
+        let live = match ctx.vaults.written(&vault) {
+            Some(v) => Some(v),
+            None => ctx.api.describe_vault(&vault).await?,
+        };
+        let before = match live {
             None => {
                 return Err(OpError::Failed(format!(
                     "backup vault '{vault}' does not exist; create it first (an awsbackup:index:Vault) and lock it by name"
@@ -246,17 +251,27 @@ impl Resource for VaultLock {
                     Self::TOKEN
                 )))
             }
-            Some(_) => {}
-        }
+            Some(v) => v,
+        };
         ctx.vaults.forget(&vault);
         ctx.api.put_vault_lock(&vault, &config(&args)).await?;
         tracing::debug!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
         if args.changeable_for_days.is_none() {
             // A governance lock has no lock date: the put says all there is to know.
+            ctx.vaults.record(AwsVault {
+                locked: true,
+                min_retention_days: args.min_retention_days,
+                max_retention_days: args.max_retention_days,
+                lock_date: None,
+                ..before
+            });
             return Ok((vault, governance_state(args)));
         }
         match ctx.api.describe_vault(&vault).await {
-            Ok(Some(v)) => Ok((vault, state_from(&v, args))),
+            Ok(Some(v)) => {
+                ctx.vaults.record(v.clone());
+                Ok((vault, state_from(&v, args)))
+            }
             other => {
                 let fallback = VaultLockState {
                     mode: mode(args.changeable_for_days, None).into(),

@@ -449,3 +449,57 @@ async fn previews_on_a_vault_yet_to_be_created_make_one_call_each() {
         ["DescribeBackupVault", "DescribeBackupVault"]
     );
 }
+
+/// What the provider's own writes left needs no second look: the lock on a vault the same
+/// process created is put at once, and a plan's lock-range check uses the lock just put.
+#[tokio::test]
+async fn a_vault_its_lock_and_a_plan_made_by_one_process_look_nothing_up() {
+    let (aws, mut client) = start().await;
+    let vault = Resource {
+        token: "awsbackup:index:Vault",
+        name: "vault",
+    };
+    vault
+        .create(&mut client, &json!({"name": "fresh"}))
+        .await
+        .unwrap();
+    Resource {
+        token: LOCK,
+        name: "lock",
+    }
+    .create(
+        &mut client,
+        &json!({"backupVaultName": "fresh", "minRetentionDays": 7, "maxRetentionDays": 35}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        aws.calls(),
+        ["CreateBackupVault", "PutBackupVaultLockConfiguration"]
+    );
+    let plan = Resource {
+        token: "awsbackup:index:Plan",
+        name: "plan",
+    };
+    let rule = |days: i64| {
+        json!({"name": "p", "rules": [{"ruleName": "daily", "targetVaultName": "fresh",
+               "lifecycle": {"deleteAfterDays": days}}]})
+    };
+    let err = plan.create(&mut client, &rule(3)).await.unwrap_err();
+    assert!(
+        err.message().contains(
+            "keeps recovery points 3 days, outside the lock range of vault 'fresh' (7 to 35 days)"
+        ),
+        "{}",
+        err.message()
+    );
+    plan.create(&mut client, &rule(14)).await.unwrap();
+    let calls = aws.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c == "DescribeBackupVault" || c == "ListBackupVaults"),
+        "{calls:?}"
+    );
+    assert_eq!(aws.count("CreateBackupPlan"), 1);
+}

@@ -27,13 +27,14 @@ const PHASES: &[&str] = &["preview", "up", "no-op preview", "refresh", "destroy"
 const RATE: f64 = 10.0;
 
 /// The fewest AWS calls per unit (four resources) of each phase, from the README's table: a
-/// create is vault 1 + governance lock 2 + plan 2 + the plan's vault lookup 1 + selection 1; a
+/// create is vault 1 + governance lock 1 + plan 2 + selection 1 (the lock and the plan's
+/// lock-range check use what the vault's create and the lock's put answered); a
 /// preview looks up each lock's vault and each plan's target vault; a refresh reads vault 2,
 /// lock 1, plan 2, selection 1; a destroy deletes each once.
 fn minimum_calls_per_unit(phase: &str) -> f64 {
     match phase {
         "preview" => 2.0,
-        "up" => 7.0,
+        "up" => 5.0,
         "no-op preview" => 0.0,
         "refresh" => 6.0,
         "destroy" => 4.0,
