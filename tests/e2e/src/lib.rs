@@ -700,33 +700,42 @@ impl Stack {
         ])
     }
 
-    /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint: the
-    /// backend moves `<stack>.json` to `<stack>.json.bak` before it writes the new one, so a kill
-    /// in between leaves the checkpoint missing or torn, and every command then refuses with
-    /// "failed to load checkpoint". The backup goes back in place. Returns whether it had to.
-    pub fn restore_torn_checkpoint(&self) -> bool {
-        let mut restored = false;
+    /// The file backend's recovery from a CLI killed while it wrote the stack's checkpoint. The
+    /// checkpoint goes to a temporary file that is then renamed, but its sidecar `<file>.attrs`
+    /// is truncated and rewritten in place, so a kill in between leaves it empty and every
+    /// command then refuses with "failed to load checkpoint: EOF": an unreadable sidecar is
+    /// removed (a missing one reads as no metadata). A checkpoint missing or cut short gets its
+    /// `.bak` copy back. Returns what it repaired.
+    pub fn repair_torn_state(&self) -> Vec<PathBuf> {
+        let json_ok = |p: &Path| {
+            fs::read(p).is_ok_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok())
+        };
+        let mut repaired = Vec::new();
         let mut pending = vec![self.dir.path().join("state")];
         while let Some(dir) = pending.pop() {
             for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let backup = entry.path();
-                if backup.is_dir() {
-                    pending.push(backup);
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
                     continue;
                 }
-                if backup.extension().is_none_or(|e| e != "bak") {
-                    continue;
-                }
-                let checkpoint = backup.with_extension("");
-                let readable = fs::read(&checkpoint)
-                    .is_ok_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
-                if !readable {
-                    fs::copy(&backup, &checkpoint).expect("restore the checkpoint backup");
-                    restored = true;
+                match path.extension().and_then(|e| e.to_str()) {
+                    Some("attrs") if !json_ok(&path) => {
+                        fs::remove_file(&path).expect("remove the torn metadata file");
+                        repaired.push(path);
+                    }
+                    Some("bak") => {
+                        let checkpoint = path.with_extension("");
+                        if !json_ok(&checkpoint) {
+                            fs::copy(&path, &checkpoint).expect("restore the checkpoint backup");
+                            repaired.push(checkpoint);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
-        restored
+        repaired
     }
 
     /// `pulumi state delete <urn> --yes`: stops managing a resource without touching AWS.

@@ -274,8 +274,9 @@ fn up_with_creates_in_flight(local: &Local, stack: &Stack) -> Child {
 fn recover_and_check(local: &Local, aws: &Aws, stack: &Stack, units: usize, cli_killed: bool) {
     faults(local, json!({}));
     if cli_killed {
-        if stack.restore_torn_checkpoint() {
-            eprintln!("the CLI was killed while writing the checkpoint: restored its backup");
+        let repaired = stack.repair_torn_state();
+        if !repaired.is_empty() {
+            eprintln!("the CLI was killed while writing the checkpoint: repaired {repaired:?}");
         }
         let cancel = stack.pulumi(&["cancel", "--yes"]);
         if cancel.code != Some(0) {
@@ -304,6 +305,30 @@ fn recover_and_check(local: &Local, aws: &Aws, stack: &Stack, units: usize, cli_
     stack.preview_expect_no_changes().success();
     stack.destroy().success();
     assert_holds_nothing(local, aws);
+}
+
+/// The README's repair of a checkpoint whose metadata file a killed CLI left empty (the file
+/// backend rewrites `<stack>.json.attrs` in place): every command refuses until it is removed.
+#[test]
+fn an_empty_checkpoint_metadata_file_is_repaired_as_the_readme_says() {
+    let local = Local::start();
+    let stack = Stack::new(&fleet_program("awsbackup-torn-attrs", 1), local.endpoint());
+    stack.up().success();
+    let attrs = stack
+        .root()
+        .join("state/.pulumi/stacks/awsbackup-torn-attrs/dev.json.attrs");
+    assert!(attrs.is_file(), "no checkpoint metadata at {attrs:?}");
+    std::fs::write(&attrs, "").unwrap();
+    let refused = stack.pulumi(&["preview", "--expect-no-changes"]);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains("failed to load checkpoint: EOF"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(stack.repair_torn_state(), vec![attrs]);
+    stack.preview_expect_no_changes().success();
+    stack.destroy().success();
 }
 
 #[test]
