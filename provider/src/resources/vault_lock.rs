@@ -253,18 +253,23 @@ impl Resource for VaultLock {
             }
             Some(v) => v,
         };
-        ctx.vaults.forget(&vault);
-        ctx.api.put_vault_lock(&vault, &config(&args)).await?;
+        // Checks that look the vault up meanwhile (a plan's lock range) see it as it was: the
+        // put is not done until AWS answers.
+        if let Err(e) = ctx.api.put_vault_lock(&vault, &config(&args)).await {
+            // Whether AWS applied it is not known.
+            ctx.vaults.forget(&vault);
+            return Err(e.into());
+        }
         tracing::debug!(vault = %vault, mode = mode(args.changeable_for_days, None), "locked backup vault");
+        ctx.vaults.record(AwsVault {
+            locked: true,
+            min_retention_days: args.min_retention_days,
+            max_retention_days: args.max_retention_days,
+            lock_date: None,
+            ..before
+        });
         if args.changeable_for_days.is_none() {
             // A governance lock has no lock date: the put says all there is to know.
-            ctx.vaults.record(AwsVault {
-                locked: true,
-                min_retention_days: args.min_retention_days,
-                max_retention_days: args.max_retention_days,
-                lock_date: None,
-                ..before
-            });
             return Ok((vault, governance_state(args)));
         }
         match ctx.api.describe_vault(&vault).await {
@@ -273,6 +278,7 @@ impl Resource for VaultLock {
                 Ok((vault, state_from(&v, args)))
             }
             other => {
+                ctx.vaults.forget(&vault);
                 let fallback = VaultLockState {
                     mode: mode(args.changeable_for_days, None).into(),
                     locked: true,
