@@ -100,22 +100,32 @@ pub struct Context {
 /// answers the planned one.
 #[derive(Default)]
 pub struct VaultLookups {
-    seen: std::sync::Mutex<BTreeMap<String, Arc<tokio::sync::OnceCell<Option<Vault>>>>>,
+    seen: std::sync::Mutex<BTreeMap<String, Known>>,
     planned: std::sync::Mutex<BTreeMap<String, Vault>>,
-    /// Vaults as this process's own last write left them.
-    written: std::sync::Mutex<BTreeMap<String, Vault>>,
+}
+
+/// What the provider knows of one vault.
+enum Known {
+    /// A lookup, shared by whoever asks while it runs (`None`: AWS showed no such vault).
+    Looked(Arc<tokio::sync::OnceCell<Option<Vault>>>),
+    /// The vault as the provider's own write left it.
+    Written(Box<Vault>),
 }
 
 impl VaultLookups {
-    /// The vault as AWS described it the first time it was asked for (`None`: no such vault).
+    /// The vault as the provider's own write left it, else as AWS described it the first time
+    /// it was asked for (`None`: no such vault).
     pub async fn get(&self, api: &dyn BackupApi, name: &str) -> Result<Option<Vault>, AwsError> {
-        let cell = self
+        let cell = match self
             .seen
             .lock()
             .expect("lookups lock")
             .entry(name.to_string())
-            .or_default()
-            .clone();
+            .or_insert_with(|| Known::Looked(Default::default()))
+        {
+            Known::Written(vault) => return Ok(Some(Vault::clone(vault))),
+            Known::Looked(cell) => cell.clone(),
+        };
         let live = cell
             .get_or_try_init(|| api.visible_vault(name))
             .await
@@ -140,30 +150,23 @@ impl VaultLookups {
     /// Forgets what is known of the vault: the provider is about to write to it.
     pub fn forget(&self, name: &str) {
         self.seen.lock().expect("lookups lock").remove(name);
-        self.written.lock().expect("lookups lock").remove(name);
     }
 
     /// Records the vault as the provider's own write just left it (AWS answered the write).
     pub fn record(&self, vault: Vault) {
-        let cell = tokio::sync::OnceCell::new_with(Some(Some(vault.clone())));
         self.seen
             .lock()
             .expect("lookups lock")
-            .insert(vault.name.clone(), Arc::new(cell));
-        self.written
-            .lock()
-            .expect("lookups lock")
-            .insert(vault.name.clone(), vault);
+            .insert(vault.name.clone(), Known::Written(Box::new(vault)));
     }
 
     /// The vault as this process's own last write left it, if it wrote to it and nothing
     /// forgot it since.
     pub fn written(&self, name: &str) -> Option<Vault> {
-        self.written
-            .lock()
-            .expect("lookups lock")
-            .get(name)
-            .cloned()
+        match self.seen.lock().expect("lookups lock").get(name) {
+            Some(Known::Written(vault)) => Some(Vault::clone(vault)),
+            _ => None,
+        }
     }
 }
 
