@@ -7,6 +7,7 @@
 //! but the retry count and the budget given.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -265,11 +266,18 @@ where
 /// retries absorb). It then paces calls a little below the rate AWS accepted in that window,
 /// returns to that rate and holds it for a while (every call beyond it would be refused), then
 /// probes higher by one call per second for each second, until AWS refuses a large share again.
+///
+/// While calls queue behind the pace, they leave in groups of up to [`GROUP`]'s worth of the
+/// pace rather than one at a time: the average rate is the same and a group is smaller than the
+/// bucket's own burst, but the process wakes once per group instead of once per call, and the
+/// answers to a group arrive together.
 pub struct RateLimiter {
     state: Mutex<LimiterState>,
     /// Waiters line up here in arrival order; only the first watches the bucket, so each freed
     /// call wakes one waiter rather than all of them.
     queue: tokio::sync::Mutex<()>,
+    /// Calls in [`RateLimiter::acquire`], the first in line included.
+    waiting: AtomicUsize,
 }
 
 struct LimiterState {
@@ -300,6 +308,8 @@ const BACKOFF_FACTOR: f64 = 0.9;
 const INCREASE_PER_SECOND: f64 = 1.0;
 /// How long after a lowering the pace stays at or below the rate AWS then accepted.
 const HOLD: Duration = Duration::from_secs(20);
+/// How much of the pace a group of queued calls may take at once.
+const GROUP: Duration = Duration::from_millis(500);
 
 impl Default for RateLimiter {
     fn default() -> Self {
@@ -315,6 +325,7 @@ impl Default for RateLimiter {
                 recent: Default::default(),
             }),
             queue: tokio::sync::Mutex::new(()),
+            waiting: Default::default(),
         }
     }
 }
@@ -330,6 +341,7 @@ impl RateLimiter {
         if self.rate().is_none() {
             return;
         }
+        let _waiting = Waiting::enter(&self.waiting);
         let _first_in_line = tokio::select! {
             turn = self.queue.lock() => turn,
             // Past the deadline or cancelled while queued: let the call go and fail on its own.
@@ -349,7 +361,11 @@ impl RateLimiter {
                     s.tokens -= 1.0;
                     return;
                 }
-                Duration::from_secs_f64((1.0 - s.tokens) / rate)
+                // Wait for a token for each call in line, up to a group's worth.
+                let queued = self.waiting.load(Ordering::Relaxed) as f64;
+                let group = (rate * GROUP.as_secs_f64()).floor().max(1.0);
+                let needed = queued.clamp(1.0, group);
+                Duration::from_secs_f64((needed - s.tokens) / rate)
             };
             if pause(wait).await.is_err() {
                 // Past the deadline or cancelled: let the call go and fail on its own terms.
@@ -412,6 +428,22 @@ impl RateLimiter {
                 s.raised = now;
             }
         }
+    }
+}
+
+/// Counts a call in [`RateLimiter::acquire`] while it is there.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -794,5 +826,65 @@ mod tests {
         }
         assert_eq!(*order.lock().unwrap(), (0..20).collect::<Vec<_>>());
         assert_eq!(late.await.unwrap(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_calls_leave_in_groups_at_the_same_average_pace() {
+        let limiter = Arc::new(RateLimiter::default());
+        // Over one second, 10 calls accepted and 30 refused.
+        for i in 0..40 {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            if i % 4 == 0 {
+                limiter.on_success();
+            } else {
+                limiter.on_throttle();
+            }
+        }
+        let rate = limiter.rate().expect("limited");
+        let group = (rate * GROUP.as_secs_f64()).floor() as usize;
+        assert!(group >= 2, "{rate}");
+        // Spend the bucket's burst: the call that had to wait leaves it empty.
+        loop {
+            let started = Instant::now();
+            limiter.acquire().await;
+            if started.elapsed() > Duration::ZERO {
+                break;
+            }
+        }
+
+        let started = Instant::now();
+        let waiters: Vec<_> = (0..4 * group)
+            .map(|_| {
+                let limiter = limiter.clone();
+                tokio::spawn(async move {
+                    limiter.acquire().await;
+                    started.elapsed()
+                })
+            })
+            .collect();
+        let mut left = Vec::new();
+        for w in waiters {
+            left.push(w.await.unwrap());
+        }
+        let mut groups = std::collections::BTreeMap::<Duration, usize>::new();
+        for t in &left {
+            *groups.entry(*t).or_default() += 1;
+        }
+        // The first call found no one behind it and left alone; the others queued behind it.
+        let sizes: Vec<usize> = groups.values().copied().collect();
+        assert_eq!(sizes, [1, group, group, group, group - 1], "{groups:?}");
+        // The same pace as one call per 1/rate: the last group leaves when its last token is due.
+        let last = groups.keys().last().unwrap().as_secs_f64();
+        let due = (4 * group) as f64 / rate;
+        assert!(
+            (due - 0.01..=due + 0.01).contains(&last),
+            "{last}s, due {due}s"
+        );
+
+        // A lone call does not wait for company.
+        tokio::time::sleep(Duration::from_secs_f64(1.0 / rate)).await;
+        let started = Instant::now();
+        limiter.acquire().await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }
