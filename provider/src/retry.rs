@@ -477,6 +477,19 @@ mod tests {
         }
     }
 
+    /// Answers `calls` calls 25 ms apart, accepting one in four and throttling the rest (at 40
+    /// calls: 10 accepted and 30 refused over one second).
+    async fn answer_one_in_four(limiter: &RateLimiter, calls: usize) {
+        for i in 0..calls {
+            tokio::time::advance(Duration::from_millis(25)).await;
+            if i % 4 == 0 {
+                limiter.on_success();
+            } else {
+                limiter.on_throttle();
+            }
+        }
+    }
+
     #[test]
     fn backoff_has_full_jitter_under_a_capped_exponential_ceiling() {
         let policy = Policy {
@@ -733,14 +746,7 @@ mod tests {
 
         // A rate limit: over one second, 10 calls accepted and 30 refused.
         tokio::time::advance(Duration::from_secs(3)).await;
-        for i in 0..40 {
-            tokio::time::advance(Duration::from_millis(25)).await;
-            if i % 4 == 0 {
-                limiter.on_success();
-            } else {
-                limiter.on_throttle();
-            }
-        }
+        answer_one_in_four(&limiter, 40).await;
         let rate = limiter.rate().expect("limited after a burst of refusals");
         assert!((8.0..=10.0).contains(&rate), "{rate}");
 
@@ -770,14 +776,7 @@ mod tests {
         assert!(grown >= held + 9.0, "{held} -> {grown}");
 
         // Refused again while some calls still get through (which raise the pace): lowered.
-        for i in 0..80 {
-            tokio::time::advance(Duration::from_millis(25)).await;
-            if i % 4 == 0 {
-                limiter.on_success();
-            } else {
-                limiter.on_throttle();
-            }
-        }
+        answer_one_in_four(&limiter, 80).await;
         let lowered = limiter.rate().unwrap();
         assert!(lowered <= 10.0, "{grown} -> {lowered}");
 
@@ -832,14 +831,7 @@ mod tests {
     async fn queued_calls_leave_in_groups_at_the_same_average_pace() {
         let limiter = Arc::new(RateLimiter::default());
         // Over one second, 10 calls accepted and 30 refused.
-        for i in 0..40 {
-            tokio::time::advance(Duration::from_millis(25)).await;
-            if i % 4 == 0 {
-                limiter.on_success();
-            } else {
-                limiter.on_throttle();
-            }
-        }
+        answer_one_in_four(&limiter, 40).await;
         let rate = limiter.rate().expect("limited");
         let group = (rate * GROUP.as_secs_f64()).floor() as usize;
         assert!(group >= 2, "{rate}");
