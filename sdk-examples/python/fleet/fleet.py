@@ -150,14 +150,14 @@ class StackRun:
                     stack_name=self.target.stack,
                     project_name=PROJECT,
                     program=lambda: None,
-                    work_dir=str(self.work_dir),
+                    opts=workspace(self.work_dir),
                 )
             else:
                 stack = auto.create_or_select_stack(
                     stack_name=self.target.stack,
                     project_name=PROJECT,
                     program=program,
-                    work_dir=str(self.work_dir),
+                    opts=workspace(self.work_dir),
                 )
             common: dict[str, Any] = {
                 "on_event": self.on_event,
@@ -198,6 +198,14 @@ def skip(target: Target, progress: Progress, why: str) -> Result:
     )
 
 
+def workspace(work_dir: Path) -> auto.LocalWorkspaceOptions:
+    """The stack's workspace in ``work_dir``. For an inline program the Automation API ignores a
+    ``work_dir`` argument and makes a new temporary folder on every call; in the options it is
+    used."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return auto.LocalWorkspaceOptions(work_dir=str(work_dir))
+
+
 def central_vault_arn(target: Target, work_dir: Path) -> Optional[str]:
     """The central stack's ``vaultArn`` output, when it has been deployed."""
     try:
@@ -205,7 +213,7 @@ def central_vault_arn(target: Target, work_dir: Path) -> Optional[str]:
             stack_name=target.stack,
             project_name=PROJECT,
             program=lambda: None,
-            work_dir=str(work_dir / target.stack),
+            opts=workspace(work_dir / target.stack),
         )
     except auto.StackNotFoundError:
         return None

@@ -464,7 +464,8 @@ impl Stack {
         let state = dir.path().join("state");
         let home = dir.path().join("home");
         let pulumi_home = dir.path().join("pulumi-home");
-        for d in [&project, &state, &home, &pulumi_home] {
+        let tmp = dir.path().join("tmp");
+        for d in [&project, &state, &home, &pulumi_home, &tmp] {
             fs::create_dir_all(d).expect("create stack folders");
         }
         let path = match std::env::var("PATH") {
@@ -499,9 +500,9 @@ impl Stack {
             "AWS_SHARED_CREDENTIALS_FILE",
             home.join("no-aws-credentials").display().to_string(),
         );
-        if let Ok(tmp) = std::env::var("TMPDIR") {
-            set("TMPDIR", tmp);
-        }
+        // The stack's own temporary folder: what its commands leave there goes with the stack,
+        // and [`Stack::temp_workspaces`] can tell what they left.
+        set("TMPDIR", tmp.display().to_string());
         Stack {
             dir,
             project,
@@ -584,6 +585,19 @@ impl Stack {
     /// The stack's temporary root (project, state, homes).
     pub fn root(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Workspaces the Automation API made in the stack's temporary folder (`automation-*`): a
+    /// program that names its work folder makes none.
+    pub fn temp_workspaces(&self) -> Vec<String> {
+        let mut found: Vec<String> = fs::read_dir(self.dir.path().join("tmp"))
+            .expect("list the stack's temporary folder")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("automation-"))
+            .collect();
+        found.sort();
+        found
     }
 
     pub fn name(&self) -> &str {

@@ -351,6 +351,13 @@ fn fleet(program: PathBuf, args: Vec<String>) {
     let mut expected = default_settings;
     expected.insert("isCrossAccountBackupEnabled".into(), "false".into());
     assert_eq!(global_settings(&central_aws), expected);
+    // Every stack's workspace was the one under --work-dir, none a temporary folder.
+    assert_eq!(fleet.stack.temp_workspaces(), Vec::<String>::new());
+    assert!(fleet
+        .stack
+        .root()
+        .join("work/central/Pulumi.yaml")
+        .is_file());
     eprintln!("fleet test: {:.1}s", started.elapsed().as_secs_f64());
 }
 

@@ -141,6 +141,9 @@ fn walkthrough(driver: Driver) {
     assert_eq!(destroy["changeSummary"], json!({"delete": 5}), "{out}");
     assert!(aws.vault_names().is_empty(), "{out}");
     assert!(aws.plan_ids().is_empty(), "{out}");
+    // The driver's workspace is its working folder, not a new temporary folder per command.
+    assert_eq!(stack.temp_workspaces(), Vec::<String>::new());
+    assert!(stack.project_dir().join("Pulumi.yaml").is_file());
 }
 
 #[test]

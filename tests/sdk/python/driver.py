@@ -25,7 +25,9 @@ def main(command: str) -> None:
         stack_name="dev",
         project_name="seed-walkthrough",
         program=seed_walkthrough,
-        work_dir=os.getcwd(),
+        # For an inline program a `work_dir` argument is ignored (a new temporary folder each
+        # time); the workspace options' is used.
+        opts=auto.LocalWorkspaceOptions(work_dir=os.getcwd()),
     )
     days = os.environ.get("SEED_RETENTION_DAYS")
     if days:
