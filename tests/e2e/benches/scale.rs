@@ -140,6 +140,46 @@ fn table(runs: &[&Run], out: &mut String) {
     }
 }
 
+/// Provider CPU per resource operation over the five phases together (their provider CPU ÷
+/// resources × phases) and in the costliest phase, per size and mode.
+fn cpu_summary(free: &[&Run], limited: &[&Run], out: &mut String) {
+    let per_op = |run: Option<&&Run>| {
+        run.map_or_else(
+            || "| – | – ".to_string(),
+            |r| {
+                let resources = (r.units * 4) as f64;
+                let total: f64 = r.phases.values().map(|p| p.provider_cpu).sum();
+                let (phase, top) = r
+                    .phases
+                    .iter()
+                    .map(|(phase, p)| (*phase, p.provider_cpu))
+                    .fold(("", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+                format!(
+                    "| {:.2} ms | {:.2} ms ({phase}) ",
+                    total * 1000.0 / (resources * PHASES.len() as f64),
+                    top * 1000.0 / resources
+                )
+            },
+        )
+    };
+    let _ = writeln!(
+        out,
+        "| resources | no limit: all phases | no limit: costliest phase | 10 calls/s: all phases | 10 calls/s: costliest phase |\n|---|---|---|---|---|"
+    );
+    let mut units: Vec<usize> = free.iter().chain(limited).map(|r| r.units).collect();
+    units.sort_unstable();
+    units.dedup();
+    for u in units {
+        let _ = writeln!(
+            out,
+            "| {} {}{}|",
+            u * 4,
+            per_op(free.iter().find(|r| r.units == u)),
+            per_op(limited.iter().find(|r| r.units == u)),
+        );
+    }
+}
+
 /// Time against resources per phase, one panel per mode.
 fn chart(free: &[&Run], limited: &[&Run]) -> String {
     let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
@@ -254,6 +294,11 @@ fn main() {
             );
         }
     }
+    md.push_str(
+        "\nProvider CPU per resource operation: the five phases' provider CPU ÷ (resources × 5), and\n\
+         the costliest phase's per resource:\n\n",
+    );
+    cpu_summary(&free, &limited, &mut md);
     measure::write_results_section("scale", &md);
     fs::write(repo_root().join("bench/scale.svg"), chart(&free, &limited)).unwrap();
     let _ = fs::remove_dir_all(&plugins);
