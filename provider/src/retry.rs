@@ -15,7 +15,7 @@ use rand::Rng;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::AwsError;
+use crate::aws::{code, AwsError};
 
 /// How AWS calls are retried.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,6 +136,38 @@ pub async fn pause(d: Duration) -> Result<(), Interrupted> {
     }
 }
 
+/// The least and the most time AWS gets to answer one attempt before it counts as lost.
+const ATTEMPT_FLOOR: Duration = Duration::from_secs(5);
+const ATTEMPT_CEILING: Duration = Duration::from_secs(30);
+
+/// How long one attempt may go unanswered: a quarter of the time left to the operation, so a
+/// lost answer leaves room for retries, within [`ATTEMPT_FLOOR`] and [`ATTEMPT_CEILING`].
+pub fn attempt_limit() -> Duration {
+    remaining().map_or(ATTEMPT_CEILING, |left| {
+        (left / 4).clamp(ATTEMPT_FLOOR, ATTEMPT_CEILING)
+    })
+}
+
+/// Runs one attempt of `operation`. When AWS has not answered within [`attempt_limit`] (a
+/// connection that went silent), the attempt is dropped and fails with a timeout, which
+/// [`call`] retries; a create retried this way sends the same CreatorRequestId (or
+/// idempotency token).
+pub async fn attempt_within<T>(
+    operation: &'static str,
+    attempt: impl Future<Output = Result<T, AwsError>>,
+) -> Result<T, AwsError> {
+    let limit = attempt_limit();
+    tokio::time::timeout(limit, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(AwsError::new(
+                operation,
+                code::TIMEOUT,
+                format!("no answer within {:.0}s", limit.as_secs_f64()),
+            ))
+        })
+}
+
 /// Makes one AWS call with retries: throttling, 5xx, dropped connections and timeouts are retried
 /// after a [`backoff`] pause, up to `policy.max_retries` times and within the operation's
 /// deadline; other errors are returned at once with AWS's message. `limiter`, when given, paces
@@ -165,11 +197,11 @@ where
             Err(e) => e,
         };
         // Any other answer (AccessDenied for a missing vault, a validation error...) is a call
-        // AWS accepted as far as its rate goes.
+        // AWS accepted as far as its rate goes; no answer says nothing about the rate.
         if let Some(l) = limiter {
             if err.is_throttling() {
                 l.on_throttle();
-            } else {
+            } else if err.code != code::TIMEOUT {
                 l.on_success();
             }
         }
@@ -605,6 +637,59 @@ mod tests {
         assert!(err.message.contains("timeout is near"), "{}", err.message);
         assert!(attempts.load(Ordering::SeqCst) > 3);
         assert!(attempts.load(Ordering::SeqCst) < 26);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_attempt_is_dropped_and_retried() {
+        // A quarter of the time left, between 5 and 30 seconds.
+        assert_eq!(attempt_limit(), ATTEMPT_CEILING);
+        for (left, limit) in [(8.0, 5.0), (60.0, 15.0), (1200.0, 30.0)] {
+            let inside = scoped(scope_for(Duration::from_secs_f64(left)), async {
+                attempt_limit()
+            });
+            assert_eq!(inside.await, Duration::from_secs_f64(limit), "{left}s left");
+        }
+
+        let attempts = AtomicU32::new(0);
+        let started = Instant::now();
+        let answer = scoped(scope_for(Duration::from_secs(60)), async {
+            call(&Policy::default(), None, || {
+                let n = attempts.fetch_add(1, Ordering::SeqCst);
+                attempt_within("CreateBackupVault", async move {
+                    if n == 0 {
+                        // The first attempt's answer never comes.
+                        std::future::pending::<()>().await;
+                    }
+                    Ok(n)
+                })
+            })
+            .await
+        })
+        .await;
+        assert_eq!(answer.unwrap(), 1);
+        let elapsed = started.elapsed();
+        let base = Policy::default().base;
+        assert!(
+            elapsed >= Duration::from_secs(15) && elapsed <= Duration::from_secs(15) + base,
+            "{elapsed:?}"
+        );
+
+        // Never answered at all: the timeouts are retried until the deadline is near.
+        let err = scoped(scope_for(Duration::from_secs(60)), async {
+            call(&Policy::default(), None, || {
+                attempt_within("CreateBackupVault", std::future::pending::<Result<(), _>>())
+            })
+            .await
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.code, code::TIMEOUT);
+        assert!(
+            err.message.starts_with("no answer within"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("timeout is near"), "{}", err.message);
     }
 
     #[tokio::test(start_paused = true)]

@@ -984,6 +984,38 @@ async fn custom_timeouts_are_honoured() {
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
+/// A create whose answer never comes (the connection went silent after AWS made the vault) is
+/// dropped after a quarter of the time left and tried again; the retry finds the vault the first
+/// attempt made and adopts it.
+#[tokio::test]
+async fn a_create_whose_answer_never_comes_is_retried_and_adopted() {
+    let (aws, client) = start().await;
+    aws.endpoint
+        .set_faults(json!({"operations": {"CreateBackupVault": {"latencyMs": 60_000}}}))
+        .unwrap();
+    let mut req = create_req(json!({"name": "silent"}), false);
+    // 20 s for the create: an attempt gets 5 s.
+    req.timeout = 20.0;
+    let mut creating = client.clone();
+    let started = std::time::Instant::now();
+    let pending = tokio::spawn(async move { creating.create(req).await });
+    while aws.endpoint.stats()["inFlight"]["CreateBackupVault"] != 1 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The next attempt is answered at once.
+    aws.endpoint.set_faults(json!({})).unwrap();
+    let created = pending.await.unwrap().unwrap().into_inner();
+    let elapsed = started.elapsed();
+    assert_eq!(created.id, "silent");
+    assert!(
+        elapsed >= Duration::from_secs(5) && elapsed < Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+    assert_eq!(aws.count("CreateBackupVault"), 2);
+    let listed = aws.sdk.list_backup_vaults().send().await.unwrap();
+    assert_eq!(listed.backup_vault_list().len(), 1);
+}
+
 #[tokio::test]
 async fn cancel_stops_operations_in_flight() {
     let (aws, client) = start().await;

@@ -94,7 +94,9 @@ impl SdkBackup {
     {
         retry::call(&self.policy, self.limiter.as_deref(), || {
             let sent = build();
-            async move { sent.await.map_err(|e| aws_error(operation, e)) }
+            retry::attempt_within(operation, async move {
+                sent.await.map_err(|e| aws_error(operation, e))
+            })
         })
         .await
     }
