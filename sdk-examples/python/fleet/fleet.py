@@ -200,8 +200,8 @@ def skip(target: Target, progress: Progress, why: str) -> Result:
 
 def workspace(work_dir: Path) -> auto.LocalWorkspaceOptions:
     """The stack's workspace in ``work_dir``. For an inline program the Automation API ignores a
-    ``work_dir`` argument and makes a new temporary folder on every call; in the options it is
-    used."""
+    ``work_dir`` argument (it makes a new temporary folder on every call) and honours the one in
+    the workspace options."""
     work_dir.mkdir(parents=True, exist_ok=True)
     return auto.LocalWorkspaceOptions(work_dir=str(work_dir))
 

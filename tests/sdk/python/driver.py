@@ -26,7 +26,7 @@ def main(command: str) -> None:
         project_name="seed-walkthrough",
         program=seed_walkthrough,
         # For an inline program a `work_dir` argument is ignored (a new temporary folder each
-        # time); the workspace options' is used.
+        # time); the one in the workspace options is honoured.
         opts=auto.LocalWorkspaceOptions(work_dir=os.getcwd()),
     )
     days = os.environ.get("SEED_RETENTION_DAYS")
