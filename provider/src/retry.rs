@@ -142,7 +142,7 @@ const ATTEMPT_CEILING: Duration = Duration::from_secs(30);
 
 /// How long one attempt may go unanswered: a quarter of the time left to the operation, so a
 /// lost answer leaves room for retries, within [`ATTEMPT_FLOOR`] and [`ATTEMPT_CEILING`].
-pub fn attempt_limit() -> Duration {
+fn attempt_limit() -> Duration {
     remaining().map_or(ATTEMPT_CEILING, |left| {
         (left / 4).clamp(ATTEMPT_FLOOR, ATTEMPT_CEILING)
     })
