@@ -296,8 +296,9 @@ where
 /// that adapts to AWS's rate limit. It is off until AWS throttles a large share of recent calls
 /// (a rate limit refuses most calls beyond it; random throttling refuses a steady few, which
 /// retries absorb). It then paces calls a little below the rate AWS accepted in that window,
-/// returns to that rate and holds it for a while (every call beyond it would be refused), then
-/// probes higher by one call per second for each second, until AWS refuses a large share again.
+/// returns to about that rate and holds it for a while (every call beyond it would be refused),
+/// then probes higher by one call per second for each second, until AWS refuses a large share
+/// again. The hold doubles, up to [`MAX_HOLD`], while the probes keep finding the same rate.
 ///
 /// While calls queue behind the pace, they leave in groups of up to [`GROUP`]'s worth of the
 /// pace rather than one at a time: the average rate is the same and a group is smaller than the
@@ -320,9 +321,11 @@ struct LimiterState {
     /// When the pace was last lowered, and last raised.
     lowered: Instant,
     raised: Instant,
-    /// The rate AWS accepted when the pace was last lowered (at least the lowered pace): the
-    /// pace stays at or below it for [`HOLD`] after the lowering.
+    /// A little below the rate AWS accepted when the pace was last lowered (at least the
+    /// lowered pace): the pace stays at or below it for `hold` after the lowering.
     ceiling: f64,
+    /// [`HOLD`], doubled up to [`MAX_HOLD`] while probes keep finding the same rate.
+    hold: Duration,
     /// When recent calls were answered, and whether they were throttled.
     recent: std::collections::VecDeque<(Instant, bool)>,
 }
@@ -338,8 +341,14 @@ const THROTTLED_SHARE: f64 = 0.3;
 /// How far below the accepted rate the limiter sets its pace.
 const BACKOFF_FACTOR: f64 = 0.9;
 const INCREASE_PER_SECOND: f64 = 1.0;
-/// How long after a lowering the pace stays at or below the rate AWS then accepted.
+/// The share of the accepted rate the pace returns to after a lowering: that estimate varies by
+/// a few percent, and every call beyond AWS's rate is refused.
+const CEILING_MARGIN: f64 = 0.97;
+/// How long after a lowering the pace stays at or below its ceiling, at first and at most.
 const HOLD: Duration = Duration::from_secs(20);
+const MAX_HOLD: Duration = Duration::from_secs(80);
+/// Ceilings this close (relative) are the same rate found again.
+const SAME_RATE: f64 = 0.15;
 /// How much of the pace a group of queued calls may take at once.
 const GROUP: Duration = Duration::from_millis(500);
 
@@ -354,6 +363,7 @@ impl Default for RateLimiter {
                 lowered: now,
                 raised: now,
                 ceiling: MAX_RATE,
+                hold: HOLD,
                 recent: Default::default(),
             }),
             queue: tokio::sync::Mutex::new(()),
@@ -431,11 +441,7 @@ impl RateLimiter {
             && total >= MIN_OUTCOMES
             && refused as f64 >= THROTTLED_SHARE * total as f64
         {
-            // The rate AWS accepted over the window, and a little less.
-            let span = (now - s.recent.front().map_or(now, |(t, _)| *t))
-                .as_secs_f64()
-                .max(0.5);
-            let accepted = (total - refused) as f64 / span;
+            let accepted = accepted_rate(&s.recent, now);
             let rate = (accepted * BACKOFF_FACTOR).clamp(MIN_RATE, MAX_RATE);
             // At most halve a pace at once: a window of refusals of calls sent before the last
             // lowering says little about the rate AWS accepts now.
@@ -443,7 +449,16 @@ impl RateLimiter {
                 s.rate
                     .map_or(rate, |r| r.min(rate.max(r * 0.5)).max(MIN_RATE)),
             );
-            s.ceiling = accepted.max(s.rate.unwrap_or(MIN_RATE));
+            let ceiling = (accepted * CEILING_MARGIN).max(s.rate.unwrap_or(MIN_RATE));
+            // A probe that finds about the rate the last one found waits twice as long before
+            // the next: each probe costs refused calls.
+            let same = (ceiling - s.ceiling).abs() <= SAME_RATE * s.ceiling;
+            s.hold = if same {
+                (s.hold * 2).min(MAX_HOLD)
+            } else {
+                HOLD
+            };
+            s.ceiling = ceiling;
             s.tokens = 0.0;
             s.lowered = now;
             s.raised = now;
@@ -451,7 +466,7 @@ impl RateLimiter {
         } else if !throttled {
             if let Some(rate) = s.rate {
                 let dt = (now - s.raised).as_secs_f64();
-                let limit = if now - s.lowered < HOLD {
+                let limit = if now - s.lowered < s.hold {
                     s.ceiling.max(rate)
                 } else {
                     MAX_RATE
@@ -461,6 +476,23 @@ impl RateLimiter {
             }
         }
     }
+}
+
+/// The rate AWS accepted over `recent` outcomes. Once AWS refuses a call its bucket is empty, so
+/// the calls it accepted after the first refusal came at its refill rate; before that they may
+/// have spent a burst saved up while the pace was lower. With less than a second since the
+/// first refusal, the whole window is used (a first reaction, which may overestimate).
+fn accepted_rate(recent: &std::collections::VecDeque<(Instant, bool)>, now: Instant) -> f64 {
+    let since = |from: Instant| (now - from).as_secs_f64();
+    if let Some(i) = recent.iter().position(|(_, throttled)| *throttled) {
+        let span = since(recent[i].0);
+        if span >= 1.0 {
+            let accepted = recent.iter().skip(i).filter(|(_, t)| !*t).count();
+            return accepted as f64 / span;
+        }
+    }
+    let accepted = recent.iter().filter(|(_, t)| !*t).count();
+    accepted as f64 / since(recent.front().map_or(now, |(t, _)| *t)).max(0.5)
 }
 
 /// Counts a call in [`RateLimiter::acquire`] while it is there.
@@ -963,5 +995,92 @@ mod tests {
         let started = Instant::now();
         limiter.acquire().await;
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_accepted_rate_is_measured_from_the_first_refusal() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        // A saved-up burst of 10 calls accepted at once, then AWS's bucket is empty and accepts
+        // 10 calls per second (one in three), for 1.5 s.
+        let mut recent: std::collections::VecDeque<(Instant, bool)> =
+            (0..10).map(|_| (at(0), false)).collect();
+        for i in 0..45 {
+            recent.push_back((at(10 + i * 33), i % 3 != 0));
+        }
+        let now = at(10 + 45 * 33);
+        let rate = accepted_rate(&recent, now);
+        assert!((9.0..=11.0).contains(&rate), "{rate}");
+        // Less than a second after the first refusal, the whole window (at least half a
+        // second) is all there is: the burst counts.
+        let early: std::collections::VecDeque<_> = recent.iter().take(25).copied().collect();
+        let rate = accepted_rate(&early, at(500));
+        assert!(rate > 20.0, "{rate}");
+    }
+
+    /// AWS's side of [`a_paced_flow_stays_under_awss_rate_with_few_refusals`]: a token bucket of
+    /// 10 calls per second with a burst of 10, answering 20 ms after a call.
+    struct Aws {
+        tokens: f64,
+        refilled: Instant,
+        refused_at: Vec<Instant>,
+    }
+
+    async fn answer(aws: &Mutex<Aws>) -> Result<(), AwsError> {
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        let accepted = {
+            let mut aws = aws.lock().unwrap();
+            let now = Instant::now();
+            aws.tokens = (aws.tokens + (now - aws.refilled).as_secs_f64() * 10.0).min(10.0);
+            aws.refilled = now;
+            if aws.tokens >= 1.0 {
+                aws.tokens -= 1.0;
+                true
+            } else {
+                aws.refused_at.push(now);
+                false
+            }
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        accepted.then_some(()).ok_or_else(throttled)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_flow_stays_under_awss_rate_with_few_refusals() {
+        let limiter = Arc::new(RateLimiter::default());
+        let started = Instant::now();
+        let aws = Arc::new(Mutex::new(Aws {
+            tokens: 10.0,
+            refilled: started,
+            refused_at: Vec::new(),
+        }));
+        // 32 operations at a time, 50 calls each: 1,600 calls, 159 s at AWS's rate.
+        let workers: Vec<_> = (0..32)
+            .map(|_| {
+                let (limiter, aws) = (limiter.clone(), aws.clone());
+                tokio::spawn(async move {
+                    for _ in 0..50 {
+                        call(&Policy::default(), Some(&limiter), || answer(&aws))
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.await.unwrap();
+        }
+        let took = started.elapsed().as_secs_f64();
+        assert!((159.0..=165.0).contains(&took), "{took}s");
+        // Past the first seconds' learning, a probe above AWS's rate now and then is all that
+        // is refused: 32 to 54 calls (a pace held above AWS's rate, 300 and more).
+        let refused_at = &aws.lock().unwrap().refused_at;
+        let learning = refused_at
+            .iter()
+            .filter(|t| **t - started < Duration::from_secs(10))
+            .count();
+        let later = refused_at.len() - learning;
+        assert!(learning <= 60, "{learning} refused in the first 10 s");
+        assert!(later <= 80, "{later} refused after the first 10 s");
     }
 }
