@@ -1036,3 +1036,51 @@ async fn cancel_stops_operations_in_flight() {
         .unwrap();
     assert_eq!(result.unwrap_err().code(), Code::Cancelled);
 }
+
+/// The provider's end of every engine connection sends without Nagle's delay: with it, the tail
+/// of an answer written in several pieces waits for the engine's delayed ACK (about 40 ms).
+#[tokio::test]
+async fn engine_connections_send_without_delay() {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+
+    let listener = awsbackup::server::bind().await.unwrap();
+    let server = listener.local_addr().unwrap();
+    let listener_fd = listener.as_raw_fd();
+    tokio::spawn(awsbackup::server::serve(
+        listener,
+        awsbackup::provider::Provider::new(),
+        std::future::pending(),
+    ));
+    let mut client =
+        rpc::resource_provider_client::ResourceProviderClient::connect(format!("http://{server}"))
+            .await
+            .unwrap();
+    client
+        .get_schema(rpc::GetSchemaRequest::default())
+        .await
+        .unwrap();
+
+    // The sockets of this process bound to the server's address, other than the listener, are
+    // the connections it accepted.
+    let mut accepted = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if fd == listener_fd {
+            continue;
+        }
+        // SAFETY: the descriptor stays open while `client` and the server run; it is only read.
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = socket2::SockRef::from(&fd);
+        let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+        if local == Some(server) {
+            accepted.push(sock.tcp_nodelay().unwrap());
+        }
+    }
+    assert_eq!(
+        accepted,
+        vec![true],
+        "accepted connections and their TCP_NODELAY"
+    );
+}

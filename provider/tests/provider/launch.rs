@@ -38,9 +38,7 @@ async fn binary_prints_its_port_forwards_logs_and_stops_on_sigint() {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(EngineServer::new(engine.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(
-                engine_listener,
-            )),
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(engine_listener)),
     );
 
     let aws = LocalEndpoint::start().await.unwrap();
