@@ -93,7 +93,9 @@ impl SdkBackup {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         retry::call(&self.policy, self.limiter.as_deref(), || {
-            let sent = build();
+            // The SDK's future takes about 5 KiB; boxed, the retry layers around it (and every
+            // future that awaits them) hold and move a pointer instead of copies of it.
+            let sent = Box::pin(build());
             retry::attempt_within(operation, async move {
                 sent.await.map_err(|e| aws_error(operation, e))
             })
@@ -451,5 +453,33 @@ impl BackupApi for SdkBackup {
 
     async fn delete_recovery_point(&self, vault: &str, arn: &str) -> Result<bool, AwsError> {
         vault::delete_recovery_point(self, vault, arn).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every future that awaits an AWS call (the resources' operations, the async_trait boxes
+    /// around them) holds the SDK's future behind a pointer, not a copy of its several KiB.
+    #[tokio::test]
+    async fn calls_hold_the_sdks_future_boxed() {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let api = SdkBackup::new(&config, &config, Policy::default(), None);
+        let sdk = std::mem::size_of_val(
+            &api.client
+                .describe_backup_vault()
+                .backup_vault_name("v")
+                .send(),
+        );
+        let describe = std::mem::size_of_val(&vault::describe(&api, "v"));
+        let list_tags = std::mem::size_of_val(&tags::list(&api, "arn"));
+        assert!(
+            describe < sdk / 2 && list_tags < sdk / 2,
+            "SDK future {sdk} B; DescribeBackupVault through the provider {describe} B, ListTags {list_tags} B"
+        );
     }
 }
