@@ -25,8 +25,8 @@ pub async fn serve(
     let service = ResourceProviderServer::new(provider)
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    // Without TCP_NODELAY the tail of an answer that spans several segments (GetSchema's) waits
-    // for the engine's delayed ACK, about 40 ms.
+    // Without TCP_NODELAY the last piece of an answer written in several waits for the engine's
+    // delayed ACK, about 40 ms.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .add_service(service)
